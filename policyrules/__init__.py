@@ -1,0 +1,58 @@
+"""policyrules: weapons-use authorizations as declarative, sourced, checkable rules.
+
+>>> from policyrules import Engine
+>>> engine = Engine.load()
+>>> v = engine.evaluate({"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
+...                      "self_defense": True, "defended_region": "kharkiv", "range_km": 30,
+...                      "date": "2024-06-01"})
+>>> v.decision, v.rule.id
+(<Decision.ALLOWED: 'allowed'>, 'us-kharkiv-counterfire')
+"""
+
+import sys as _sys
+
+if _sys.version_info < (3, 10) or _sys.version_info >= (3, 13):  # pragma: no cover
+    raise ImportError(
+        "policyrules supports Python 3.10 to 3.12: its default engine, durable-rules 2.0.28, does not "
+        f"import on Python {_sys.version_info.major}.{_sys.version_info.minor} (PyEval_CallObject was "
+        "removed in 3.13). Create the virtual environment with python3.12, 3.11 or 3.10."
+    )
+
+from .__about__ import __version__
+from .domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
+from .engine import Engine
+from .errors import (
+    BackendError,
+    ParameterError,
+    PolicyRefError,
+    PolicyRulesError,
+    RuleFileError,
+    ScenarioError,
+    StrikeError,
+)
+from .loader import bundled_rules_dir, load_pack
+from .strike import ProposedStrike
+from .verdict import PolicyRef, RuleRef, Verdict
+
+__all__ = [
+    "BackendError",
+    "Basis",
+    "Decision",
+    "Engine",
+    "ParameterError",
+    "PolicyRef",
+    "PolicyRefError",
+    "PolicyRulesError",
+    "ProposedStrike",
+    "RuleFileError",
+    "RuleRef",
+    "ScenarioError",
+    "StrikeError",
+    "TargetCategory",
+    "TargetType",
+    "Verdict",
+    "WeaponClass",
+    "__version__",
+    "bundled_rules_dir",
+    "load_pack",
+]

@@ -1,0 +1,160 @@
+"""The durable_rules backend. The only module that imports durable_rules.
+
+Each rule set becomes one durable_rules ruleset with one durable rule per policy rule,
+registered on a private handle of durable_rules' C engine (``durable_rules_engine``):
+no global ``durable.lang`` host, no background timer threads, no shared ruleset names.
+To find *every* matching rule, a strike is asserted as a fact (an event would be consumed
+by the first action only), every pending action is collected, and the fact is retracted
+in a ``finally`` so no state outlives an evaluation. A lock per matcher serialises the
+assert / collect / retract sequence, so one engine can be shared by threads.
+
+durable_rules quirks handled here (measured with durable-rules 2.0.28):
+
+- a JSON ``null`` in a fact corrupts the matching of the fields after it, so a missing
+  value is sent as the empty string (no rule may compare with ``""``: ids are non-empty);
+- a condition object with several keys silently tests only the first, so every test is
+  its own single-key object, joined with ``$and`` / ``$or``;
+- numbers written with an exponent (``1e-07``) fail to parse, so numbers are written in
+  positional notation;
+- there is no negation operator, so conditions are put in negation normal form first;
+- its errors are bare ``Exception`` or its own ``error``: mapped to ``BackendError`` here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..conditions import AllOf, AnyOf, Cmp, Condition, Not, nnf
+from ..errors import BackendError
+
+try:
+    import durable_rules_engine as _dre
+except ImportError as _e:  # pragma: no cover - depends on the interpreter
+    _dre = None
+    _IMPORT_ERROR: str | None = (
+        f"the durable backend needs durable-rules 2.0.28, which did not import ({_e}); it supports "
+        "Python 3.10 to 3.12. Use Engine.load(backend='compiled') or a supported Python."
+    )
+else:
+    _IMPORT_ERROR = None
+
+_names = itertools.count()
+_ALWAYS = {"_k": 1}
+_NEVER = {"_k": 0}
+_DURABLE_OP = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+def number(x: float | int) -> str:
+    """A number in the positional notation durable_rules parses: 1e-07 -> 0.0000001."""
+    if isinstance(x, bool):
+        raise TypeError("a boolean is not a number")
+    text = repr(float(x))
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def dump(obj: Any) -> str:
+    """JSON with positional numbers and no nulls (see the module notes)."""
+    if isinstance(obj, bool):
+        return "true" if obj else "false"
+    if isinstance(obj, (int, float)):
+        return number(obj)
+    if isinstance(obj, str):
+        return json.dumps(obj, ensure_ascii=False)
+    if obj is None:
+        return '""'
+    if isinstance(obj, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{dump(v)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(dump(v) for v in obj) + "]"
+    raise TypeError(f"cannot send {type(obj).__name__} to durable_rules")
+
+
+def translate(cond: Condition) -> dict[str, Any]:
+    """A condition as a durable_rules expression (single-key objects only)."""
+    return _tr(nnf(cond))
+
+
+def _tr(c: Condition) -> dict[str, Any]:
+    if isinstance(c, Cmp):
+        v = c.value
+        if c.op == "eq":
+            return {c.field: v}
+        if c.op in ("in", "not_in"):
+            assert isinstance(v, tuple)
+            tests = [{c.field: x} if c.op == "in" else {"$neq": {c.field: x}} for x in v]
+            return tests[0] if len(tests) == 1 else {"$or" if c.op == "in" else "$and": tests}
+        return {_DURABLE_OP[c.op]: {c.field: v}}
+    assert not isinstance(c, Not), "nnf leaves no negation"
+    if not c.items:
+        return dict(_ALWAYS if isinstance(c, AllOf) else _NEVER)
+    parts = [_tr(i) for i in c.items]
+    if len(parts) == 1:
+        return parts[0]
+    return {"$and" if isinstance(c, AllOf) else "$or": parts}
+
+
+def available() -> bool:
+    return _dre is not None
+
+
+class DurableMatcher:
+    """Finds every rule whose condition holds, by asking durable_rules."""
+
+    def __init__(self, conditions: Sequence[Condition], name: str) -> None:
+        if _dre is None:
+            raise BackendError(_IMPORT_ERROR or "durable_rules is unavailable")
+        self.name = f"policyrules.{name}.{next(_names)}"
+        self.definition = {f"r{i}": {"all": [{"m": translate(c)}]} for i, c in enumerate(conditions)}
+        try:
+            self._handle = _dre.create_ruleset(self.name, dump(self.definition))
+        except Exception as e:
+            raise BackendError(f"durable_rules refused rule set {name}: {e}") from None
+        self._finalizer = weakref.finalize(self, _delete, self._handle)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def match(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
+        with self._lock:
+            fact = '{"sid":"0","id":%d,"_k":1,%s' % (next(self._ids), dump(facts)[1:])
+            matched: list[int] = []
+            try:
+                result = _dre.assert_fact(self._handle, fact)
+            except Exception as e:
+                raise BackendError(f"durable_rules could not take the strike: {e}") from None
+            try:
+                if result[0] == 0:
+                    state = result[1]
+                    action = _dre.start_action_for_state(self._handle, state)
+                    while action:
+                        message = action[1]
+                        matched.append(int(message[3:message.index('"', 2)]))
+                        nxt = _dre.complete_and_start_action(self._handle, state)
+                        action = (action[0], nxt) if nxt else None
+                elif result[0] != 1:  # 1: no rule matched
+                    raise BackendError(f"durable_rules answered code {result[0]} to a fact")
+            except BackendError:
+                raise
+            except Exception as e:
+                raise BackendError(f"durable_rules failed while matching: {e}") from None
+            finally:
+                try:
+                    _dre.retract_fact(self._handle, fact)
+                except Exception:  # noqa: S110 - nothing was stored (no match): nothing to retract
+                    pass
+            matched.sort()
+            return tuple(matched)
+
+
+def _delete(handle: Any) -> None:
+    try:
+        _dre.delete_ruleset(handle)
+    except Exception:  # noqa: S110 - best effort at interpreter shutdown
+        pass

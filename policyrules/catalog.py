@@ -1,0 +1,159 @@
+"""The catalog: weapons (class, suppliers, reach) and regions (country, borders).
+
+Lookups are case-insensitive on ids, names and aliases, and suggest near misses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from .domain import MAX_RANGE_KM, WeaponClass
+from .sources import Source
+
+_ID = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class Weapon(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    weapon_class: WeaponClass
+    suppliers: tuple[str, ...] = Field(min_length=1)
+    reach_km: float = Field(gt=0, le=MAX_RANGE_KM, allow_inf_nan=False)
+    source: Source | None = None
+    note: str | None = None
+
+    @field_validator("suppliers")
+    @classmethod
+    def _alpha2(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for s in v:
+            if not re.fullmatch(r"[A-Z]{2}", s):
+                raise ValueError(f"supplier {s!r} is not an ISO 3166 alpha-2 code (two capitals)")
+        return v
+
+    @property
+    def supplier(self) -> str:
+        """The default supplier filled into a strike that names this weapon."""
+        return self.suppliers[0]
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1)
+    country: Literal["UA", "RU"]
+    occupied: bool = False
+    borders: tuple[str, ...] = ()
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+class Catalog(BaseModel):
+    """Weapons and regions, with name lookups. Built from ``catalog.yaml``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weapons: tuple[Weapon, ...] = Field(min_length=1)
+    regions: tuple[Region, ...] = Field(min_length=1)
+
+    _weapon_index: dict[str, str] = PrivateAttr(default_factory=dict)
+    _weapons_by_id: dict[str, Weapon] = PrivateAttr(default_factory=dict)
+    _regions_by_id: dict[str, Region] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalog:
+        names: dict[str, str] = {}
+        for w in self.weapons:
+            for label in (w.id, w.name, *w.aliases):
+                k = _key(label)
+                if k in names and names[k] != w.id:
+                    raise ValueError(f"weapon name or alias {label!r} is used by both {names[k]} and {w.id}")
+                names[k] = w.id
+        ids = [r.id for r in self.regions]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate region id {dup[0]!r}")
+        by_id = {r.id: r for r in self.regions}
+        for r in self.regions:
+            for b in r.borders:
+                other = by_id.get(b)
+                if other is None:
+                    raise ValueError(f"region {r.id}: borders names unknown region {b!r}")
+                if other.country == r.country:
+                    raise ValueError(f"region {r.id}: borders lists {b}, which is in the same country")
+                if r.id not in other.borders:
+                    raise ValueError(f"region {r.id}: borders lists {b}, but {b} does not list {r.id}")
+        self._weapon_index = names
+        self._weapons_by_id = {w.id: w for w in self.weapons}
+        self._regions_by_id = by_id
+        return self
+
+    # Lookups -----------------------------------------------------------------------------
+
+    def weapon(self, name: str) -> Weapon | None:
+        """The weapon with this id, name or alias (case-insensitive), or None."""
+        wid = self._weapon_index.get(_key(name))
+        return None if wid is None else self._weapons_by_id[wid]
+
+    def region(self, region_id: str) -> Region | None:
+        """The region with this id (case-insensitive), or None."""
+        return self._regions_by_id.get(_key(region_id))
+
+    def weapon_by_id(self, weapon_id: str) -> Weapon:
+        return self._weapons_by_id[weapon_id]
+
+    def region_by_id(self, region_id: str) -> Region:
+        return self._regions_by_id[region_id]
+
+    @property
+    def weapon_ids(self) -> tuple[str, ...]:
+        return tuple(w.id for w in self.weapons)
+
+    @property
+    def region_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.regions)
+
+    @property
+    def suppliers(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for w in self.weapons:
+            for s in w.suppliers:
+                seen[s] = None
+        return tuple(seen)
+
+    def suggest_weapon(self, name: str) -> str | None:
+        labels = {_key(x): x for w in self.weapons for x in (w.name, *w.aliases)}
+        return _closest(_key(name), labels)
+
+    def suggest_region(self, name: str) -> str | None:
+        return _closest(_key(name), {r.id: r.id for r in self.regions})
+
+
+def _closest(key: str, labels: dict[str, str]) -> str | None:
+    ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    for candidate in (key, ascii_key):
+        hit = difflib.get_close_matches(candidate, list(labels), n=1, cutoff=0.75)
+        if hit:
+            return labels[hit[0]]
+    return None
+
+
+def did_you_mean(suggestion: str | None) -> str:
+    return f" (did you mean {suggestion!r}?)" if suggestion else ""
+
+
+def known(values: Iterable[str], limit: int = 12) -> str:
+    vals = sorted(values)
+    shown = ", ".join(vals[:limit])
+    return shown + (f", ... ({len(vals)} in all)" if len(vals) > limit else "")

@@ -1,0 +1,63 @@
+"""The ``policyrules`` command line: one module per command under :mod:`policyrules.commands`.
+
+Exit codes: 0 success; 1 failed expectations (``run``) or errors found (``check``); 2 bad
+input (an invalid strike, rule file, scenario file or argument). Errors are one line on
+stderr, without a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from .__about__ import __version__
+from .commands import COMMANDS
+from .commands._common import EXIT_BAD_INPUT, one_line
+from .errors import PolicyRulesError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policyrules",
+        description="Judge proposed strikes against weapons-use policies written as sourced rules.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  policyrules run examples/\n"
+        "  policyrules evaluate --strike '{\"weapon\": \"HIMARS\", \"target_region\": \"belgorod\", "
+        "\"target_type\": \"artillery\", \"self_defense\": true, \"defended_region\": \"kharkiv\", "
+        "\"range_km\": 30, \"date\": \"2024-06-01\"}'\n"
+        "\nexit codes: 0 success, 1 failed expectations or errors found, 2 bad input",
+    )
+    parser.add_argument("--version", action="version", version=f"policyrules {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f".commands.{name}", __package__).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return int(e.code or 0)
+    func: Callable[[argparse.Namespace, TextIO], int] = args.func
+    try:
+        return func(args, out)
+    except PolicyRulesError as e:
+        if args.debug:
+            traceback.print_exc(file=err)
+        print(f"policyrules {args.command}: error: {one_line(str(e))}", file=err)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""The engine: a loaded pack, a backend, and parameter values; evaluates strikes.
+
+``evaluate`` = validate the strike -> pick the policy (by supplier) and the version in
+force (by date) -> ask the backend which rules match -> combine -> a :class:`Verdict`.
+Compiled rule sets (matcher + combiner) are built lazily, once per rule set, and are
+private to the engine: engines never share matchers, parameters or durable rulesets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __about__
+from .backends import BACKENDS, Matcher, build
+from .combine import Combiner
+from .conditions import resolve
+from .errors import ParameterError, PolicyRulesError
+from .loader import load_pack
+from .policy import Pack, PolicyVersion, RuleSet
+from .strike import ProposedStrike, facts
+from .verdict import DEFAULT_RULE_ID, PolicyRef, RuleRef, Verdict
+
+StrikeInput = ProposedStrike | Mapping[str, Any]
+
+
+@dataclass
+class _Compiled:
+    ruleset: RuleSet
+    matcher: Matcher
+    combiner: Combiner
+    rule_refs: tuple[RuleRef, ...]
+    default_ref: RuleRef
+    policy_ref: PolicyRef
+
+
+class Engine:
+    """Evaluates proposed strikes against a policy pack. Build one with :meth:`Engine.load`."""
+
+    def __init__(self, pack: Pack, backend: str = "durable", parameters: Mapping[str, float] | None = None):
+        if backend not in BACKENDS:
+            raise PolicyRulesError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+        self.pack = pack
+        self.backend = backend
+        self._parameters = dict(parameters or {})
+        self._compiled: dict[tuple[str, str, str | None], _Compiled] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, backend: str = "durable") -> Engine:
+        """Load a directory of rule files (default: the bundled pack) with a backend."""
+        if backend not in BACKENDS:
+            raise PolicyRulesError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+        engine = cls(load_pack(path), backend)
+        if backend == "durable":
+            from .backends.durable import available
+
+            if not available():
+                engine._compile(next(engine.pack.all_rulesets()))  # raises the clear BackendError
+        return engine
+
+    # Parameters --------------------------------------------------------------------------
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        """Every parameter in force, as ``policy.name``: value (latest definition of each)."""
+        out: dict[str, float] = {}
+        for pid, policy in self.pack.policies.items():
+            for v in policy.versions:
+                for name, p in v.parameters.items():
+                    out[f"{pid}.{name}"] = p.value
+        out.update(self._parameters)
+        return out
+
+    def with_parameters(self, values: Mapping[str, float]) -> Engine:
+        """A new engine with some parameters changed (``{"us.long_range_km": 150}``); this one is untouched."""
+        known = self.parameters
+        merged = dict(self._parameters)
+        for key, value in values.items():
+            if key not in known:
+                raise ParameterError(f"unknown parameter {key!r}; known: {', '.join(sorted(known)) or 'none'}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or abs(value) > 1e9:
+                raise ParameterError(f"parameter {key}: expected a finite number, got {value!r}")
+            merged[key] = float(value)
+        return Engine(self.pack, self.backend, merged)
+
+    def parameter_values(self, version: PolicyVersion) -> dict[str, float]:
+        return {name: self._parameters.get(f"{version.policy}.{name}", p.value)
+                for name, p in version.parameters.items()}
+
+    # Evaluation --------------------------------------------------------------------------
+
+    def strike(self, data: StrikeInput) -> ProposedStrike:
+        """Validate ``data`` against this engine's catalog."""
+        return ProposedStrike.parse(data, self.pack.catalog)
+
+    def version_for(self, strike: ProposedStrike) -> PolicyVersion:
+        policy = self.pack.policy_for_supplier(strike.supplier)
+        return self.pack.version_at(policy, strike.date)
+
+    def evaluate(self, strike: StrikeInput) -> Verdict:
+        """The verdict on one strike (a :class:`ProposedStrike` or a dict of its fields)."""
+        s = self.strike(strike)
+        version = self.version_for(s)
+        c = self._compiled_for(version, s.date)
+        out = c.combiner(c.matcher.match(facts(s)))
+        rules = c.ruleset.rules
+        rule = c.default_ref if out.deciding is None else c.rule_refs[out.deciding]
+        caveats = tuple(rules[i].caveats for i in out.matched
+                        if i not in out.overridden and rules[i].caveats) if out.decision.value == "allowed" else ()
+        return Verdict.model_construct(
+            decision=out.decision, rule=rule, policy=c.policy_ref,
+            matched=tuple(rules[i].id for i in out.matched),
+            overridden=tuple(rules[i].id for i in out.overridden),
+            conflict=tuple(rules[i].id for i in out.conflict),
+            caveats=caveats, strike=s, backend=self.backend, pack_digest=self.pack.digest,
+            library_version=__about__.__version__,
+        )
+
+    def evaluate_many(self, strikes: Iterable[StrikeInput]) -> list[Verdict]:
+        """Verdicts for many strikes, in order. Stops at the first invalid strike, naming its index."""
+        out = []
+        for i, s in enumerate(strikes):
+            try:
+                out.append(self.evaluate(s))
+            except PolicyRulesError as e:
+                raise _at_index(e, i) from None
+        return out
+
+    def _compiled_for(self, version: PolicyVersion, day: dt.date | None) -> _Compiled:
+        rs = self.pack.ruleset(version, day)
+        c = self._compiled.get(rs.key)
+        if c is None:
+            with self._lock:
+                c = self._compiled.get(rs.key)
+                if c is None:
+                    c = self._compile(rs)
+                    self._compiled[rs.key] = c
+        return c
+
+    def _compile(self, rs: RuleSet) -> _Compiled:
+        conds = []
+        for r in rs.rules:
+            owner = rs.common if rs.common is not None and r.policy == rs.common.policy else rs.version
+            conds.append(resolve(r.when, self.parameter_values(owner)))
+        matcher = build(self.backend, conds, f"{rs.version.policy}.{rs.version.version}")
+        v = rs.version
+        return _Compiled(
+            ruleset=rs, matcher=matcher, combiner=Combiner(rs.rules, v.default),
+            rule_refs=tuple(RuleRef(id=r.id, title=r.title, effect=r.effect, source=r.source, basis=r.basis,
+                                    caveats=r.caveats, file=r.file) for r in rs.rules),
+            default_ref=RuleRef(id=DEFAULT_RULE_ID, title=f"No rule matched: the default of {v.ref}",
+                                effect=v.default, file=v.file),
+            policy_ref=PolicyRef(id=v.policy, version=v.version, title=v.title, effective_from=v.effective_from,
+                                 effective_until=v.effective_until, file=v.file),
+        )
+
+    def __repr__(self) -> str:
+        return f"Engine({self.pack.root!r}, backend={self.backend!r}, digest={self.pack.digest[:12]})"
+
+
+def _at_index(e: PolicyRulesError, i: int) -> PolicyRulesError:
+    e.args = (f"strike #{i}: {e.args[0] if e.args else e}",) + e.args[1:]
+    return e

@@ -1,0 +1,78 @@
+"""One error hierarchy, rooted at :class:`PolicyRulesError`.
+
+Every message is one line and names where the problem is: the file, the rule id and
+the field for rule files; the field for strikes. Errors keep that context as attributes
+so tools can use it without parsing the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PolicyRulesError(Exception):
+    """Root of every error this library raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with one field of an input (a strike or a scenario)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class StrikeError(PolicyRulesError, ValueError):
+    """A proposed strike is invalid. Lists every problem, each with its field."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        n = len(self.problems)
+        head = "invalid strike" + (f" ({n} problems)" if n > 1 else "")
+        super().__init__(f"{head}: " + "; ".join(str(p) for p in self.problems))
+
+
+class RuleFileError(PolicyRulesError, ValueError):
+    """A rule or catalog file is invalid: names the file, the rule id, the field and the line."""
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        rule: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.file = file
+        self.rule = rule
+        self.field = field
+        self.line = line
+        self.detail = message
+        where = file + (f":{line}" if line is not None else "")
+        parts = [where]
+        if rule is not None:
+            parts.append(f"rule {rule}")
+        if field is not None:
+            parts.append(f"field {field}")
+        super().__init__(": ".join(parts) + ": " + message)
+
+
+class PolicyRefError(PolicyRulesError, ValueError):
+    """A policy reference (``us@2024-05-30``) or a date names no policy version in force."""
+
+
+class ParameterError(PolicyRulesError, ValueError):
+    """``with_parameters`` named an unknown parameter or gave a bad value."""
+
+
+class ScenarioError(PolicyRulesError, ValueError):
+    """A scenario file is malformed."""
+
+
+class BackendError(PolicyRulesError):
+    """The matching backend failed or is unavailable (durable_rules errors are mapped here)."""

@@ -1,0 +1,213 @@
+"""A loaded policy pack: policies, their composed versions, and the rule sets evaluated.
+
+Everything here is immutable and already checked by the loader. A :class:`RuleSet` is the
+unit of evaluation: the rules of ``common`` in force, then those of one policy version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .catalog import Catalog
+from .conditions import Condition, Schema
+from .domain import Basis, Decision
+from .errors import PolicyRefError
+from .rulefile import Parameter
+from .sources import Source
+
+COMMON = "common"
+DEFAULT = "default"
+# Policies of suppliers: a strike's supplier code, lowercased, names its policy.
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    effect: Decision
+    when: Condition
+    overrides: frozenset[str] | Literal["all"]
+    source: Source
+    basis: Basis
+    policy: str
+    file: str
+    line: int | None = None
+    caveats: str | None = None
+    note: str | None = None
+
+    def overrides_rule(self, other: Rule) -> bool:
+        return other is not self and (self.overrides == "all" or other.id in self.overrides)
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    policy: str
+    version: str
+    title: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    default: Decision
+    parameters: Mapping[str, Parameter]
+    rules: tuple[Rule, ...]
+    file: str
+    extends: str | None = None
+    note: str | None = None
+    added: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.policy}@{self.version}"
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_until is None or day <= self.effective_until)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    versions: tuple[PolicyVersion, ...]  # sorted by effective_from
+
+    def at(self, day: dt.date | None) -> PolicyVersion | None:
+        """The version in force on ``day`` (the latest one when ``day`` is None)."""
+        if day is None:
+            return self.versions[-1]
+        chosen = None
+        for v in self.versions:
+            if v.effective_from <= day:
+                chosen = v
+        if chosen is not None and chosen.effective_until is not None and day > chosen.effective_until:
+            return None
+        return chosen
+
+    def version(self, name: str) -> PolicyVersion | None:
+        return next((v for v in self.versions if v.version == name), None)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules evaluated together: ``common``'s rules, then the policy version's."""
+
+    version: PolicyVersion
+    common: PolicyVersion | None
+    rules: tuple[Rule, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.version.policy, self.version.version, self.common.version if self.common else None)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A span of dates over which one rule set is in force for one policy."""
+
+    start: dt.date
+    end: dt.date | None  # inclusive; None: open-ended
+    ruleset: RuleSet
+
+
+@dataclass(frozen=True)
+class Pack:
+    catalog: Catalog
+    schema: Schema
+    policies: Mapping[str, Policy]
+    root: str
+    digest: str
+    files: tuple[str, ...] = ()
+    _rulesets: dict[tuple[str, str, str | None], RuleSet] = field(default_factory=dict, compare=False)
+
+    @property
+    def supplier_policies(self) -> list[Policy]:
+        return [p for pid, p in self.policies.items() if pid not in (COMMON, DEFAULT)]
+
+    def policy_for_supplier(self, supplier: str | None) -> Policy:
+        pid = supplier.lower() if supplier else None
+        if pid is not None and pid in self.policies and pid not in (COMMON, DEFAULT):
+            return self.policies[pid]
+        if DEFAULT in self.policies:
+            return self.policies[DEFAULT]
+        who = f"supplier {supplier}" if supplier else "a strike with no supplier"
+        raise PolicyRefError(f"no policy for {who} and no 'default' policy in {self.root}")
+
+    def ruleset(self, version: PolicyVersion, day: dt.date | None) -> RuleSet:
+        common_policy = self.policies.get(COMMON)
+        common = None
+        if common_policy is not None and version.policy != COMMON:
+            common = common_policy.at(day if day is not None else None)
+        key = (version.policy, version.version, common.version if common else None)
+        rs = self._rulesets.get(key)
+        if rs is None:
+            rs = RuleSet(version, common, (common.rules if common else ()) + version.rules)
+            self._rulesets[key] = rs
+        return rs
+
+    def version_at(self, policy: Policy, day: dt.date | None) -> PolicyVersion:
+        v = policy.at(day)
+        if v is None:
+            first = policy.versions[0]
+            if day is not None and day < first.effective_from:
+                raise PolicyRefError(
+                    f"{day.isoformat()} is before the first version of policy {policy.id} "
+                    f"({first.version}, from {first.effective_from.isoformat()})")
+            raise PolicyRefError(f"no version of policy {policy.id} is in force on {day}")
+        return v
+
+    def windows(self, policy_id: str) -> list[Window]:
+        """Every span of dates with one rule set, in date order, for one policy."""
+        policy = self.policies[policy_id]
+        starts: set[dt.date] = set()
+        sources = [policy]
+        if policy_id != COMMON and COMMON in self.policies:
+            sources.append(self.policies[COMMON])
+        for p in sources:
+            for v in p.versions:
+                starts.add(v.effective_from)
+                if v.effective_until is not None:
+                    starts.add(v.effective_until + dt.timedelta(days=1))
+        first = policy.versions[0].effective_from
+        days = sorted(d for d in starts if d >= first)
+        out: list[Window] = []
+        for i, day in enumerate(days):
+            v = policy.at(day)
+            if v is None:
+                continue
+            end = days[i + 1] - dt.timedelta(days=1) if i + 1 < len(days) else None
+            rs = self.ruleset(v, day)
+            if out and out[-1].ruleset is rs and out[-1].end is not None and \
+                    out[-1].end + dt.timedelta(days=1) == day:
+                out[-1] = Window(out[-1].start, end, rs)
+            else:
+                out.append(Window(day, end, rs))
+        return out
+
+    def all_rulesets(self) -> Iterator[RuleSet]:
+        seen: set[tuple[str, str, str | None]] = set()
+        for pid in self.policies:
+            if pid == COMMON and len(self.policies) > 1:
+                continue
+            for w in self.windows(pid):
+                if w.ruleset.key not in seen:
+                    seen.add(w.ruleset.key)
+                    yield w.ruleset
+
+    def resolve_ref(self, ref: str) -> PolicyVersion:
+        """``us@2024-05-30`` (a version name or any date in force) or ``us`` (the latest)."""
+        pid, _, at = ref.partition("@")
+        policy = self.policies.get(pid.strip().lower())
+        if policy is None:
+            raise PolicyRefError(f"unknown policy {pid!r} in {ref!r}; known: {', '.join(self.policies)}")
+        if not at:
+            return policy.versions[-1]
+        named = policy.version(at.strip())
+        if named is not None:
+            return named
+        try:
+            day = dt.date.fromisoformat(at.strip())
+        except ValueError:
+            names = ", ".join(v.version for v in policy.versions)
+            raise PolicyRefError(f"{ref!r}: {at!r} is neither a version of {pid} ({names}) nor a date") from None
+        return self.version_at(policy, day)

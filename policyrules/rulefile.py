@@ -1,0 +1,123 @@
+"""The rule file format, as Pydantic models. One file is one version of one policy.
+
+These models check the shape of a file (keys, types, enum values). What needs more than
+one file (``extends``, overrides, conditions against the catalog) is checked by the loader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .conditions import MAX_ABS_NUMBER
+from .domain import Basis, Decision
+from .sources import Source
+
+RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+POLICY_ID = r"^[a-z][a-z0-9_-]*$"
+RESERVED_RULE_IDS = frozenset({"default", "all"})
+
+
+def _version_text(v: object) -> object:
+    # YAML reads an unquoted 2024-05-30 as a date; a version is its text.
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+class Parameter(BaseModel):
+    """A named number rules can refer to with ``{param: NAME}``; overridable for what-if analysis."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float
+    description: str = ""
+    basis: Basis | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: object) -> object:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"value": data}
+        return data
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
+            raise ValueError(f"must be a finite number of at most {MAX_ABS_NUMBER:g}")
+        return v
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in a file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=RULE_ID, max_length=120)
+    title: str = Field(min_length=1)
+    effect: Decision
+    when: dict[str, object] | None = None
+    overrides: Literal["all"] | tuple[str, ...] = ()
+    source: Source
+    basis: Basis = Basis.SEED
+    caveats: str | None = None
+    note: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v in RESERVED_RULE_IDS:
+            raise ValueError(f"{v!r} is reserved")
+        return v
+
+
+class RuleFile(BaseModel):
+    """A whole rule file: the header of a policy version and its rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: str = Field(pattern=POLICY_ID, max_length=40)
+    version: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str = Field(min_length=1)
+    effective_from: dt.date
+    effective_until: dt.date | None = None
+    extends: str | None = None
+    remove: tuple[str, ...] = ()
+    default: Decision | None = None
+    note: str | None = None
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    rules: tuple[RuleSpec, ...] = ()
+
+    _as_text = field_validator("version", "extends", mode="before")(_version_text)
+
+    @field_validator("effective_from", "effective_until", mode="before")
+    @classmethod
+    def _plain_date(cls, v: object) -> object:
+        if isinstance(v, dt.datetime):
+            raise ValueError("a date (YYYY-MM-DD), not a date and time")
+        if isinstance(v, (int, float)):
+            raise ValueError("a date (YYYY-MM-DD), not a number")
+        return v
+
+    @field_validator("parameters")
+    @classmethod
+    def _param_names(cls, v: dict[str, Parameter]) -> dict[str, Parameter]:
+        import re
+
+        for name in v:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise ValueError(f"parameter name {name!r} must be lowercase letters, digits and _")
+        return v
+
+    @model_validator(mode="after")
+    def _window(self) -> RuleFile:
+        if self.effective_until is not None and self.effective_until < self.effective_from:
+            raise ValueError("effective_until is before effective_from")
+        if self.extends is None and self.default is None:
+            raise ValueError("'default' (allowed or prohibited) is required unless the file extends another")
+        if self.extends is None and self.remove:
+            raise ValueError("'remove' needs 'extends': there is nothing inherited to remove")
+        return self

@@ -1,0 +1,282 @@
+"""The proposed strike: a frozen Pydantic model checked against the catalog.
+
+Validation collects every problem before failing: type errors from Pydantic and catalog
+problems (unknown weapon or region, range beyond reach, a class or supplier contradicting
+the catalog) come back together in one :class:`~policyrules.errors.StrikeError`, each
+with its field. ``target_country`` and ``target_category`` are derived and read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from .catalog import Catalog, did_you_mean, known
+from .conditions import FieldSpec, Schema
+from .domain import COUNTRIES, MAX_RANGE_KM, TargetCategory, TargetType, WeaponClass
+from .errors import Problem, StrikeError
+
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2200, 12, 31)
+DERIVED = ("target_country", "target_category")
+
+
+class ProposedStrike(BaseModel):
+    """A strike to judge. Build it from keyword arguments, a dict, or JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+
+    weapon: Annotated[str, Strict()] | None = Field(
+        default=None, description="catalog weapon name or alias, case-insensitive (HIMARS, ATACMS)")
+    weapon_class: WeaponClass | None = Field(
+        default=None, description="filled from the catalog when weapon is given; required otherwise")
+    supplier: Annotated[str, Strict()] | None = Field(
+        default=None, pattern=r"^[A-Za-z]{2}$",
+        description="ISO 3166 alpha-2 code of the supplying state; filled from the catalog")
+    target_region: Annotated[str, Strict()] = Field(description="catalog region id (belgorod, kursk, ...)")
+    target_type: TargetType = Field(description="what is struck")
+    self_defense: Annotated[bool, Strict()] = Field(
+        default=False, description="answers Russian forces attacking or preparing to attack")
+    defended_region: Annotated[str, Strict()] | None = Field(
+        default=None, description="the Ukrainian region the strike defends")
+    range_km: Annotated[float, Strict()] = Field(
+        ge=0, le=MAX_RANGE_KM, allow_inf_nan=False, description="launcher-to-target distance in km")
+    date: dt.date | None = Field(
+        default=None, description="when the strike would happen; omitted: the latest policy version")
+
+    _country: str = PrivateAttr(default="")
+    _catalog: Catalog | None = PrivateAttr(default=None)
+
+    # Pydantic's errors become one StrikeError, at the two entry points users call.
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            raise strike_error(e) from None
+
+    # Tell Pydantic this __init__ only wraps its own, so model_validate keeps the context.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def parse(cls, data: object, catalog: Catalog | None = None) -> ProposedStrike:
+        """Validate a mapping (or a strike) against ``catalog`` (default: the bundled one)."""
+        if isinstance(data, ProposedStrike):
+            if catalog is None or data._catalog is catalog:
+                return data
+            data = data.model_dump(exclude=set(DERIVED))
+        if not isinstance(data, Mapping):
+            raise StrikeError([Problem("", f"a strike is a mapping of fields, not {type(data).__name__}")])
+        try:
+            return cls.model_validate(data, context={"catalog": catalog} if catalog else None)
+        except ValidationError as e:
+            raise strike_error(e) from None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def target_country(self) -> str:
+        """UA or RU, from the target region (occupied regions are UA)."""
+        return self._country
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def target_category(self) -> TargetCategory:
+        """military, dual_use or civilian, from the target type."""
+        return self.target_type.category
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _plain_date(cls, v: object) -> object:
+        if isinstance(v, dt.datetime) or isinstance(v, (int, float, bool)):
+            raise PydanticCustomError("date_type", "a date (YYYY-MM-DD), not {kind}",
+                                      {"kind": type(v).__name__})
+        if isinstance(v, str):
+            try:
+                v = dt.date.fromisoformat(v.strip())
+            except ValueError:
+                raise PydanticCustomError("date_format", "not a date in YYYY-MM-DD form: {v!r}",
+                                          {"v": v}) from None
+        if isinstance(v, dt.date) and not (MIN_DATE <= v <= MAX_DATE):
+            raise PydanticCustomError("date_range", "out of range ({lo} to {hi})",
+                                      {"lo": MIN_DATE.isoformat(), "hi": MAX_DATE.isoformat()})
+        return v
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _against_catalog(cls, data: Any, handler: Any, info: ValidationInfo) -> ProposedStrike:
+        if not isinstance(data, Mapping):
+            return handler(data)  # type: ignore[no-any-return]
+        ctx = info.context or {}
+        catalog: Catalog = ctx.get("catalog") or default_catalog()
+        data = dict(data)
+        mine = _catalog_problems(data, catalog)
+        try:
+            strike: ProposedStrike = handler(data)
+        except ValidationError as e:
+            theirs = [d for d in _details(e) if d["loc"][:1] not in {m["loc"][:1] for m in mine}]
+            raise _combined(theirs + mine) from None
+        if mine:
+            raise _combined(mine)
+        region = catalog.region_by_id(strike.target_region)
+        strike._country = region.country
+        strike._catalog = catalog
+        return strike
+
+
+def default_catalog() -> Catalog:
+    """The bundled catalog, for strikes built without an engine."""
+    from .loader import bundled_catalog
+
+    return bundled_catalog()
+
+
+def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorDetails]:
+    """Check (and normalise, in place) what needs the catalog; return problems as error details."""
+    out: list[InitErrorDetails] = []
+
+    def bad(field: str, message: str) -> None:
+        out.append(InitErrorDetails(type=PydanticCustomError("catalog", message), loc=(field,),
+                                    input=data.get(field)))
+
+    for field in DERIVED:  # derived fields may come back in (JSON round trip) but must agree
+        data.pop(field, None)
+
+    weapon = None
+    if isinstance(data.get("weapon"), str):
+        weapon = catalog.weapon(data["weapon"])
+        if weapon is None:
+            bad("weapon", f"unknown weapon {data['weapon']!r}{did_you_mean(catalog.suggest_weapon(data['weapon']))}")
+        else:
+            data["weapon"] = weapon.id
+            wc = data.get("weapon_class")
+            if wc is None:
+                data["weapon_class"] = weapon.weapon_class.value
+            elif isinstance(wc, str) and wc != weapon.weapon_class.value and wc in WeaponClass._value2member_map_:
+                bad("weapon_class", f"{wc} contradicts the catalog: {weapon.name} is {weapon.weapon_class.value}")
+            sup = data.get("supplier")
+            if sup is None:
+                data["supplier"] = weapon.supplier
+            elif isinstance(sup, str):
+                data["supplier"] = sup = sup.strip().upper()
+                if sup not in weapon.suppliers:
+                    bad("supplier", f"{sup} contradicts the catalog: {weapon.name} is supplied by "
+                        + ", ".join(weapon.suppliers))
+            rng = data.get("range_km")
+            if isinstance(rng, (int, float)) and not isinstance(rng, bool) and math.isfinite(rng) \
+                    and rng > weapon.reach_km:
+                bad("range_km", f"{rng:g} km is beyond the reach of {weapon.name} ({weapon.reach_km:g} km)")
+    elif data.get("weapon") is None and data.get("weapon_class") is None:
+        bad("weapon_class", "required when no weapon is given")
+    if isinstance(data.get("supplier"), str):
+        data["supplier"] = data["supplier"].strip().upper()
+
+    for field in ("target_region", "defended_region"):
+        value = data.get(field)
+        if isinstance(value, str):
+            region = catalog.region(value)
+            if region is None:
+                bad(field, f"unknown region {value!r}{did_you_mean(catalog.suggest_region(value))}; "
+                    f"known: {known(catalog.region_ids)}")
+            elif field == "defended_region" and region.country != "UA":
+                bad(field, f"{region.id} is not a Ukrainian region")
+            else:
+                data[field] = region.id
+    return out
+
+
+def _details(e: ValidationError) -> list[InitErrorDetails]:
+    out: list[InitErrorDetails] = []
+    for err in e.errors():
+        msg = str(err["msg"])
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif err["type"] == "missing":
+            msg = "required"
+        elif "input" in err:
+            msg = f"{msg} (got {_short(err['input'])})"
+        loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        out.append(InitErrorDetails(type=PydanticCustomError("strike", msg.replace("{", "(").replace("}", ")")),
+                                    loc=loc, input=err.get("input")))
+    return out
+
+
+def _combined(details: list[InitErrorDetails]) -> ValidationError:
+    return ValidationError.from_exception_data("ProposedStrike", details)
+
+
+def strike_error(e: ValidationError) -> StrikeError:
+    order = list(ProposedStrike.model_fields)
+    problems = []
+    for err in e.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"])
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif err["type"] == "missing":
+            msg = "required"
+        problems.append(Problem(field, msg))
+    problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
+    return StrikeError(problems)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# The strike as seen by conditions ---------------------------------------------------------
+
+
+def strike_schema(catalog: Catalog) -> Schema:
+    """The fields rules may test, with the values each may take given this catalog."""
+    ua = tuple(r.id for r in catalog.regions if r.country == "UA")
+    suppliers = tuple(sorted(set(catalog.suppliers) | {"US", "GB", "FR", "DE", "UA"}))
+    specs = [
+        FieldSpec("weapon", "enum", catalog.weapon_ids, optional=True, doc="catalog weapon id"),
+        FieldSpec("weapon_class", "enum", tuple(w.value for w in WeaponClass)),
+        FieldSpec("supplier", "enum", suppliers, optional=True, doc="ISO alpha-2"),
+        FieldSpec("target_region", "enum", catalog.region_ids),
+        FieldSpec("target_type", "enum", tuple(t.value for t in TargetType)),
+        FieldSpec("self_defense", "bool"),
+        FieldSpec("defended_region", "enum", ua, optional=True),
+        FieldSpec("range_km", "number"),
+        FieldSpec("target_country", "enum", COUNTRIES),
+        FieldSpec("target_category", "enum", tuple(c.value for c in TargetCategory)),
+    ]
+    return Schema({s.name: s for s in specs})
+
+
+FACT_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
+               "defended_region", "range_km", "target_country", "target_category")
+
+
+def facts(strike: ProposedStrike) -> dict[str, Any]:
+    """The strike as plain values for conditions: enums as strings, None where not given."""
+    wc = strike.weapon_class
+    return {
+        "weapon": strike.weapon,
+        "weapon_class": wc.value if wc is not None else None,
+        "supplier": strike.supplier,
+        "target_region": strike.target_region,
+        "target_type": strike.target_type.value,
+        "self_defense": strike.self_defense,
+        "defended_region": strike.defended_region,
+        "range_km": strike.range_km,
+        "target_country": strike._country,
+        "target_category": strike.target_type.category.value,
+    }
