@@ -33,6 +33,9 @@ NEGATED: dict[Op, Op] = {
 COMBINATORS = ("any", "all", "not")
 # Numbers in conditions must be finite and of a size every backend encodes exactly.
 MAX_ABS_NUMBER = 1e9
+# How deeply any / all / not may nest: far beyond any real policy, well within what every
+# backend (Python's parser has a limit of 200 nested parentheses) and the analysis can take.
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,13 @@ class ConditionError(ValueError):
 # Parsing ---------------------------------------------------------------------------------
 
 
-def parse(raw: object, schema: Schema, params: Mapping[str, float], path: str = "when") -> Condition:
+def parse(raw: object, schema: Schema, params: Mapping[str, float], path: str = "when",
+          depth: int = 0) -> Condition:
     """Parse the YAML form of a condition, checking it against ``schema`` and ``params``."""
     if raw is None:
         return ALWAYS
+    if depth > MAX_DEPTH:
+        raise ConditionError(path, f"conditions nest more than {MAX_DEPTH} levels deep (any / all / not)")
     if not isinstance(raw, Mapping):
         raise ConditionError(path, f"a condition is a mapping of field to matcher, not {_kind(raw)}")
     items: list[Condition] = []
@@ -116,10 +122,10 @@ def parse(raw: object, schema: Schema, params: Mapping[str, float], path: str = 
         if key in ("any", "all"):
             if not isinstance(spec, list) or not spec:
                 raise ConditionError(where, f"'{key}' takes a non-empty list of conditions")
-            subs = tuple(parse(s, schema, params, f"{where}[{i}]") for i, s in enumerate(spec))
+            subs = tuple(parse(s, schema, params, f"{where}[{i}]", depth + 1) for i, s in enumerate(spec))
             items.append(AnyOf(subs) if key == "any" else AllOf(subs))
         elif key == "not":
-            items.append(Not(parse(spec, schema, params, where)))
+            items.append(Not(parse(spec, schema, params, where, depth + 1)))
         elif key in schema.fields:
             items.append(_parse_matcher(schema.fields[key], spec, params, where))
         else:

@@ -45,7 +45,11 @@ def bundled_rules_dir() -> Path:
         return checkout
     from importlib import resources
 
-    return Path(str(resources.files("policyrules.rules")))
+    try:
+        return Path(str(resources.files("policyrules.rules")))
+    except ModuleNotFoundError:
+        raise RuleFileError(f"rules/{CATALOG_FILE}", "missing: the bundled policy pack is not installed "
+                            "with this copy of policyrules; pass a rules directory") from None
 
 
 @functools.lru_cache(maxsize=1)

@@ -107,7 +107,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             line = line_of(raw, (i, *err["loc"]))
             msg = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
             raise ScenarioError(f"{path}" + (f":{line}" if line else "") + f": scenario "
-                                f"{name or '#' + str(i + 1)!r}: {field}: {msg}") from None
+                                f"{name or '#' + str(i + 1)!r}: " + (f"{field}: " if field else "") + msg) from None
         out.append(sc.model_copy(update={"file": str(path), "line": line_of(raw, (i,))}))
     return out
 

@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .catalog import Catalog, did_you_mean, known
@@ -35,12 +36,30 @@ from .errors import Problem, StrikeError
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2200, 12, 31)
 DERIVED = ("target_country", "target_category")
+# The JSON Schema form of a date: YYYY-MM-DD within MIN_DATE..MAX_DATE (1900-01-01 to 2200-12-31).
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def _schema_extra(schema: JsonDict) -> None:
+    """The input schema: the derived fields are accepted back (a JSON round trip) but read-only,
+    and a strike names a weapon or a weapon class."""
+    props = schema.setdefault("properties", {})
+    assert isinstance(props, dict)
+    props.setdefault("target_country", {
+        "enum": list(COUNTRIES), "readOnly": True,
+        "description": "derived from target_region (occupied regions are UA); read-only"})
+    props.setdefault("target_category", {
+        "enum": [c.value for c in TargetCategory], "readOnly": True,
+        "description": "derived from target_type; read-only"})
+    schema["anyOf"] = [{"required": [f], "properties": {f: {"type": "string"}}}
+                       for f in ("weapon", "weapon_class")]
 
 
 class ProposedStrike(BaseModel):
     """A strike to judge. Build it from keyword arguments, a dict, or JSON."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False,
+                              json_schema_extra=_schema_extra)
 
     weapon: Annotated[str, Strict()] | None = Field(
         default=None, description="catalog weapon name or alias, case-insensitive (HIMARS, ATACMS)")
@@ -58,7 +77,7 @@ class ProposedStrike(BaseModel):
     range_km: Annotated[float, Strict()] = Field(
         ge=0, le=MAX_RANGE_KM, allow_inf_nan=False, description="launcher-to-target distance in km")
     date: dt.date | None = Field(
-        default=None, description="when the strike would happen; omitted: the latest policy version")
+        default=None, json_schema_extra={"pattern": DATE_PATTERN}, description="when the strike would happen; omitted: the latest policy version")
 
     _country: str = PrivateAttr(default="")
     _catalog: Catalog | None = PrivateAttr(default=None)
@@ -109,8 +128,7 @@ class ProposedStrike(BaseModel):
             try:
                 v = dt.date.fromisoformat(v.strip())
             except ValueError:
-                raise PydanticCustomError("date_format", "not a date in YYYY-MM-DD form: {v!r}",
-                                          {"v": v}) from None
+                raise PydanticCustomError("date_format", "not a date in YYYY-MM-DD form") from None
         if isinstance(v, dt.date) and not (MIN_DATE <= v <= MAX_DATE):
             raise PydanticCustomError("date_range", "out of range ({lo} to {hi})",
                                       {"lo": MIN_DATE.isoformat(), "hi": MAX_DATE.isoformat()})
@@ -150,11 +168,10 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
     out: list[InitErrorDetails] = []
 
     def bad(field: str, message: str) -> None:
-        out.append(InitErrorDetails(type=PydanticCustomError("catalog", message), loc=(field,),
+        out.append(InitErrorDetails(type=PydanticCustomError("catalog", "{msg}", {"msg": message}), loc=(field,),
                                     input=data.get(field)))
 
-    for field in DERIVED:  # derived fields may come back in (JSON round trip) but must agree
-        data.pop(field, None)
+    given = {f: data.pop(f) for f in DERIVED if f in data}  # may come back (JSON round trip); must agree
 
     weapon = None
     if isinstance(data.get("weapon"), str):
@@ -179,7 +196,7 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
             rng = data.get("range_km")
             if isinstance(rng, (int, float)) and not isinstance(rng, bool) and math.isfinite(rng) \
                     and rng > weapon.reach_km:
-                bad("range_km", f"{rng:g} km is beyond the reach of {weapon.name} ({weapon.reach_km:g} km)")
+                bad("range_km", f"{rng:.12g} km is beyond the reach of {weapon.name} ({weapon.reach_km:g} km)")
     elif data.get("weapon") is None and data.get("weapon_class") is None:
         bad("weapon_class", "required when no weapon is given")
     if isinstance(data.get("supplier"), str):
@@ -196,6 +213,16 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
                 bad(field, f"{region.id} is not a Ukrainian region")
             else:
                 data[field] = region.id
+                if field == "target_region" and "target_country" in given \
+                        and given["target_country"] != region.country:
+                    bad("target_country", f"is derived from target_region ({region.id} is in "
+                        f"{region.country}), not {_short(given['target_country'])}")
+    ttype = data.get("target_type")
+    if "target_category" in given and isinstance(ttype, str) and ttype in TargetType._value2member_map_:
+        category = TargetType(ttype).category.value
+        if given["target_category"] != category:
+            bad("target_category", f"is derived from target_type ({ttype} is {category}), "
+                f"not {_short(given['target_category'])}")
     return out
 
 
@@ -210,7 +237,7 @@ def _details(e: ValidationError) -> list[InitErrorDetails]:
         elif "input" in err:
             msg = f"{msg} (got {_short(err['input'])})"
         loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        out.append(InitErrorDetails(type=PydanticCustomError("strike", msg.replace("{", "(").replace("}", ")")),
+        out.append(InitErrorDetails(type=PydanticCustomError("strike", "{msg}", {"msg": msg}),
                                     loc=loc, input=err.get("input")))
     return out
 

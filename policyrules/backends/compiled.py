@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..conditions import AllOf, AnyOf, Cmp, Condition, Not
+from ..errors import BackendError
 
 _PY_OP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in",
           "not_in": "not in"}
@@ -19,8 +20,11 @@ _PY_OP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", 
 class CompiledMatcher:
     def __init__(self, conditions: Sequence[Condition]) -> None:
         self.conditions = tuple(conditions)
-        self.source, namespace = _generate(self.conditions)
-        exec(compile(self.source, "<policyrules compiled rule set>", "exec"), namespace)  # noqa: S102
+        try:
+            self.source, namespace = _generate(self.conditions)
+            exec(compile(self.source, "<policyrules compiled rule set>", "exec"), namespace)  # noqa: S102
+        except (SyntaxError, RecursionError, MemoryError) as e:  # e.g. conditions nested too deeply
+            raise BackendError(f"cannot compile the rule set: {e}") from None
         self._fn: Callable[[Mapping[str, Any]], tuple[int, ...]] = namespace["match"]
 
     def match(self, facts: Mapping[str, Any]) -> tuple[int, ...]:

@@ -12,11 +12,17 @@ durable_rules quirks handled here (measured with durable-rules 2.0.28):
 
 - a JSON ``null`` in a fact corrupts the matching of the fields after it, so a missing
   value is sent as the empty string (no rule may compare with ``""``: ids are non-empty);
+- but ``""`` compared with a number is unreliable (``"" >= -1`` holds; ``"" != 0`` holds
+  only the first time), so a field compared with numbers also gets a presence flag
+  (``_has_<field>``) that guards each numeric test;
 - a condition object with several keys silently tests only the first, so every test is
   its own single-key object, joined with ``$and`` / ``$or``;
 - numbers written with an exponent (``1e-07``) fail to parse, so numbers are written in
   positional notation;
-- there is no negation operator, so conditions are put in negation normal form first;
+- there is no negation operator, so negations are pushed down to the comparisons here (not
+  with ``nnf``: a missing value fails ``x < 1`` *and* ``x >= 1``, so ``not x < 1`` must
+  become ``x >= 1 or x missing``);
+- an ``$or`` fires once per alternative that holds, so matches are de-duplicated;
 - its errors are bare ``Exception`` or its own ``error``: mapped to ``BackendError`` here.
 """
 
@@ -30,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..conditions import AllOf, AnyOf, Cmp, Condition, Not, nnf
+from ..conditions import NEGATED, AllOf, Cmp, Condition, Not, comparisons
 from ..errors import BackendError
 
 try:
@@ -79,26 +85,47 @@ def dump(obj: Any) -> str:
 
 def translate(cond: Condition) -> dict[str, Any]:
     """A condition as a durable_rules expression (single-key objects only)."""
-    return _tr(nnf(cond))
+    return _tr(cond, False)
 
 
-def _tr(c: Condition) -> dict[str, Any]:
+def presence_flag(field: str) -> str:
+    return f"_has_{field}"
+
+
+def number_fields(conditions: Sequence[Condition]) -> frozenset[str]:
+    """The fields compared with numbers: facts carry a presence flag for each."""
+    return frozenset(c.field for cond in conditions for c in comparisons(cond)
+                     if isinstance(c.value, (int, float)) and not isinstance(c.value, bool))
+
+
+def _tr(c: Condition, negate: bool) -> dict[str, Any]:
+    if isinstance(c, Not):
+        return _tr(c.item, not negate)
     if isinstance(c, Cmp):
-        v = c.value
-        if c.op == "eq":
-            return {c.field: v}
-        if c.op in ("in", "not_in"):
-            assert isinstance(v, tuple)
-            tests = [{c.field: x} if c.op == "in" else {"$neq": {c.field: x}} for x in v]
-            return tests[0] if len(tests) == 1 else {"$or" if c.op == "in" else "$and": tests}
-        return {_DURABLE_OP[c.op]: {c.field: v}}
-    assert not isinstance(c, Not), "nnf leaves no negation"
+        return _cmp(c, negate)
     if not c.items:
-        return dict(_ALWAYS if isinstance(c, AllOf) else _NEVER)
-    parts = [_tr(i) for i in c.items]
+        return dict(_ALWAYS if isinstance(c, AllOf) != negate else _NEVER)
+    parts = [_tr(i, negate) for i in c.items]
     if len(parts) == 1:
         return parts[0]
-    return {"$and" if isinstance(c, AllOf) else "$or": parts}
+    return {"$and" if isinstance(c, AllOf) != negate else "$or": parts}  # De Morgan when negated
+
+
+def _cmp(c: Cmp, negate: bool) -> dict[str, Any]:
+    op = NEGATED[c.op] if negate else c.op
+    v = c.value
+    if op in ("in", "not_in"):
+        assert isinstance(v, tuple)
+        tests = [{c.field: x} if op == "in" else {"$neq": {c.field: x}} for x in v]
+        return tests[0] if len(tests) == 1 else {"$or" if op == "in" else "$and": tests}
+    test = {c.field: v} if op == "eq" else {_DURABLE_OP[op]: {c.field: v}}
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return test
+    # A missing value satisfies only "ne" (the reference: None != x) and the negation of the rest.
+    flag = presence_flag(c.field)
+    if (c.op == "ne") != negate:
+        return {"$or": [{flag: False}, test]}
+    return {"$and": [{flag: True}, test]}
 
 
 def available() -> bool:
@@ -112,8 +139,9 @@ class DurableMatcher:
         if _dre is None:
             raise BackendError(_IMPORT_ERROR or "durable_rules is unavailable")
         self.name = f"policyrules.{name}.{next(_names)}"
-        self.definition = {f"r{i}": {"all": [{"m": translate(c)}]} for i, c in enumerate(conditions)}
         try:
+            self.definition = {f"r{i}": {"all": [{"m": translate(c)}]} for i, c in enumerate(conditions)}
+            self._flags = tuple((f, presence_flag(f)) for f in sorted(number_fields(conditions)))
             self._handle = _dre.create_ruleset(self.name, dump(self.definition))
         except Exception as e:
             raise BackendError(f"durable_rules refused rule set {name}: {e}") from None
@@ -123,6 +151,8 @@ class DurableMatcher:
 
     def match(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
         with self._lock:
+            if self._flags:
+                facts = {**facts, **{flag: facts.get(f) is not None for f, flag in self._flags}}
             fact = '{"sid":"0","id":%d,"_k":1,%s' % (next(self._ids), dump(facts)[1:])
             matched: list[int] = []
             try:
@@ -149,8 +179,8 @@ class DurableMatcher:
                     _dre.retract_fact(self._handle, fact)
                 except Exception:  # noqa: S110 - nothing was stored (no match): nothing to retract
                     pass
-            matched.sort()
-            return tuple(matched)
+            # an $or fires once per alternative that holds: one rule may be reported twice
+            return tuple(sorted(set(matched)))
 
 
 def _delete(handle: Any) -> None:
