@@ -12,31 +12,66 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __about__
 from .backends import BACKENDS, Matcher, build
 from .combine import Combiner
 from .conditions import resolve
+from .domain import Decision
 from .errors import ParameterError, PolicyRulesError
 from .loader import load_pack
 from .policy import Pack, PolicyVersion, RuleSet
 from .strike import ProposedStrike, facts
 from .verdict import DEFAULT_RULE_ID, PolicyRef, RuleRef, Verdict
 
+if TYPE_CHECKING:
+    from .analysis import CheckReport
+
 StrikeInput = ProposedStrike | Mapping[str, Any]
 
 
 @dataclass
 class _Compiled:
+    """One rule set made ready to evaluate: its matcher, combiner, and verdict parts.
+
+    ``templates`` caches, per set of matched rules, every verdict field but the strike."""
+
     ruleset: RuleSet
     matcher: Matcher
     combiner: Combiner
     rule_refs: tuple[RuleRef, ...]
     default_ref: RuleRef
     policy_ref: PolicyRef
+    common: dict[str, Any]
+    templates: dict[tuple[int, ...], dict[str, Any]] = field(default_factory=dict)
+
+    def template(self, matched: tuple[int, ...]) -> dict[str, Any]:
+        t = self.templates.get(matched)
+        if t is not None:
+            return t
+        out = self.combiner(matched)
+        rules = self.ruleset.rules
+        allowed = out.decision is Decision.ALLOWED
+        t = {
+            "decision": out.decision,
+            "rule": self.default_ref if out.deciding is None else self.rule_refs[out.deciding],
+            "policy": self.policy_ref,
+            "matched": tuple(rules[i].id for i in out.matched),
+            "overridden": tuple(rules[i].id for i in out.overridden),
+            "conflict": tuple(rules[i].id for i in out.conflict),
+            "caveats": tuple(rules[i].caveats for i in out.matched  # type: ignore[misc]
+                             if allowed and i not in out.overridden and rules[i].caveats),
+            **self.common,
+        }
+        if len(self.templates) < _MAX_CACHED:
+            self.templates[matched] = t
+        return t
+
+
+_MAX_CACHED = 65_536
 
 
 class Engine:
@@ -49,6 +84,7 @@ class Engine:
         self.backend = backend
         self._parameters = dict(parameters or {})
         self._compiled: dict[tuple[str, str, str | None], _Compiled] = {}
+        self._routes: dict[tuple[str | None, dt.date | None], _Compiled] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -106,22 +142,14 @@ class Engine:
 
     def evaluate(self, strike: StrikeInput) -> Verdict:
         """The verdict on one strike (a :class:`ProposedStrike` or a dict of its fields)."""
-        s = self.strike(strike)
-        version = self.version_for(s)
-        c = self._compiled_for(version, s.date)
-        out = c.combiner(c.matcher.match(facts(s)))
-        rules = c.ruleset.rules
-        rule = c.default_ref if out.deciding is None else c.rule_refs[out.deciding]
-        caveats = tuple(rules[i].caveats for i in out.matched
-                        if i not in out.overridden and rules[i].caveats) if out.decision.value == "allowed" else ()
-        return Verdict.model_construct(
-            decision=out.decision, rule=rule, policy=c.policy_ref,
-            matched=tuple(rules[i].id for i in out.matched),
-            overridden=tuple(rules[i].id for i in out.overridden),
-            conflict=tuple(rules[i].id for i in out.conflict),
-            caveats=caveats, strike=s, backend=self.backend, pack_digest=self.pack.digest,
-            library_version=__about__.__version__,
-        )
+        s = strike if type(strike) is ProposedStrike and \
+            strike.__pydantic_private__["_catalog"] is self.pack.catalog else self.strike(strike)  # type: ignore[index]
+        c = self._routes.get((s.supplier, s.date))
+        if c is None:
+            c = self._route(s)
+        fields = dict(c.template(c.matcher.match(facts(s))))
+        fields["strike"] = s
+        return Verdict.trusted(fields)
 
     def evaluate_many(self, strikes: Iterable[StrikeInput]) -> list[Verdict]:
         """Verdicts for many strikes, in order. Stops at the first invalid strike, naming its index."""
@@ -132,6 +160,13 @@ class Engine:
             except PolicyRulesError as e:
                 raise _at_index(e, i) from None
         return out
+
+    def _route(self, s: ProposedStrike) -> _Compiled:
+        """The compiled rule set for a strike's supplier and date (cached per pair)."""
+        c = self._compiled_for(self.version_for(s), s.date)
+        if len(self._routes) < _MAX_CACHED:
+            self._routes[(s.supplier, s.date)] = c
+        return c
 
     def _compiled_for(self, version: PolicyVersion, day: dt.date | None) -> _Compiled:
         rs = self.pack.ruleset(version, day)
@@ -159,10 +194,18 @@ class Engine:
                                 effect=v.default, file=v.file),
             policy_ref=PolicyRef(id=v.policy, version=v.version, title=v.title, effective_from=v.effective_from,
                                  effective_until=v.effective_until, file=v.file),
+            common={"backend": self.backend, "pack_digest": self.pack.digest,
+                    "library_version": __about__.__version__},
         )
 
     def __repr__(self) -> str:
         return f"Engine({self.pack.root!r}, backend={self.backend!r}, digest={self.pack.digest[:12]})"
+
+    def check(self, sources: str | Path | None = None) -> CheckReport:
+        """Check every class of every rule set in force (see :mod:`policyrules.analysis`)."""
+        from .analysis import check
+
+        return check(self, sources)
 
 
 def _at_index(e: PolicyRulesError, i: int) -> PolicyRulesError:

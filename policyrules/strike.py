@@ -79,8 +79,11 @@ class ProposedStrike(BaseModel):
     date: dt.date | None = Field(
         default=None, json_schema_extra={"pattern": DATE_PATTERN}, description="when the strike would happen; omitted: the latest policy version")
 
+    # Set once by validation. Hot paths read them through __pydantic_private__ (plain dict
+    # access), not attribute access (Pydantic's __getattr__ costs microseconds).
     _country: str = PrivateAttr(default="")
     _catalog: Catalog | None = PrivateAttr(default=None)
+    _facts: dict[str, Any] | None = PrivateAttr(default=None)
 
     # Pydantic's errors become one StrikeError, at the two entry points users call.
     def __init__(self, /, **data: Any) -> None:
@@ -96,7 +99,7 @@ class ProposedStrike(BaseModel):
     def parse(cls, data: object, catalog: Catalog | None = None) -> ProposedStrike:
         """Validate a mapping (or a strike) against ``catalog`` (default: the bundled one)."""
         if isinstance(data, ProposedStrike):
-            if catalog is None or data._catalog is catalog:
+            if catalog is None or data.__pydantic_private__["_catalog"] is catalog:  # type: ignore[index]
                 return data
             data = data.model_dump(exclude=set(DERIVED))
         if not isinstance(data, Mapping):
@@ -106,11 +109,18 @@ class ProposedStrike(BaseModel):
         except ValidationError as e:
             raise strike_error(e) from None
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> ProposedStrike:
+        """A copy; with ``update``, a new strike validated against the same catalog (never stale)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {**self.model_dump(exclude=set(DERIVED)), **update}
+        return ProposedStrike.parse(data, self.__pydantic_private__["_catalog"])  # type: ignore[index]
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def target_country(self) -> str:
         """UA or RU, from the target region (occupied regions are UA)."""
-        return self._country
+        return self.__pydantic_private__["_country"]  # type: ignore[index,no-any-return]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -153,6 +163,7 @@ class ProposedStrike(BaseModel):
         region = catalog.region_by_id(strike.target_region)
         strike._country = region.country
         strike._catalog = catalog
+        strike._facts = _facts(strike, region.country)
         return strike
 
 
@@ -293,7 +304,17 @@ FACT_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_ty
 
 
 def facts(strike: ProposedStrike) -> dict[str, Any]:
-    """The strike as plain values for conditions: enums as strings, None where not given."""
+    """The strike as plain values for conditions: enums as strings, None where not given.
+
+    Computed once, when the strike is validated; do not mutate the returned dict."""
+    private: dict[str, Any] = strike.__pydantic_private__  # type: ignore[assignment]
+    out = private["_facts"]
+    if out is None:
+        out = private["_facts"] = _facts(strike, private["_country"])
+    return out  # type: ignore[no-any-return]
+
+
+def _facts(strike: ProposedStrike, country: str) -> dict[str, Any]:
     wc = strike.weapon_class
     return {
         "weapon": strike.weapon,
@@ -304,6 +325,6 @@ def facts(strike: ProposedStrike) -> dict[str, Any]:
         "self_defense": strike.self_defense,
         "defended_region": strike.defended_region,
         "range_km": strike.range_km,
-        "target_country": strike._country,
+        "target_country": country,
         "target_category": strike.target_type.category.value,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -61,6 +62,18 @@ class Verdict(BaseModel):
     pack_digest: str
     library_version: str
 
+    @classmethod
+    def trusted(cls, fields: dict[str, Any]) -> Verdict:
+        """Build from parts the engine already validated (``model_construct`` without its cost).
+
+        ``fields`` must hold every field; it becomes the verdict's own ``__dict__``."""
+        v = object.__new__(cls)
+        object.__setattr__(v, "__dict__", fields)
+        object.__setattr__(v, "__pydantic_fields_set__", _FIELDS)
+        object.__setattr__(v, "__pydantic_extra__", None)
+        object.__setattr__(v, "__pydantic_private__", None)
+        return v
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def allowed(self) -> bool:
@@ -100,3 +113,6 @@ class Verdict(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.decision.value} by {self.rule.id} ({self.policy.ref})"
+
+
+_FIELDS = frozenset(Verdict.model_fields)

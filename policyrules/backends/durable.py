@@ -83,6 +83,37 @@ def dump(obj: Any) -> str:
     raise TypeError(f"cannot send {type(obj).__name__} to durable_rules")
 
 
+_TEXT: dict[str, str] = {}  # JSON of the strings seen so far: catalog ids and enum values
+
+
+def _text(value: str) -> str:
+    out = _TEXT.get(value)
+    if out is None:
+        out = json.dumps(value, ensure_ascii=False)
+        if len(_TEXT) < 100_000:
+            _TEXT[value] = out
+    return out
+
+
+def encode_fact(facts: Mapping[str, Any], fact_id: int) -> str:
+    """The fact JSON for durable_rules (as :func:`dump`, but fast on the flat facts of a strike)."""
+    parts = ['{"sid":"0","id":%d,"_k":1' % fact_id]
+    for key, value in facts.items():
+        kind = type(value)
+        if kind is str:
+            encoded = _text(value)
+        elif kind is bool:
+            encoded = "true" if value else "false"
+        elif value is None:
+            encoded = '""'
+        elif kind is float or kind is int:
+            encoded = number(value)
+        else:
+            encoded = dump(value)
+        parts.append(f"{_text(key)}:{encoded}")
+    return ",".join(parts) + "}"
+
+
 def translate(cond: Condition) -> dict[str, Any]:
     """A condition as a durable_rules expression (single-key objects only)."""
     return _tr(cond, False)
@@ -153,7 +184,7 @@ class DurableMatcher:
         with self._lock:
             if self._flags:
                 facts = {**facts, **{flag: facts.get(f) is not None for f, flag in self._flags}}
-            fact = '{"sid":"0","id":%d,"_k":1,%s' % (next(self._ids), dump(facts)[1:])
+            fact = encode_fact(facts, next(self._ids))
             matched: list[int] = []
             try:
                 result = _dre.assert_fact(self._handle, fact)
