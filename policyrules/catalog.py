@@ -103,12 +103,13 @@ class Catalog(BaseModel):
 
     def weapon(self, name: str) -> Weapon | None:
         """The weapon with this id, name or alias (case-insensitive), or None."""
-        wid = self._weapon_index.get(_key(name))
-        return None if wid is None else self._weapons_by_id[wid]
+        private = self.__pydantic_private__ or {}  # plain dict access: hot path
+        wid = private["_weapon_index"].get(_key(name))
+        return None if wid is None else private["_weapons_by_id"][wid]  # type: ignore[no-any-return]
 
     def region(self, region_id: str) -> Region | None:
         """The region with this id (case-insensitive), or None."""
-        return self._regions_by_id.get(_key(region_id))
+        return (self.__pydantic_private__ or {})["_regions_by_id"].get(_key(region_id))  # type: ignore[no-any-return]
 
     def weapon_by_id(self, weapon_id: str) -> Weapon:
         return self._weapons_by_id[weapon_id]

@@ -161,9 +161,10 @@ class ProposedStrike(BaseModel):
         if mine:
             raise _combined(mine)
         region = catalog.region_by_id(strike.target_region)
-        strike._country = region.country
-        strike._catalog = catalog
-        strike._facts = _facts(strike, region.country)
+        private: dict[str, Any] = strike.__pydantic_private__  # type: ignore[assignment]
+        private["_country"] = region.country
+        private["_catalog"] = catalog
+        private["_facts"] = _facts(strike, region.country)
         return strike
 
 
