@@ -19,6 +19,7 @@ if _sys.version_info < (3, 10) or _sys.version_info >= (3, 13):  # pragma: no co
     )
 
 from .__about__ import __version__
+from .analysis import CheckReport, Finding, Severity
 from .domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
 from .engine import Engine
 from .errors import (
@@ -37,8 +38,10 @@ from .verdict import PolicyRef, RuleRef, Verdict
 __all__ = [
     "BackendError",
     "Basis",
+    "CheckReport",
     "Decision",
     "Engine",
+    "Finding",
     "ParameterError",
     "PolicyRef",
     "PolicyRefError",
@@ -47,6 +50,7 @@ __all__ = [
     "RuleFileError",
     "RuleRef",
     "ScenarioError",
+    "Severity",
     "StrikeError",
     "TargetCategory",
     "TargetType",

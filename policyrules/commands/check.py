@@ -1,0 +1,31 @@
+"""``policyrules check``: prove a rule directory consistent; exit 1 when there are errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from ..analysis import check_path
+from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparser(sub, "check", "check every class of every policy version: conflicts, dead rules, "
+                  "sources (exit 1 on errors)", [
+                      "policyrules check",
+                      "policyrules check --rules my-rules/ --sources ../shared/seeds --format json",
+                  ])
+    p.add_argument("--sources", metavar="DIR",
+                   help="directory of the source documents: check that every quote is in its document")
+    add_common(p, backend=False)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    report = check_path(args.rules, args.sources)
+    if args.format == "json":
+        print(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
+    else:
+        print(report.to_text(), file=out)
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,0 +1,368 @@
+"""The strike space of one rule set, split into finitely many classes that rules cannot tell apart.
+
+Every condition compares a field with enum values, catalog ids, booleans or numeric
+thresholds, so two strikes that agree on every field the rules mention (and fall in the same
+interval between the thresholds of ``range_km``) match the same rules. A :class:`Partition`
+enumerates exactly those classes for one :class:`~policyrules.policy.RuleSet`:
+
+- only fields its resolved conditions mention are split; the others take one value;
+- enum fields split into their values (``None`` too where a strike may omit the field);
+- ``range_km`` splits at every threshold ``t`` of the rules into points ``[t]`` and the open
+  intervals between them, within ``0..MAX_RANGE_KM`` (:func:`intervals`);
+- only feasible combinations exist: a region fixes its country, a target type its category, a
+  weapon its class, its suppliers and its reach (which bounds ``range_km``); the policy is
+  chosen by supplier, so a supplier policy sees only its own code and ``default`` sees every
+  other one (``"*"`` stands for codes the schema does not name).
+
+Each :class:`StrikeClass` has its values (field -> value or :class:`Interval`) and one
+concrete representative strike that validates as a ``ProposedStrike`` and is evaluated under
+this rule set. :meth:`Partition.class_of` maps a concrete strike to its class and
+:meth:`Partition.outcomes` evaluates every class once, with the compiled backend's matcher
+and the same :class:`~policyrules.combine.Combiner` as ``Engine.evaluate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .backends import Matcher, build
+from .combine import Combiner, Outcome
+from .conditions import Condition, comparisons, resolve
+from .domain import MAX_RANGE_KM, TargetType, WeaponClass
+from .errors import PolicyRefError
+from .policy import COMMON, DEFAULT, Pack, RuleSet, Window
+from .strike import FACT_FIELDS, ProposedStrike, facts
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+OTHER_SUPPLIER = "*"  # class value: any supplier code the schema does not name
+RANGE = "range_km"
+_WEAPON_FIELDS = ("weapon", "weapon_class", "supplier")
+_TARGET_FIELDS = ("target_region", "target_country")
+_TYPE_FIELDS = ("target_type", "target_category")
+
+Key = tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A set of ``range_km`` values: a point ``[t]`` or an interval with open or closed ends."""
+
+    lo: float
+    hi: float
+    lo_closed: bool = True
+    hi_closed: bool = True
+
+    @property
+    def is_point(self) -> bool:
+        return self.lo == self.hi
+
+    def __contains__(self, x: object) -> bool:
+        if not isinstance(x, (int, float)) or isinstance(x, bool):
+            return False
+        above = x > self.lo or (self.lo_closed and x == self.lo)
+        below = x < self.hi or (self.hi_closed and x == self.hi)
+        return above and below
+
+    def pick(self, cap: float = math.inf) -> float | None:
+        """A value of this interval not above ``cap`` (an interior one when there is room), or None."""
+        hi = min(self.hi, cap)
+        for x in (self.lo + min(1.0, (hi - self.lo) / 2), math.nextafter(self.lo, math.inf), self.lo, hi):
+            if x in self and x <= cap:
+                return float(x)
+        return None
+
+    def __str__(self) -> str:
+        if self.is_point:
+            return f"{self.lo:g}"
+        return f"{'[' if self.lo_closed else '('}{self.lo:g}, {self.hi:g}{']' if self.hi_closed else ')'}"
+
+
+def intervals(thresholds: Iterable[float], lo: float = 0.0, hi: float = MAX_RANGE_KM) -> tuple[Interval, ...]:
+    """Split ``[lo, hi]`` at ``thresholds``: each threshold a point, the open gaps between them classes.
+
+    ``intervals([80])`` is ``[0, 80)``, ``[80]``, ``(80, 20100]``: every comparison ``lt``,
+    ``le``, ``gt``, ``ge``, ``eq``, ``ne`` with 80 has one value on each of them.
+    """
+    cuts = sorted({float(t) for t in thresholds if lo <= t <= hi})
+    if not cuts:
+        return (Interval(lo, hi),)
+    out: list[Interval] = []
+    if cuts[0] > lo:
+        out.append(Interval(lo, cuts[0], True, False))
+    for a, b in zip(cuts, [*cuts[1:], None]):
+        out.append(Interval(a, a))
+        if b is not None:
+            out.append(Interval(a, b, False, False))
+        elif a < hi:
+            out.append(Interval(a, hi, False, True))
+    return tuple(out)
+
+
+def thresholds(conditions: Iterable[Condition], field: str = RANGE) -> tuple[float, ...]:
+    """Every number ``field`` is compared with in resolved ``conditions``, sorted."""
+    return tuple(sorted({float(c.value) for cond in conditions for c in comparisons(cond)
+                         if c.field == field and isinstance(c.value, (int, float))
+                         and not isinstance(c.value, bool)}))
+
+
+def mentioned_fields(conditions: Iterable[Condition]) -> frozenset[str]:
+    return frozenset(c.field for cond in conditions for c in comparisons(cond))
+
+
+class WeaponOption(NamedTuple):
+    weapon: str | None
+    weapon_class: str
+    supplier: str | None  # "*": a code the schema does not name
+    reach: float
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One group of fields of a class: its class values, its facts and its representative's fields."""
+
+    values: Key
+    facts: Mapping[str, Any]
+    strike: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StrikeClass:
+    """One class of strikes the rules of a rule set cannot tell apart."""
+
+    parts: tuple[_Part, ...]
+    day: dt.date
+
+    @property
+    def key(self) -> Key:
+        """The class values as ``((field, value), ...)``, hashable; unique within a partition."""
+        return tuple(kv for p in self.parts for kv in p.values)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Field -> value (or :class:`Interval` for ``range_km``), for the fields the rules mention."""
+        key = dict(self.key)
+        return {f: key[f] for f in FACT_FIELDS if f in key}
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The representative strike as the conditions see it."""
+        out: dict[str, Any] = {}
+        for p in self.parts:
+            out.update(p.facts)
+        return out
+
+    @property
+    def strike(self) -> dict[str, Any]:
+        """The representative strike: a dict that validates as a ``ProposedStrike`` of this rule set."""
+        out: dict[str, Any] = {}
+        for p in self.parts:
+            out.update((k, v) for k, v in p.strike.items() if v is not None)
+        out["date"] = self.day.isoformat()
+        return out
+
+    def describe(self) -> str:
+        vals = self.values
+        if not vals:
+            return "every strike"
+        return ", ".join(f"{f} in {v}" if isinstance(v, Interval) and not v.is_point else
+                         f"{f}={'none' if v is None else str(v).lower() if isinstance(v, bool) else v}"
+                         for f, v in vals.items())
+
+
+class Partition:
+    """The classes of one rule set, given its resolved conditions (parameters replaced by numbers)."""
+
+    def __init__(self, pack: Pack, ruleset: RuleSet, conditions: Sequence[Condition]) -> None:
+        if len(conditions) != len(ruleset.rules):
+            raise ValueError(f"{len(conditions)} conditions for {len(ruleset.rules)} rules")
+        self.pack = pack
+        self.ruleset = ruleset
+        self.conditions = tuple(conditions)
+        self.windows: tuple[Window, ...] = tuple(
+            w for w in pack.windows(ruleset.version.policy) if w.ruleset.key == ruleset.key)
+        if not self.windows:
+            raise PolicyRefError(f"rule set {self.label} is in force on no date")
+        self.day = self.windows[0].start
+        self.fields = mentioned_fields(self.conditions)
+        self.thresholds = thresholds(self.conditions)
+        self.intervals = intervals(self.thresholds) if RANGE in self.fields else (Interval(0.0, MAX_RANGE_KM),)
+        self.suppliers = supplier_codes(pack, ruleset.version.policy)
+        self._other_code = unnamed_supplier_code(pack)
+        self._weapon = self._weapon_parts()
+        self._groups = (self._target_parts(), self._type_parts(), self._value_parts("self_defense", (False, True)),
+                        self._value_parts("defended_region", (None, *pack.schema["defended_region"].values)))
+
+    @property
+    def label(self) -> str:
+        return _label(self.ruleset)
+
+    def __len__(self) -> int:
+        return len(self._weapon) * math.prod(len(g) for g in self._groups)
+
+    def classes(self) -> Iterator[StrikeClass]:
+        for parts in itertools.product(self._weapon.values(), *(g.values() for g in self._groups)):
+            yield StrikeClass(parts, self.day)
+
+    # Evaluation --------------------------------------------------------------------------
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        return build("compiled", self.conditions, self.label)
+
+    @cached_property
+    def combiner(self) -> Combiner:
+        return Combiner(self.ruleset.rules, self.ruleset.version.default)
+
+    def outcome(self, cls: StrikeClass) -> Outcome:
+        """The outcome of the class (of its representative, hence of every strike in it)."""
+        return self.combiner(self.matcher.match(cls.facts))
+
+    def outcomes(self) -> Iterator[tuple[StrikeClass, Outcome]]:
+        """Every class with its outcome, each evaluated once."""
+        match, combine = self.matcher.match, self.combiner
+        rest: list[tuple[tuple[_Part, ...], dict[str, Any]]] = []
+        for parts in itertools.product(*(g.values() for g in self._groups)):
+            merged: dict[str, Any] = {}
+            for p in parts:
+                merged.update(p.facts)
+            rest.append((parts, merged))
+        for wp in self._weapon.values():
+            for parts, merged in rest:
+                yield StrikeClass((wp, *parts), self.day), combine(match({**wp.facts, **merged}))
+
+    # A concrete strike -------------------------------------------------------------------
+
+    def class_of(self, strike: ProposedStrike | Mapping[str, Any]) -> StrikeClass:
+        """The class of a strike evaluated under this rule set (a ``PolicyRefError`` if it is not)."""
+        s = ProposedStrike.parse(strike, self.pack.catalog)
+        rs = self.pack.ruleset(self.pack.version_at(self.pack.policy_for_supplier(s.supplier), s.date), s.date)
+        if rs.key != self.ruleset.key:
+            raise PolicyRefError(f"the strike is judged by {_label(rs)}, not by {self.label}")
+        f = facts(s)
+        wkey = self.project(_WEAPON_FIELDS, f)
+        if RANGE in self.fields:
+            i = next(k for k, iv in enumerate(self.intervals) if f[RANGE] in iv)
+            wkey += ((RANGE, self.intervals[i]),)
+        parts = [self._weapon[wkey]]
+        for group, names in zip(self._groups, (_TARGET_FIELDS, _TYPE_FIELDS, ("self_defense",),
+                                               ("defended_region",))):
+            parts.append(group[self.project(names, f)])
+        return StrikeClass(tuple(parts), self.day)
+
+    # Building the groups -----------------------------------------------------------------
+
+    def atom(self, field: str, value: Any) -> Any:
+        """The class value of a field's value: itself, or ``"*"`` for a supplier code no rule can name."""
+        if field == "supplier" and value is not None and value not in self.pack.schema["supplier"].values:
+            return OTHER_SUPPLIER
+        return value
+
+    def project(self, names: Sequence[str], f: Mapping[str, Any]) -> Key:
+        """The class values of ``names`` in ``f`` (a mapping of field values), for the fields rules mention."""
+        return tuple((n, self.atom(n, f[n])) for n in names if n in self.fields)
+
+    @cached_property
+    def options(self) -> tuple[WeaponOption, ...]:
+        """The weapon choices of this policy's strikes: each catalog weapon from each of its suppliers
+        the policy judges, then no weapon with each class and supplier code (reaching MAX_RANGE_KM)."""
+        out = [WeaponOption(w.id, w.weapon_class.value, s, w.reach_km)
+               for w in self.pack.catalog.weapons for s in w.suppliers if s in self.suppliers]
+        out += [WeaponOption(None, wc.value, s, MAX_RANGE_KM) for wc in WeaponClass for s in self.suppliers]
+        return tuple(out)
+
+    def _weapon_parts(self) -> dict[Key, _Part]:
+        """Weapon, class, supplier and range together: a weapon bounds the range by its reach."""
+        by_key: dict[Key, list[WeaponOption]] = {}
+        for opt in self.options:
+            by_key.setdefault(self.project(_WEAPON_FIELDS, opt._asdict()), []).append(opt)
+        out: dict[Key, _Part] = {}
+        for key, opts in by_key.items():
+            for iv in self.intervals:
+                for opt in opts:
+                    x = iv.pick(opt.reach)
+                    if x is None:
+                        continue
+                    code = self._other_code if opt.supplier == OTHER_SUPPLIER else opt.supplier
+                    vals = key + (((RANGE, iv),) if RANGE in self.fields else ())
+                    f = {"weapon": opt.weapon, "weapon_class": opt.weapon_class, "supplier": code, RANGE: x}
+                    out[vals] = _Part(vals, f, f)
+                    break
+        return out
+
+    def _target_parts(self) -> dict[Key, _Part]:
+        out: dict[Key, _Part] = {}
+        for r in self.pack.catalog.regions:
+            f = {"target_region": r.id, "target_country": r.country}
+            key = self.project(_TARGET_FIELDS, f)
+            if key not in out:
+                out[key] = _Part(key, f, {"target_region": r.id})
+        return out
+
+    def _type_parts(self) -> dict[Key, _Part]:
+        out: dict[Key, _Part] = {}
+        for t in TargetType:
+            f = {"target_type": t.value, "target_category": t.category.value}
+            key = self.project(_TYPE_FIELDS, f)
+            if key not in out:
+                out[key] = _Part(key, f, {"target_type": t.value})
+        return out
+
+    def _value_parts(self, field: str, values: Sequence[Any]) -> dict[Key, _Part]:
+        if field not in self.fields:
+            values = values[:1]
+        return {self.project((field,), {field: v}): _Part(self.project((field,), {field: v}), {field: v},
+                                                           {field: v}) for v in values}
+
+
+def _label(rs: RuleSet) -> str:
+    return rs.version.ref + (f" + {COMMON}@{rs.common.version}" if rs.common is not None else "")
+
+
+def supplier_codes(pack: Pack, policy_id: str) -> tuple[str | None, ...]:
+    """The supplier values whose strikes a policy judges (``"*"``: codes the schema does not name)."""
+    named = pack.schema["supplier"].values
+    if policy_id == DEFAULT:
+        own = {p.id for p in pack.supplier_policies}
+        return (None, *(c for c in named if c.lower() not in own), OTHER_SUPPLIER)
+    if policy_id == COMMON:
+        return ()  # common is never chosen for a strike: its rules are judged inside each policy
+    code = policy_id.upper()
+    return (code,) if len(code) == 2 and code.isalpha() and code.isascii() else ()
+
+
+def unnamed_supplier_code(pack: Pack) -> str:
+    """A two-letter supplier code no rule can name and no policy owns: stands for all such codes."""
+    taken = set(pack.schema["supplier"].values) | {p.upper() for p in pack.policies}
+    return next(a + b for a in "XYZQ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if a + b not in taken)
+
+
+def ruleset_conditions(engine: Engine, rs: RuleSet) -> tuple[Condition, ...]:
+    """The conditions of ``rs`` with the engine's parameter values (each rule's own policy's)."""
+    out = []
+    for r in rs.rules:
+        owner = rs.common if rs.common is not None and r.policy == rs.common.policy else rs.version
+        out.append(resolve(r.when, engine.parameter_values(owner)))
+    return tuple(out)
+
+
+def partition(engine: Engine, rs: RuleSet) -> Partition:
+    return Partition(engine.pack, rs, ruleset_conditions(engine, rs))
+
+
+def partitions(engine: Engine) -> list[Partition]:
+    """One partition per rule set in force, in pack order."""
+    return [partition(engine, rs) for rs in engine.pack.all_rulesets()]
+
+
+def partition_for(engine: Engine, strike: ProposedStrike | Mapping[str, Any]) -> Partition:
+    """The partition of the rule set that judges ``strike``."""
+    s = engine.strike(strike)
+    return partition(engine, engine.pack.ruleset(engine.version_for(s), s.date))
