@@ -105,7 +105,8 @@ class Catalog(BaseModel):
         """The weapon with this id, name or alias (case-insensitive), or None."""
         private = self.__pydantic_private__ or {}  # plain dict access: hot path
         wid = private["_weapon_index"].get(_key(name))
-        return None if wid is None else private["_weapons_by_id"][wid]  # type: ignore[no-any-return]
+        weapon: Weapon | None = private["_weapons_by_id"][wid] if wid is not None else None
+        return weapon
 
     def region(self, region_id: str) -> Region | None:
         """The region with this id (case-insensitive), or None."""

@@ -62,7 +62,7 @@ class _Compiled:
             "matched": tuple(rules[i].id for i in out.matched),
             "overridden": tuple(rules[i].id for i in out.overridden),
             "conflict": tuple(rules[i].id for i in out.conflict),
-            "caveats": tuple(rules[i].caveats for i in out.matched  # type: ignore[misc]
+            "caveats": tuple(rules[i].caveats for i in out.matched
                              if allowed and i not in out.overridden and rules[i].caveats),
             **self.common,
         }

@@ -166,8 +166,8 @@ def _compose(parsed: list[tuple[str, RuleFile, Any]], schema: Schema) -> dict[st
         done: dict[str, PolicyVersion] = {}
         for vname in files:
             _compose_version(vname, files, done, schema, ())
-        versions = sorted(done.values(), key=lambda v: v.effective_from)
-        for a, b in zip(versions, versions[1:]):
+        ordered = sorted(done.values(), key=lambda v: v.effective_from)
+        for a, b in zip(ordered, ordered[1:]):
             if a.effective_from == b.effective_from:
                 raise RuleFileError(b.file, f"policy {pid}: versions {a.version} and {b.version} have the "
                                     f"same effective_from {b.effective_from}", field="effective_from")
@@ -175,7 +175,7 @@ def _compose(parsed: list[tuple[str, RuleFile, Any]], schema: Schema) -> dict[st
                 raise RuleFileError(a.file, f"policy {pid}: version {a.version} runs until "
                                     f"{a.effective_until}, overlapping {b.version} from {b.effective_from}",
                                     field="effective_until")
-        policies[pid] = Policy(pid, tuple(versions))
+        policies[pid] = Policy(pid, tuple(ordered))
     return policies
 
 

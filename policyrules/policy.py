@@ -172,11 +172,11 @@ class Pack:
         days = sorted(d for d in starts if d >= first)
         out: list[Window] = []
         for i, day in enumerate(days):
-            v = policy.at(day)
-            if v is None:
+            in_force = policy.at(day)
+            if in_force is None:
                 continue
             end = days[i + 1] - dt.timedelta(days=1) if i + 1 < len(days) else None
-            rs = self.ruleset(v, day)
+            rs = self.ruleset(in_force, day)
             if out and out[-1].ruleset is rs and out[-1].end is not None and \
                     out[-1].end + dt.timedelta(days=1) == day:
                 out[-1] = Window(out[-1].start, end, rs)

@@ -33,17 +33,17 @@ class LineDict(dict[str, Any]):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise YamlError("YAML aliases (*name) are not allowed in rule files",
                             event.start_mark.line + 1)
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise YamlError("YAML anchors (&name) are not allowed in rule files",
                             event.start_mark.line + 1)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         result = LineDict()
@@ -108,7 +108,7 @@ def line_of(data: Any, loc: Sequence[object]) -> int | None:
     line: int | None = data.line if isinstance(data, LineDict) else None
     node = data
     for part in loc:
-        if isinstance(node, LineDict) and part in node:
+        if isinstance(node, LineDict) and isinstance(part, str) and part in node:
             line = node.key_lines.get(part, line)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
