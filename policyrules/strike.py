@@ -25,7 +25,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .catalog import Catalog, did_you_mean, known
@@ -40,11 +39,10 @@ DERIVED = ("target_country", "target_category")
 DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
-def _schema_extra(schema: JsonDict) -> None:
+def _schema_extra(schema: dict[str, Any]) -> None:
     """The input schema: the derived fields are accepted back (a JSON round trip) but read-only,
     and a strike names a weapon or a weapon class."""
     props = schema.setdefault("properties", {})
-    assert isinstance(props, dict)
     props.setdefault("target_country", {
         "enum": list(COUNTRIES), "readOnly": True,
         "description": "derived from target_region (occupied regions are UA); read-only"})

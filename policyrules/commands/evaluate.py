@@ -1,23 +1,46 @@
-"""``policyrules evaluate``: judge one strike, from a YAML/JSON file or ``--strike JSON``."""
+"""``policyrules evaluate``: judge one strike (a YAML/JSON file or ``--strike JSON``), or a
+stream of strikes as JSON Lines (``-`` for stdin, or a ``.jsonl`` file): one verdict per line."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
+from ..engine import Engine
+from ..errors import PolicyRulesError
+from ..verdict import Verdict
 from ..yamlio import YamlError, load_file
-from ._common import EXIT_OK, UsageError, add_common, engine_from, subparser
+from ._common import (
+    EXIT_OK,
+    Progress,
+    Style,
+    UsageError,
+    add_common,
+    engine_from,
+    is_terminal,
+    subparser,
+)
+
+STDIN = "-"
+Render = Callable[[Verdict], str]
+NO_STRIKE = "give a strike file or --strike JSON (or JSON Lines on stdin: -)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparser(sub, "evaluate", "judge one strike (from a YAML/JSON file or --strike JSON)", [
-        "policyrules evaluate strike.yaml",
-        "policyrules evaluate --format json --strike '{\"weapon\": \"ATACMS\", \"target_region\": "
-        "\"kursk\", \"target_type\": \"troops\", \"range_km\": 150}'",
-    ])
-    p.add_argument("file", nargs="?", help="a YAML or JSON file holding one strike")
+    p = subparser(sub, "evaluate", "judge one strike (a YAML/JSON file or --strike JSON), or one strike "
+                  "per line of JSON Lines (- for stdin, or a .jsonl file)", [
+                      "policyrules evaluate strike.yaml",
+                      ("policyrules evaluate --format json --strike '{\"weapon\": \"ATACMS\", "
+                       "\"target_region\": \"kursk\", \"target_type\": \"troops\", \"range_km\": 150}'"),
+                      "policyrules evaluate --format json - < strikes.jsonl | jq -r .rule.id",
+                      "jq -c '.[]' strikes.json | policyrules evaluate -   # a 'decision rule policy' line each",
+                  ])
+    p.add_argument("file", nargs="?",
+                   help="a YAML or JSON file holding one strike; a .jsonl file or - (stdin) holding one per line")
     p.add_argument("--strike", metavar="JSON", help="the strike as a JSON object")
     add_common(p)
     p.set_defaults(func=run)
@@ -31,27 +54,139 @@ def read_strike(args: argparse.Namespace) -> Any:
             return json.loads(args.strike)
         except json.JSONDecodeError as e:
             raise UsageError(f"--strike is not valid JSON: {e.msg} at column {e.colno}") from None
+        except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
+            raise UsageError(f"--strike is not usable JSON: {e}") from None
     if args.file is None:
-        raise UsageError("give a strike file or --strike JSON")
+        raise UsageError(NO_STRIKE)
     path = Path(args.file)
     try:
         if path.suffix == ".json":
+            text = path.read_text(encoding="utf-8")
             try:
-                return json.loads(path.read_text(encoding="utf-8"))
+                return json.loads(text)
             except json.JSONDecodeError as e:
                 raise UsageError(f"{path}: not valid JSON: {e.msg} at line {e.lineno}") from None
+            except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
+                raise UsageError(f"{path}: not usable JSON: {e}") from None
         return load_file(path)
     except YamlError as e:
         raise UsageError(f"{path}" + (f":{e.line}" if e.line else "") + f": {e.message}") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read: {e}") from None
+        raise UsageError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):
+        if args.strike is not None:
+            raise UsageError("give a strike file or --strike, not both")
+        return run_lines(args, out, implicit=False)
+    if args.file is None and args.strike is None and stdin_has_input():
+        return run_lines(args, out, implicit=True)
     data = read_strike(args)
     verdict = engine_from(args).evaluate(data)
     if args.format == "json":
         print(json.dumps(verdict.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:
-        print(verdict.explain(), file=out)
+        print(Style.for_stream(out).explanation(verdict.explain()), file=out)
     return EXIT_OK
+
+
+# JSON Lines ------------------------------------------------------------------------------
+
+
+def stdin_has_input() -> bool:
+    """stdin is a readable pipe or file, not a terminal (pytest's captured stdin is not readable)."""
+    stdin = sys.stdin
+    if stdin is None or is_terminal(stdin):
+        return False
+    try:
+        return bool(stdin.readable())
+    except (ValueError, OSError):
+        return False
+
+
+def run_lines(args: argparse.Namespace, out: TextIO, *, implicit: bool) -> int:
+    """One verdict per input line, written (and flushed) as it is decided; the first bad line
+    stops the run with a one-line error naming it, after the verdicts of the lines before it."""
+    engine = engine_from(args)  # a bad rule directory is reported before any input is read
+    render = _json_line if args.format == "json" else _text_line(Style.for_stream(out))
+    if args.file == STDIN or implicit:
+        if sys.stdin is None:
+            raise UsageError("no stdin to read strikes from")
+        count = _stream(engine, "stdin", _lines(sys.stdin), out, render)
+    else:
+        path = Path(args.file)
+        try:
+            with path.open("rb") as f:
+                count = _stream(engine, str(path), _lines(f), out, render)
+        except OSError as e:
+            raise UsageError(f"{path}: cannot read: {e.strerror or e}") from None
+    if implicit and count == 0:
+        raise UsageError(NO_STRIKE)
+    return EXIT_OK
+
+
+def _lines(stream: TextIO | BinaryIO) -> Iterator[bytes | str]:
+    """Raw lines; bytes when the stream has them, so decoding (UTF-8) happens line by line."""
+    source: Any = getattr(stream, "buffer", stream)
+    return iter(source)
+
+
+def _stream(engine: Engine, name: str, lines: Iterator[bytes | str], out: TextIO,
+            render: Render) -> int:
+    count = 0
+    with Progress(None, "evaluating strikes") as progress:
+        for n, data in _records(name, lines):
+            try:
+                verdict = engine.evaluate(data)
+            except PolicyRulesError as e:
+                out.flush()
+                raise UsageError(f"{name}:{n}: {e}") from None
+            out.write(render(verdict) + "\n")
+            out.flush()
+            count += 1
+            progress.advance()
+    return count
+
+
+def _records(name: str, lines: Iterator[bytes | str]) -> Iterable[tuple[int, Any]]:
+    """(line number, parsed JSON) for every non-blank line."""
+    n = 0
+    while True:
+        n += 1
+        try:
+            raw = next(lines)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise UsageError(f"{name}:{n}: not UTF-8 text") from None
+        except OSError as e:
+            raise UsageError(f"{name}: cannot read: {e.strerror or e}") from None
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageError(f"{name}:{n}: not UTF-8 text") from None
+        else:
+            text = raw
+        text = text.rstrip("\r\n")
+        if n == 1:
+            text = text.removeprefix("\ufeff")
+        if not text.strip():
+            continue
+        try:
+            yield n, json.loads(text)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{name}:{n}: not valid JSON: {e.msg} at column {e.colno}") from None
+        except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
+            raise UsageError(f"{name}:{n}: not usable JSON: {e}") from None
+
+
+def _json_line(verdict: Verdict) -> str:
+    return json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+
+def _text_line(style: Style) -> Render:
+    def render(verdict: Verdict) -> str:
+        return f"{style.decision(verdict.decision.value)} {verdict.rule.id} {verdict.policy.ref}"
+    return render

@@ -6,14 +6,26 @@ import argparse
 import json
 from typing import TextIO
 
-from ..scenarios import ScenarioResult, load_scenarios, run_scenarios, scenario_files
-from ._common import EXIT_FAILED, EXIT_OK, add_common, engine_from, subparser, table
+from ..scenarios import Scenario, ScenarioResult, load_scenarios, run_scenarios, scenario_files
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Progress,
+    Style,
+    add_common,
+    engine_from,
+    subparser,
+    table,
+)
+
+HEADER = ("scenario", "decision", "rule", "expected", "result")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparser(sub, "run", "run scenario files and compare with their expectations (exit 1 on a mismatch)", [
         "policyrules run examples/",
         "policyrules run --backend compiled examples/scenarios-us.yaml",
+        "policyrules run --format json examples/ | jq '.[] | select(.passed | not)'",
     ])
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files, or directories of scenarios*.yaml")
     add_common(p)
@@ -22,9 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from(args)
-    results: list[ScenarioResult] = []
+    scenarios: list[Scenario] = []
     for f in scenario_files(args.paths):
-        results.extend(run_scenarios(engine, load_scenarios(f)))
+        scenarios.extend(load_scenarios(f))
+    results: list[ScenarioResult] = []
+    with Progress(len(scenarios), "running scenarios") as progress:  # drawn only on a terminal, for long runs
+        for sc in scenarios:
+            results.extend(run_scenarios(engine, [sc]))
+            progress.advance()
     failed = [r for r in results if not r.passed]
     if args.format == "json":
         print(json.dumps([{
@@ -33,13 +50,23 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             "decision": r.verdict.decision.value, "rule": r.verdict.rule.id, "policy": r.verdict.policy.ref,
             "mismatch": r.mismatch() or None,
         } for r in results], indent=2, ensure_ascii=False), file=out)
-    else:
-        rows = [(r.scenario.name, r.verdict.decision.value, r.verdict.rule.id,
-                 r.scenario.expect.decision.value + (f" / {r.scenario.expect.rule}" if r.scenario.expect.rule else ""),
-                 "pass" if r.passed else "FAIL") for r in results]
-        print(table(("scenario", "decision", "rule", "expected", "result"), rows), file=out)
-        print(f"\n{len(results) - len(failed)} scenarios passed, {len(failed)} failed "
-              f"({engine.backend} backend, pack {engine.pack.digest[:12]})", file=out)
-        for r in failed:
-            print(f"FAIL {r.scenario.name} ({r.scenario.file}): {r.mismatch()}", file=out)
+        return EXIT_FAILED if failed else EXIT_OK
+    style = Style.for_stream(out)
+    rows = [(r.scenario.name, r.verdict.decision.value, r.verdict.rule.id,
+             r.scenario.expect.decision.value + (f" / {r.scenario.expect.rule}" if r.scenario.expect.rule else ""),
+             "pass" if r.passed else "FAIL") for r in results]
+
+    def cell(row: int, column: int, text: str) -> str:
+        if column == 1:
+            return style.decision(text)
+        if column == 4:
+            return style.outcome(results[row].passed, text)
+        return text
+
+    print(table(HEADER, rows, style=cell), file=out)
+    summary = f"{len(results) - len(failed)} scenarios passed, {len(failed)} failed"
+    print(f"\n{style.outcome(not failed, summary)} ({engine.backend} backend, pack {engine.pack.digest[:12]})",
+          file=out)
+    for r in failed:
+        print(f"{style.outcome(False, 'FAIL')} {r.scenario.name} ({r.scenario.file}): {r.mismatch()}", file=out)
     return EXIT_FAILED if failed else EXIT_OK

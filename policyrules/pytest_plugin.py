@@ -1,0 +1,191 @@
+"""A pytest plugin: scenario files are collected as tests, one item per scenario.
+
+Registered through the ``pytest11`` entry point, so ``pytest examples/`` runs every example
+scenario once policyrules is installed. Options (command line, or ini / pyproject.toml)::
+
+    --policyrules-scenarios GLOB   ini policyrules_scenarios   file patterns (default scenarios*.yaml)
+    --policyrules-rules DIR        ini policyrules_rules       rule directory (default: the bundled pack)
+    --policyrules-backend NAME     ini policyrules_backend     durable (default) or compiled
+
+A failing scenario reports expected against actual (decision and rule) and the verdict's
+explanation; a malformed scenario file, or rules that do not load, is a one-line collection
+error. One engine is loaded per (rules, backend) per session, when the first scenario file
+is collected: a run that collects none never loads one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+    from .engine import Engine
+    from .errors import PolicyRulesError
+    from .scenarios import Scenario, ScenarioResult
+
+DEFAULT_PATTERNS = ("scenarios*.yaml",)
+BACKEND_CHOICES = ("durable", "compiled")
+
+EngineKey = tuple[str | None, str]
+_engines_key = pytest.StashKey[dict[EngineKey, "Engine | PolicyRulesError"]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("policyrules", "policyrules scenario files")
+    group.addoption("--policyrules-scenarios", action="append", metavar="GLOB", default=None,
+                    help="collect files matching GLOB as scenario files (repeatable; "
+                         "default: ini policyrules_scenarios, else scenarios*.yaml)")
+    group.addoption("--policyrules-rules", metavar="DIR", default=None,
+                    help="rule directory to judge scenarios with (default: ini policyrules_rules, "
+                         "else the bundled pack)")
+    group.addoption("--policyrules-backend", choices=BACKEND_CHOICES, default=None,
+                    help="matching backend (default: ini policyrules_backend, else durable)")
+    parser.addini("policyrules_scenarios", type="args", default=list(DEFAULT_PATTERNS),
+                  help="glob patterns of scenario files (default: scenarios*.yaml)")
+    parser.addini("policyrules_rules", default="",
+                  help="rule directory, relative to the ini file (default: the bundled pack)")
+    parser.addini("policyrules_backend", default="durable", help="durable or compiled (default: durable)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_engines_key] = {}
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    if any(file_path.match(p) for p in _patterns(parent.config)) or parent.session.isinitpath(file_path):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _patterns(config: pytest.Config) -> list[str]:
+    given: list[str] | None = config.getoption("policyrules_scenarios")
+    return given if given else list(config.getini("policyrules_scenarios"))
+
+
+def engine_key(config: pytest.Config) -> EngineKey:
+    """(rules directory or None for the bundled pack, backend) from the options and the ini file."""
+    rules: str | None = config.getoption("policyrules_rules")
+    if rules is not None:
+        rules = str(Path(rules).resolve())
+    else:
+        ini_rules = str(config.getini("policyrules_rules")).strip()
+        if ini_rules:
+            base = config.inipath.parent if config.inipath is not None else config.rootpath
+            rules = str((base / ini_rules).resolve())
+    backend = config.getoption("policyrules_backend") or str(config.getini("policyrules_backend")).strip()
+    return rules, backend or "durable"
+
+
+def session_engine(config: pytest.Config) -> Engine:
+    """The session's engine for the configured rules and backend, loaded once; a load error
+    is kept and raised again (a :class:`~policyrules.errors.PolicyRulesError`)."""
+    from .engine import Engine
+    from .errors import PolicyRulesError
+
+    engines = config.stash[_engines_key]
+    key = engine_key(config)
+    if key not in engines:
+        try:
+            engines[key] = Engine.load(key[0], backend=key[1])
+        except PolicyRulesError as e:
+            engines[key] = PolicyRulesError(f"cannot load the rules ({key[0] or 'the bundled pack'}, "
+                                            f"{key[1]} backend): " + " ".join(str(e).split()))
+    found = engines[key]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+class ScenarioFile(pytest.File):
+    """A YAML list of scenarios; each becomes a :class:`ScenarioItem`."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        from .errors import PolicyRulesError
+        from .scenarios import load_scenarios
+
+        try:
+            scenarios = load_scenarios(_shown(self.path))
+            session_engine(self.config)  # bad rules or backend: one collection error per file, no run
+        except PolicyRulesError as e:
+            raise self.CollectError(" ".join(str(e).split())) from None
+        seen: dict[str, int] = {}
+        for sc in scenarios:
+            name = sc.name.replace("::", ":")
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:  # node ids must be unique: name the line of a repeated name
+                name = f"{name} (line {sc.line})"
+            yield ScenarioItem.from_parent(self, name=name, scenario=sc)
+
+
+class ScenarioMismatch(Exception):
+    """The verdict differs from the scenario's expectation."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        super().__init__(result.mismatch())
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario: passes when the verdict has the expected decision (and rule)."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        from .scenarios import ScenarioResult
+
+        verdict = session_engine(self.config).evaluate(self.scenario.strike)
+        result = ScenarioResult(scenario=self.scenario, verdict=verdict)
+        if not result.passed:
+            raise ScenarioMismatch(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str | TerminalRepr:
+        from .errors import PolicyRulesError
+
+        if isinstance(excinfo.value, ScenarioMismatch):
+            return mismatch_text(excinfo.value.result)
+        if isinstance(excinfo.value, PolicyRulesError) and not self.config.getoption("fulltrace"):
+            return f"{self._where()}: scenario {self.scenario.name!r}: {' '.join(str(excinfo.value).split())}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.scenario.line - 1 if self.scenario.line else None
+        return self.path, line, f"scenario: {self.scenario.name}"
+
+    def _where(self) -> str:
+        sc = self.scenario
+        return f"{sc.file}:{sc.line}" if sc.line else str(sc.file)
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it is below it (shorter messages)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def mismatch_text(result: ScenarioResult) -> str:
+    """What differs, expected against actual, then the verdict's explanation."""
+    e, v = result.scenario.expect, result.verdict
+    sc = result.scenario
+    where = f"{sc.file}:{sc.line}" if sc.line else str(sc.file)
+    lines = [
+        result.mismatch(),
+        f"  scenario: {sc.name!r} ({where})",
+        f"  expected: {e.decision.value:<10}  rule {e.rule or '(any)'}",
+        f"  actual:   {v.decision.value:<10}  rule {v.rule.id}  (policy {v.policy.ref}, {v.backend} backend)",
+        "",
+        "verdict:",
+        *("  " + line for line in v.explain().splitlines()),
+    ]
+    return "\n".join(lines)
