@@ -1,0 +1,88 @@
+"""Figures that run in a process of their own (``python -m benchmarks.child ...``), one per
+figure, so that peak memory and timings are not those of the parent. Prints one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from .common import peak_rss_bytes, rss_bytes
+
+
+def memory(backend: str, n: int, pool: int, seed: int) -> dict[str, Any]:
+    """Peak and growth of RSS over ``n`` evaluations of validated strikes (a pool cycled)."""
+    start_rss = rss_bytes()
+    from policyrules import Engine
+    from policyrules.loader import load_pack
+
+    from .strikes import random_strikes, validated
+
+    pack = load_pack()
+    engine = Engine(pack, backend)
+    strikes = validated(engine, random_strikes(pack, pool, seed)).strikes
+    evaluate = engine.evaluate
+    for s in strikes:  # warm-up: every rule set compiled, caches filled
+        evaluate(s)
+    before_rss, before_peak = rss_bytes(), peak_rss_bytes()
+    checkpoints = []
+    step = max(1, n // 10)
+    t0 = time.perf_counter()
+    done = 0
+    while done < n:
+        k = min(step, n - done)
+        for i in range(done, done + k):
+            evaluate(strikes[i % pool])
+        done += k
+        checkpoints.append((done, rss_bytes()))
+    seconds = time.perf_counter() - t0
+    end_rss = rss_bytes()
+    half = next((c for c in checkpoints if c[0] >= n // 2), checkpoints[0])
+    return {
+        "backend": backend, "evaluations": n, "pool": pool, "seconds": seconds,
+        "us_per_evaluation": seconds / n * 1e6,
+        "rss_at_start_mb": start_rss / 2**20, "rss_after_warmup_mb": before_rss / 2**20,
+        "rss_end_mb": end_rss / 2**20, "peak_rss_mb": max(peak_rss_bytes(), end_rss) / 2**20,
+        "peak_before_loop_mb": before_peak / 2**20,
+        "growth_bytes_per_evaluation": (end_rss - before_rss) / n,
+        "growth_second_half_bytes_per_evaluation": (end_rss - half[1]) / max(1, n - half[0]),
+        "checkpoints": [[c, r / 2**20] for c, r in checkpoints],
+    }
+
+
+def check(rules: str | None) -> dict[str, Any]:
+    """Wall time of ``engine.check()`` on a freshly loaded pack (the load not timed)."""
+    from policyrules import Engine
+
+    engine = Engine.load(rules, backend="compiled")
+    if not hasattr(engine, "check"):
+        return {"available": False}
+    t0 = time.perf_counter()
+    report = engine.check()
+    seconds = time.perf_counter() - t0
+    codes = sorted(set(getattr(report, "codes", list)()))
+    return {"available": True, "seconds": seconds, "ok": bool(getattr(report, "ok", False)),
+            "classes": getattr(report, "classes", None), "codes": codes,
+            "peak_rss_mb": peak_rss_bytes() / 2**20}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.child")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("memory")
+    m.add_argument("--backend", required=True)
+    m.add_argument("--n", type=int, required=True)
+    m.add_argument("--pool", type=int, default=5000)
+    m.add_argument("--seed", type=int, default=1)
+    c = sub.add_parser("check")
+    c.add_argument("--rules", default=None)
+    a = ap.parse_args(argv)
+    out = memory(a.backend, a.n, a.pool, a.seed) if a.cmd == "memory" else check(a.rules)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
