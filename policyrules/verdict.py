@@ -68,10 +68,10 @@ class Verdict(BaseModel):
 
         ``fields`` must hold every field; it becomes the verdict's own ``__dict__``."""
         v = object.__new__(cls)
-        object.__setattr__(v, "__dict__", fields)
-        object.__setattr__(v, "__pydantic_fields_set__", _FIELDS)
-        object.__setattr__(v, "__pydantic_extra__", None)
-        object.__setattr__(v, "__pydantic_private__", None)
+        _set_dict(v, fields)
+        _set_fields_set(v, _FIELDS)
+        _set_extra(v, None)
+        _set_private(v, None)
         return v
 
     @computed_field  # type: ignore[prop-decorator]
@@ -116,3 +116,8 @@ class Verdict(BaseModel):
 
 
 _FIELDS = frozenset(Verdict.model_fields)
+# BaseModel's slots, set through their descriptors (what model_construct does, minus its work).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__

@@ -1,0 +1,284 @@
+"""Columnar evaluation: millions of strikes as columns in, decisions and rule ids as columns out.
+
+A row's verdict depends on its non-numeric fields and on where its ``range_km`` falls among
+the thresholds of the rule set that judges it (the same classes as the exact check). So each
+distinct combination of the other fields is validated once (with the catalog: weapon, region,
+class, supplier, date), each row's range is checked against the weapon's reach, and the
+outcome is computed once per (combination, range class) and reused. Results equal
+``evaluate`` row by row; the tests check it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import gc
+import re
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
+
+from .conditions import comparisons
+from .catalog import Catalog
+from .domain import MAX_RANGE_KM, Decision, TargetType, WeaponClass
+from .errors import PolicyRulesError, Problem, StrikeError
+from .strike import _DATE_TEXT, MAX_DATE, MIN_DATE
+
+if TYPE_CHECKING:
+    from .engine import Engine, _Compiled
+
+KEY_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
+              "defended_region", "date")
+COLUMNS = (*KEY_FIELDS, "range_km")
+REQUIRED = ("target_region", "target_type", "range_km")
+DEFAULTS: dict[str, Any] = {"self_defense": False}
+
+
+@dataclass
+class ColumnVerdicts:
+    """Verdicts as columns: ``decisions[i]``, ``rules[i]`` and ``policies[i]`` for row ``i``."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.decisions)
+
+    @property
+    def allowed(self) -> list[bool]:
+        return [d is Decision.ALLOWED for d in self.decisions]
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """Plain columns (decision values as strings), e.g. for ``pandas.DataFrame(...)``."""
+        return {"decision": [d.value for d in self.decisions], "rule": self.rules, "policy": self.policies}
+
+
+def as_columns(data: Any) -> dict[str, Sequence[Any]]:
+    """A mapping of column name to sequence, from a mapping, a pandas DataFrame or a pyarrow Table."""
+    if hasattr(data, "to_pydict"):  # pyarrow.Table
+        data = data.to_pydict()
+    elif hasattr(data, "to_dict") and hasattr(data, "columns"):  # pandas.DataFrame
+        data = data.to_dict("list")
+    if not isinstance(data, Mapping):
+        raise StrikeError([Problem("", "columns are a mapping of field name to a sequence of values")])
+    unknown = sorted(str(k) for k in data if k not in COLUMNS)
+    if unknown:
+        raise StrikeError([Problem(k, "unknown column") for k in unknown])
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise StrikeError([Problem(k, "required column") for k in missing])
+    cols = {str(k): v if isinstance(v, Sequence) else list(v) for k, v in data.items()}
+    lengths = {k: len(v) for k, v in cols.items()}
+    if len(set(lengths.values())) > 1:
+        raise StrikeError([Problem("", "columns differ in length: " +
+                                   ", ".join(f"{k}={n}" for k, n in lengths.items()))])
+    return cols
+
+
+@dataclass
+class _Base:
+    """One distinct combination of the fields other than date and range, validated."""
+
+    index: int
+    facts: dict[str, Any]
+    supplier: str | None
+    reach: float
+
+
+@dataclass
+class _Route:
+    """The rule set judging a (supplier, date), with its range thresholds. Many routes share
+    one rule set; ``index`` names the rule set, so outcomes are shared across dates."""
+
+    index: int
+    compiled: _Compiled
+    thresholds: list[float]
+    ref: str
+
+
+def evaluate_columns(engine: Engine, data: Any) -> ColumnVerdicts:
+    cols = as_columns(data)
+    n = len(cols["range_km"])
+    ordered = [cols[f] if f in cols else repeat(DEFAULTS.get(f), n) for f in COLUMNS]
+    bases: dict[tuple[Any, ...], _Base] = {}
+    routes: dict[tuple[str | None, Any], _Route] = {}
+    outcomes: dict[tuple[int, int, int], tuple[Decision, str, str]] = {}
+    out = ColumnVerdicts()
+    decisions, rules, policies = out.decisions, out.rules, out.policies
+    with paused_gc():
+        for i, row in enumerate(zip(*ordered)):
+            key, day, r = row[:-2], row[-2], row[-1]
+            b = bases.get(key)
+            if b is None:
+                b = bases[key] = _base(engine, row, len(bases), i)
+            route = routes.get((b.supplier, day))
+            if route is None:
+                route = routes[(b.supplier, day)] = _route(engine, row, b.supplier, i)
+            if type(r) is not float:
+                r = _number(engine, row, i)
+            if not 0 <= r <= b.reach:  # also False for NaN
+                _invalid_row(engine, row, i)
+            t = route.thresholds
+            j = bisect.bisect_left(t, r)
+            code = 2 * j + 1 if j < len(t) and t[j] == r else 2 * j
+            o = outcomes.get((b.index, route.index, code))
+            if o is None:
+                c = route.compiled
+                matched = c.matcher.match({**b.facts, "range_km": r})
+                tmpl = c.templates.get(matched) or c.template(matched)
+                o = outcomes[(b.index, route.index, code)] = (tmpl["decision"], tmpl["rule"].id, route.ref)
+            decisions.append(o[0])
+            rules.append(o[1])
+            policies.append(o[2])
+    return out
+
+
+def _row(row: tuple[Any, ...], *, date: bool = True, range_km: Any = None) -> dict[str, Any]:
+    """A row as a strike dict: every given field (without the date when ``date`` is False;
+    with ``range_km`` in place of the row's own when given)."""
+    out = {f: v for f, v in zip(COLUMNS, row) if v is not None}
+    if not date:
+        out.pop("date", None)
+    if range_km is not None:
+        out["range_km"] = range_km
+    return out
+
+
+def _number(engine: Engine, row: tuple[Any, ...], i: int) -> float:
+    """A range as a float: ints and float subclasses (numpy) convert; anything else is a row error."""
+    r = row[-1]
+    if isinstance(r, (int, float)) and not isinstance(r, bool):
+        try:
+            return float(r)
+        except OverflowError:
+            pass
+    _invalid_row(engine, row, i)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _base(engine: Engine, row: tuple[Any, ...], index: int, i: int) -> _Base:
+    """Validate the fields other than date (with a harmless range: each row's range is checked apart)."""
+    fast = _fast_base(engine.pack.catalog, row, index)
+    if fast is not None:
+        return fast
+    try:
+        s = engine.strike(_row(row, date=False, range_km=0.0))
+    except PolicyRulesError:
+        _invalid_row(engine, row, i)
+        raise
+    weapon = engine.pack.catalog.weapon_by_id(s.weapon) if s.weapon else None
+    return _Base(index=index, facts=dict(s.__pydantic_private__["_facts"]),  # type: ignore[index]
+                 supplier=s.supplier, reach=weapon.reach_km if weapon else MAX_RANGE_KM)
+
+
+def _route(engine: Engine, row: tuple[Any, ...], supplier: str | None, i: int) -> _Route:
+    try:
+        day = _fast_day(row[-2])
+        if day is False:
+            day = engine.strike(_row(row, range_km=0.0)).date
+        c = engine._route_for(supplier, day)  # type: ignore[arg-type]
+    except PolicyRulesError:
+        _invalid_row(engine, row, i)
+        raise
+    return _Route(index=id(c), compiled=c, thresholds=numeric_thresholds(c), ref=c.policy_ref.ref)
+
+
+# Fast validation of the common case. Each accepts only what ProposedStrike accepts and
+# normalises it the same way; anything else returns None / False and goes through Pydantic,
+# which gives the verdict or the exact error. tests/test_columnar.py checks the equivalence.
+_CLASSES = {c.value: c.value for c in WeaponClass} | {c: c.value for c in WeaponClass}
+_TYPES = {t.value: t for t in TargetType} | {t: t for t in TargetType}
+_SUPPLIER = re.compile(r"[A-Z]{2}")
+
+
+def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | None:
+    weapon, wclass, supplier, region_name, ttype, self_defense, defended = row[:7]
+    w = None
+    if weapon is not None:
+        if type(weapon) is not str or (w := catalog.weapon(weapon)) is None:
+            return None
+    if wclass is None:
+        if w is None:
+            return None
+        wc = w.weapon_class.value
+    else:
+        if type(wclass) not in (str, WeaponClass) or (wc := _CLASSES.get(wclass)) is None:  # type: ignore[assignment]
+            return None
+        if w is not None and wc != w.weapon_class.value:
+            return None
+    if supplier is None:
+        sup = w.supplier if w is not None else None
+    else:
+        if type(supplier) is not str:
+            return None
+        sup = supplier.strip().upper()
+        if not _SUPPLIER.fullmatch(sup) or (w is not None and sup not in w.suppliers):
+            return None
+    if type(region_name) is not str or (region := catalog.region(region_name)) is None:
+        return None
+    if type(ttype) not in (str, TargetType) or (tt := _TYPES.get(ttype)) is None:
+        return None
+    if type(self_defense) is not bool:
+        return None
+    dr = None
+    if defended is not None:
+        if type(defended) is not str or (d := catalog.region(defended)) is None or d.country != "UA":
+            return None
+        dr = d.id
+    facts = {"weapon": w.id if w else None, "weapon_class": wc, "supplier": sup, "target_region": region.id,
+             "target_type": tt.value, "self_defense": self_defense, "defended_region": dr, "range_km": 0.0,
+             "target_country": region.country, "target_category": tt.category.value}
+    return _Base(index=index, facts=facts, supplier=sup, reach=w.reach_km if w else MAX_RANGE_KM)
+
+
+def _fast_day(value: Any) -> dt.date | None | bool:
+    """The date of a row, or False when only full validation can tell."""
+    if value is None:
+        return None
+    if type(value) is str and _DATE_TEXT.fullmatch(value):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return False
+    if type(value) is dt.date and MIN_DATE <= value <= MAX_DATE:
+        return value
+    return False
+
+
+def numeric_thresholds(c: _Compiled, field_name: str = "range_km") -> list[float]:
+    """Every number the rule set's conditions compare ``field_name`` with, sorted."""
+    values = {float(cmp.value) for cond in c.conditions for cmp in comparisons(cond)
+              if cmp.field == field_name and isinstance(cmp.value, (int, float)) and not isinstance(cmp.value, bool)}
+    return sorted(values)
+
+
+def _invalid_row(engine: Engine, row: tuple[Any, ...], i: int) -> None:
+    """Raise the error ``evaluate`` would give for this row, naming the row."""
+    try:
+        s = engine.strike(_row(row))
+        engine.version_for(s)
+    except PolicyRulesError as e:
+        raise _at_row(e, i) from None
+
+
+def _at_row(e: PolicyRulesError, i: int) -> PolicyRulesError:
+    e.args = (f"row {i}: {e.args[0] if e.args else e}",) + e.args[1:]
+    return e
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many small acyclic objects are created."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
