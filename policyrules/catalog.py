@@ -1,6 +1,9 @@
 """The catalog: weapons (class, suppliers, reach) and regions (country, borders).
 
-Lookups are case-insensitive on ids, names and aliases, and suggest near misses.
+Lookups are case-insensitive on ids, names and aliases, and suggest near misses. They
+never accept a look-alike: text that Unicode compatibility normalisation (NFKC) would
+change (fullwidth ``ｂｅｌｇｏｒｏｄ``, the Kelvin sign in ``Kursk``) names nothing, and a
+Cyrillic ``е`` is not a Latin ``e``; both get a "did you mean" naming the odd characters.
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ def _key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
+def _lookup_key(text: str) -> str | None:
+    """The index key of ``text`` typed by a user, or None for a compatibility look-alike."""
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        return None
+    return text.strip().casefold()
+
+
 class Catalog(BaseModel):
     """Weapons and regions, with name lookups. Built from ``catalog.yaml``."""
 
@@ -104,13 +114,17 @@ class Catalog(BaseModel):
     def weapon(self, name: str) -> Weapon | None:
         """The weapon with this id, name or alias (case-insensitive), or None."""
         private = self.__pydantic_private__ or {}  # plain dict access: hot path
-        wid = private["_weapon_index"].get(_key(name))
+        key = _lookup_key(name)
+        wid = private["_weapon_index"].get(key) if key is not None else None
         weapon: Weapon | None = private["_weapons_by_id"][wid] if wid is not None else None
         return weapon
 
     def region(self, region_id: str) -> Region | None:
         """The region with this id (case-insensitive), or None."""
-        return (self.__pydantic_private__ or {})["_regions_by_id"].get(_key(region_id))  # type: ignore[no-any-return]
+        key = _lookup_key(region_id)
+        if key is None:
+            return None
+        return (self.__pydantic_private__ or {})["_regions_by_id"].get(key)  # type: ignore[no-any-return]
 
     def weapon_by_id(self, weapon_id: str) -> Weapon:
         return self._weapons_by_id[weapon_id]
@@ -151,8 +165,17 @@ def _closest(key: str, labels: dict[str, str]) -> str | None:
     return None
 
 
-def did_you_mean(suggestion: str | None) -> str:
-    return f" (did you mean {suggestion!r}?)" if suggestion else ""
+def did_you_mean(suggestion: str | None, given: str | None = None) -> str:
+    """`` (did you mean 'x'?)``; naming the characters of ``given`` that are not ASCII, if any
+    (the difference between a look-alike and the real name is otherwise invisible)."""
+    if not suggestion:
+        return ""
+    odd = list(dict.fromkeys(c for c in given if not c.isascii())) if given and suggestion.isascii() else []
+    note = ""
+    if odd:
+        shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in odd[:3])
+        note = f" it has non-ASCII characters: {shown}" + (", ..." if len(odd) > 3 else "")
+    return f" (did you mean {suggestion!r}?{note})"
 
 
 def known(values: Iterable[str], limit: int = 12) -> str:

@@ -88,6 +88,11 @@ class Engine:
         self.pack = pack
         self.backend = backend
         self._parameters = dict(parameters or {})
+        # Threads: a rule set is compiled once, under the lock (a durable ruleset is costly and
+        # must not be built twice). The route and template caches are filled without a lock: an
+        # entry is computed from immutable data only (the route from the compiled rule set kept
+        # above), so threads racing on one key store equal values, a dict item assignment is
+        # atomic, and an entry is never changed once stored (tests/test_concurrency.py).
         self._compiled: dict[tuple[str, str, str | None], _Compiled] = {}
         self._routes: dict[tuple[str | None, dt.date | None], _Compiled] = {}
         self._lock = threading.Lock()

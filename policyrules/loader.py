@@ -31,7 +31,7 @@ from .errors import RuleFileError
 from .policy import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
 from .rulefile import RuleFile, RuleSpec
 from .strike import strike_schema
-from .yamlio import YamlError, line_of, load_file
+from .yamlio import YamlError, boolean_hint, line_of, load_file
 
 CATALOG_FILE = "catalog.yaml"
 MAX_FILES = 2000
@@ -117,14 +117,22 @@ def _pydantic_error(name: str, e: ValidationError, raw: Any) -> RuleFileError:
     field = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "literal[")) and
                      str(p) not in ("tuple[str, ...]", "str"))
     msg = str(err["msg"]).removeprefix("Value error, ")
+    line = line_of(raw, err["loc"])
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif err["type"] == "missing":
         msg = "required"
+    elif err["type"] in _TEXT_ERRORS and isinstance(err.get("input"), bool):
+        msg += f" ({boolean_hint(raw, line, err['input'])})"
     more = len(e.errors()) - 1
     if more:
         msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return RuleFileError(name, msg, rule=rule, field=field or None, line=line_of(raw, err["loc"]))
+    return RuleFileError(name, msg, rule=rule, field=field or None, line=line)
+
+
+# Pydantic errors of a field that wants text or one of named values: a boolean there is
+# almost always an unquoted YAML word (NO for Norway, on, yes).
+_TEXT_ERRORS = frozenset({"string_type", "literal_error", "enum"})
 
 
 def _load_catalog(path: Path, name: str) -> Catalog:
@@ -212,7 +220,7 @@ def _compose_version(vname: str, files: Mapping[str, tuple[str, RuleFile, Any]],
             raise RuleFileError(name, f"duplicate rule id (first at rule #{seen[spec.id] + 1})", rule=spec.id,
                                 field="id", line=line)
         seen[spec.id] = i
-        rule = _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i])
+        rule = _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i], raw)
         pos = next((k for k, r in enumerate(rules) if r.id == spec.id), None)
         if pos is None:
             rules.append(rule)
@@ -231,16 +239,32 @@ def _compose_version(vname: str, files: Mapping[str, tuple[str, RuleFile, Any]],
 
 
 def _make_rule(spec: RuleSpec, policy: str, file: str, line: int | None, schema: Schema,
-               params: Mapping[str, float], raw: Any) -> Rule:
+               params: Mapping[str, float], raw: Any, document: Any = None) -> Rule:
     try:
         when = parse(spec.when, schema, params)
     except ConditionError as e:
-        raise RuleFileError(file, e.message, rule=spec.id, field=e.path,
-                            line=line_of(raw, _path_parts(e.path)) or line) from None
+        parts = _path_parts(e.path)
+        where = line_of(raw, parts) or line
+        message = e.message
+        value = _value_at(raw, parts)
+        if isinstance(value, bool) and e.message.startswith("unknown value "):
+            message += f" ({boolean_hint(document, where, value)})"
+        raise RuleFileError(file, message, rule=spec.id, field=e.path, line=where) from None
     overrides = spec.overrides if spec.overrides == "all" else frozenset(spec.overrides)
     return Rule(id=spec.id, title=spec.title, effect=spec.effect, when=when, overrides=overrides,
                 source=spec.source, basis=spec.basis, policy=policy, file=file, line=line,
                 caveats=spec.caveats, note=spec.note)
+
+
+def _value_at(data: Any, parts: list[object]) -> Any:
+    """The element of ``data`` at ``parts`` (mapping keys and list indices), or None."""
+    for part in parts:
+        found = (isinstance(data, Mapping) and part in data) or \
+            (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data))
+        if not found:
+            return None
+        data = data[part]
+    return data
 
 
 def _path_parts(path: str) -> list[object]:

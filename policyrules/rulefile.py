@@ -98,6 +98,8 @@ class RuleFile(BaseModel):
     def _plain_date(cls, v: object) -> object:
         if isinstance(v, dt.datetime):
             raise ValueError("a date (YYYY-MM-DD), not a date and time")
+        if isinstance(v, bool):  # an unquoted yes / no / on / off
+            raise ValueError(f"a date (YYYY-MM-DD), not the boolean {str(v).lower()}")
         if isinstance(v, (int, float)):
             raise ValueError("a date (YYYY-MM-DD), not a number")
         return v

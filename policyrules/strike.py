@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -27,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .catalog import Catalog, did_you_mean, known
+from .catalog import Catalog, Weapon, did_you_mean, known
 from .conditions import FieldSpec, Schema
 from .domain import COUNTRIES, MAX_RANGE_KM, TargetCategory, TargetType, WeaponClass
 from .errors import Problem, StrikeError
@@ -37,6 +38,8 @@ MAX_DATE = dt.date(2200, 12, 31)
 DERIVED = ("target_country", "target_category")
 # The JSON Schema form of a date: YYYY-MM-DD within MIN_DATE..MAX_DATE (1900-01-01 to 2200-12-31).
 DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# The text form a date must have (Python 3.11's fromisoformat also takes 20240601 and 2024-W01-1).
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _schema_extra(schema: dict[str, Any]) -> None:
@@ -134,7 +137,10 @@ class ProposedStrike(BaseModel):
                                       {"kind": type(v).__name__})
         if isinstance(v, str):
             try:
-                v = dt.date.fromisoformat(v.strip())
+                text = v.strip()
+                if not _DATE_TEXT.fullmatch(text):
+                    raise ValueError(text)
+                v = dt.date.fromisoformat(text)
             except ValueError:
                 raise PydanticCustomError("date_format", "not a date in YYYY-MM-DD form") from None
         if isinstance(v, dt.date) and not (MIN_DATE <= v <= MAX_DATE):
@@ -158,6 +164,10 @@ class ProposedStrike(BaseModel):
             raise _combined(theirs + mine) from None
         if mine:
             raise _combined(mine)
+        if strike.weapon is not None:  # a number Pydantic accepts but the check above could not read (Decimal)
+            weapon = catalog.weapon_by_id(strike.weapon)
+            if strike.range_km > weapon.reach_km:
+                raise _combined([_beyond_reach(strike.range_km, weapon, data.get("range_km"))])
         region = catalog.region_by_id(strike.target_region)
         private: dict[str, Any] = strike.__pydantic_private__  # type: ignore[assignment]
         private["_country"] = region.country
@@ -187,7 +197,8 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
     if isinstance(data.get("weapon"), str):
         weapon = catalog.weapon(data["weapon"])
         if weapon is None:
-            bad("weapon", f"unknown weapon {data['weapon']!r}{did_you_mean(catalog.suggest_weapon(data['weapon']))}")
+            name = data["weapon"]
+            bad("weapon", f"unknown weapon {_short(name)}{did_you_mean(catalog.suggest_weapon(name), name)}")
         else:
             data["weapon"] = weapon.id
             wc = data.get("weapon_class")
@@ -204,9 +215,9 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
                     bad("supplier", f"{sup} contradicts the catalog: {weapon.name} is supplied by "
                         + ", ".join(weapon.suppliers))
             rng = data.get("range_km")
-            if isinstance(rng, (int, float)) and not isinstance(rng, bool) and math.isfinite(rng) \
-                    and rng > weapon.reach_km:
-                bad("range_km", f"{rng:.12g} km is beyond the reach of {weapon.name} ({weapon.reach_km:g} km)")
+            if isinstance(rng, (int, float)) and not isinstance(rng, bool) \
+                    and (isinstance(rng, int) or math.isfinite(rng)) and rng > weapon.reach_km:
+                out.append(_beyond_reach(rng, weapon, rng))
     elif data.get("weapon") is None and data.get("weapon_class") is None:
         bad("weapon_class", "required when no weapon is given")
     if isinstance(data.get("supplier"), str):
@@ -217,7 +228,7 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
         if isinstance(value, str):
             region = catalog.region(value)
             if region is None:
-                bad(field, f"unknown region {value!r}{did_you_mean(catalog.suggest_region(value))}; "
+                bad(field, f"unknown region {_short(value)}{did_you_mean(catalog.suggest_region(value), value)}; "
                     f"known: {known(catalog.region_ids)}")
             elif field == "defended_region" and region.country != "UA":
                 bad(field, f"{region.id} is not a Ukrainian region")
@@ -236,6 +247,21 @@ def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorD
     return out
 
 
+def _beyond_reach(rng: float, weapon: Weapon, given: object) -> InitErrorDetails:
+    try:
+        shown = f"{rng:.12g}"
+    except OverflowError:  # an int too large for a float (and maybe for str())
+        shown = f"about 10^{int(int(rng).bit_length() * math.log10(2))}"
+    return InitErrorDetails(type=PydanticCustomError("catalog", "{msg}", {
+        "msg": f"{shown} km is beyond the reach of {weapon.name} ({weapon.reach_km:g} km)"}),
+        loc=("range_km",), input=given)
+
+
+# Pydantic errors of a field that wants text or one of named values: a boolean there is
+# almost always an unquoted YAML word (NO for Norway, on, yes) in a strike file.
+_TEXT_ERRORS = frozenset({"string_type", "literal_error", "enum", "string_pattern_mismatch"})
+
+
 def _details(e: ValidationError) -> list[InitErrorDetails]:
     out: list[InitErrorDetails] = []
     for err in e.errors():
@@ -245,7 +271,10 @@ def _details(e: ValidationError) -> list[InitErrorDetails]:
         elif err["type"] == "missing":
             msg = "required"
         elif "input" in err:
-            msg = f"{msg} (got {_short(err['input'])})"
+            got = err["input"]
+            hint = "; in YAML, quote it: unquoted yes, no, on and off are booleans" \
+                if isinstance(got, bool) and err["type"] in _TEXT_ERRORS else ""
+            msg = f"{msg} (got {_short(got)}{hint})"
         loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
         out.append(InitErrorDetails(type=PydanticCustomError("strike", "{msg}", {"msg": msg}),
                                     loc=loc, input=err.get("input")))
@@ -260,7 +289,7 @@ def strike_error(e: ValidationError) -> StrikeError:
     order = list(ProposedStrike.model_fields)
     problems = []
     for err in e.errors():
-        field = ".".join(str(p) for p in err["loc"])
+        field = ".".join(_plain(str(p)) for p in err["loc"])
         msg = str(err["msg"])
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
@@ -269,6 +298,14 @@ def strike_error(e: ValidationError) -> StrikeError:
         problems.append(Problem(field, msg))
     problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
     return StrikeError(problems)
+
+
+def _plain(name: str) -> str:
+    """A field name as given, or quoted (and cut short) when it is empty, has spaces or line breaks
+    or is very long: an unknown key must not break the error's one line."""
+    if name and len(name) <= 40 and name.isprintable() and not any(c.isspace() for c in name):
+        return name
+    return _short(name)
 
 
 def _short(value: object) -> str:

@@ -1,9 +1,13 @@
 """Strict YAML reading: ``yaml.SafeLoader`` plus line numbers, no duplicate keys, no aliases.
 
 Anchors and aliases are refused outright (no alias bombs), as are duplicate keys within a
-mapping (YAML would silently keep the last one) and files above :data:`MAX_FILE_BYTES`.
-Every mapping comes back as a :class:`LineDict` that remembers the line of each key, so
-errors found later (by Pydantic or the loader) can point at a line.
+mapping (YAML would silently keep the last one), files above :data:`MAX_FILE_BYTES`, numbers
+longer than :data:`MAX_NUMBER_CHARS` (a sexagesimal ``1:1:1:...`` takes quadratic time to
+read) and strings with lone surrogates (they cannot be printed). Every mapping comes back as
+a :class:`LineDict` that remembers the line of each key, so errors found later (by Pydantic or
+the loader) can point at a line. The document's mapping also remembers how each unquoted
+boolean was spelled (``NO``, ``on``), so a boolean found where text belongs can be explained
+(:func:`boolean_hint`).
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 MAX_FILE_BYTES = 1_000_000
+# The longest integer literal accepted: far beyond any real number in a rule file, short
+# enough that no integer (sexagesimal 1:1:..., hex) costs time to read or overflows a float.
+MAX_NUMBER_CHARS = 40
 
 
 class YamlError(ValueError):
@@ -30,9 +37,15 @@ class LineDict(dict[str, Any]):
 
     line: int | None = None
     key_lines: dict[object, int]
+    # On the document's top mapping only: line -> the unquoted booleans on it, as spelled.
+    booleans: dict[int, list[str]] | None = None
 
 
 class _StrictLoader(yaml.SafeLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.booleans: dict[int, list[str]] = {}
+
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -65,15 +78,54 @@ class _StrictLoader(yaml.SafeLoader):
         return result
 
 
+    def construct_yaml_bool(self, node: ScalarNode) -> bool:
+        value: bool = super().construct_yaml_bool(node)
+        self.booleans.setdefault(node.start_mark.line + 1, []).append(str(node.value))
+        return value
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        text = str(node.value)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise YamlError(f"a number of {len(text)} characters; the limit is {MAX_NUMBER_CHARS}",
+                            node.start_mark.line + 1)
+        value: int = super().construct_yaml_int(node)
+        return value
+
+    def construct_yaml_str(self, node: ScalarNode) -> str:
+        value: str = super().construct_yaml_str(node)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise YamlError(f"a string with a lone surrogate (\\u{ord(value[e.start]):04x}), which is not text",
+                                node.start_mark.line + 1) from None
+        return value
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _StrictLoader.construct_yaml_bool)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
 
 
 def load_text(text: str) -> Any:
     """Parse YAML text strictly; raise :class:`YamlError` (with a line) on any problem."""
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _StrictLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        if isinstance(data, LineDict):
+            data.booleans = loader.booleans
+        return data
     except YamlError:
         raise
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (a control character)
+        line = text.count("\n", 0, e.position) + 1 if isinstance(e.position, int) else None
+        what = f"byte #x{ord(e.character):02x}" if isinstance(e.character, bytes) else \
+            f"character #x{e.character:04x}" if isinstance(e.character, int) else "character"
+        raise YamlError(f"not valid YAML: {what} is not allowed: {e.reason}", line) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -118,3 +170,19 @@ def line_of(data: Any, loc: Sequence[object]) -> int | None:
         else:
             break
     return line
+
+
+_BOOLEAN_WORDS = {False: "no, off and false", True: "yes, on and true"}
+
+
+def boolean_hint(data: Any, line: int | None, value: bool) -> str:
+    """Advice for a boolean found where text belongs: YAML reads unquoted yes/no/on/off as booleans.
+
+    ``data`` is a document from :func:`load_text` (it knows how each boolean was spelled, by
+    line); ``line`` is where the value was found, when known."""
+    spelled = (getattr(data, "booleans", None) or {}).get(line, []) if line is not None else []
+    word = next((w for w in spelled if yaml.SafeLoader.bool_values.get(w.lower()) is value), None)
+    if word is not None:
+        return f'YAML reads the unquoted {word} as a boolean; quote it: "{word}"'
+    return (f"got the boolean {str(value).lower()}: YAML reads unquoted {_BOOLEAN_WORDS[value]} as booleans; "
+            f'quote the text (e.g. "{"YES" if value else "NO"}")')

@@ -6,7 +6,11 @@ no global ``durable.lang`` host, no background timer threads, no shared ruleset 
 To find *every* matching rule, a strike is asserted as a fact (an event would be consumed
 by the first action only), every pending action is collected, and the fact is retracted
 in a ``finally`` so no state outlives an evaluation. A lock per matcher serialises the
-assert / collect / retract sequence, so one engine can be shared by threads.
+assert / collect / retract sequence, so one engine can be shared by threads. When that
+sequence stops midway (an error, or KeyboardInterrupt), the session is deleted outright:
+an action started and never completed leaves durable_rules' session locked (every later
+fact then silently matches nothing) and an abandoned one is delivered again with the next
+fact (measured); a deleted session is recreated clean by the next fact.
 
 durable_rules quirks handled here (measured with durable-rules 2.0.28):
 
@@ -179,39 +183,72 @@ class DurableMatcher:
         self._finalizer = weakref.finalize(self, _delete, self._handle)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._broken = False
 
     def match(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
         with self._lock:
+            if self._broken:
+                raise BackendError(f"durable_rules ruleset {self.name} is unusable after an earlier failure")
             if self._flags:
                 facts = {**facts, **{flag: facts.get(f) is not None for f, flag in self._flags}}
             fact = encode_fact(facts, next(self._ids))
             matched: list[int] = []
+            clean = False
             try:
-                result = _dre.assert_fact(self._handle, fact)
-            except Exception as e:
-                raise BackendError(f"durable_rules could not take the strike: {e}") from None
-            try:
-                if result[0] == 0:
-                    state = result[1]
-                    action = _dre.start_action_for_state(self._handle, state)
-                    while action:
-                        message = action[1]
-                        matched.append(int(message[3:message.index('"', 2)]))
-                        nxt = _dre.complete_and_start_action(self._handle, state)
-                        action = (action[0], nxt) if nxt else None
-                elif result[0] != 1:  # 1: no rule matched
-                    raise BackendError(f"durable_rules answered code {result[0]} to a fact")
-            except BackendError:
-                raise
-            except Exception as e:
-                raise BackendError(f"durable_rules failed while matching: {e}") from None
-            finally:
                 try:
-                    _dre.retract_fact(self._handle, fact)
-                except Exception:  # noqa: S110 - nothing was stored (no match): nothing to retract
-                    pass
+                    result = _dre.assert_fact(self._handle, fact)
+                except Exception as e:
+                    raise BackendError(f"durable_rules could not take the strike: {e}") from None
+                try:
+                    if result[0] == 0:
+                        state = result[1]
+                        action = _dre.start_action_for_state(self._handle, state)
+                        while action:
+                            message = action[1]
+                            matched.append(int(message[3:message.index('"', 2)]))
+                            nxt = _dre.complete_and_start_action(self._handle, state)
+                            action = (action[0], nxt) if nxt else None
+                    elif result[0] != 1:  # 1: no rule matched
+                        raise BackendError(f"durable_rules answered code {result[0]} to a fact")
+                except BackendError:
+                    raise
+                except Exception as e:
+                    raise BackendError(f"durable_rules failed while matching: {e}") from None
+                try:
+                    _dre.retract_fact(self._handle, fact)  # a fact nothing matched was not stored: a no-op
+                except Exception as e:
+                    raise BackendError(f"durable_rules could not retract the strike: {e}") from None
+                clean = True
+            finally:
+                if not clean:  # stopped midway: leave nothing behind for the next evaluation
+                    self._reset(fact)
             # an $or fires once per alternative that holds: one rule may be reported twice
             return tuple(sorted(set(matched)))
+
+    def _reset(self, fact: str) -> None:
+        """Delete the session (its fact, its started and pending actions); should it survive,
+        replace the ruleset by a fresh one: a failed evaluation never changes the next answers."""
+        try:
+            _dre.retract_fact(self._handle, fact)
+        except Exception:  # noqa: S110 - best effort: the session goes next
+            pass
+        try:
+            _dre.delete_state(self._handle, "0")
+        except Exception:  # noqa: S110 - no session (error 309), or checked below
+            pass
+        try:
+            _dre.get_state(self._handle, "0")
+        except Exception:  # no session left: the next fact starts a clean one
+            return
+        try:
+            fresh = _dre.create_ruleset(f"{self.name}.{next(_names)}", dump(self.definition))
+        except Exception:  # pragma: no cover - durable_rules refusing a definition it took before
+            self._broken = True
+            return
+        self._finalizer.detach()
+        _delete(self._handle)
+        self._handle = fresh
+        self._finalizer = weakref.finalize(self, _delete, fresh)
 
 
 def _delete(handle: Any) -> None:
