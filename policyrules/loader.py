@@ -38,18 +38,14 @@ MAX_FILES = 2000
 
 
 def bundled_rules_dir() -> Path:
-    """The policy pack shipped with the library (``rules/`` in a checkout, package data when installed)."""
+    """The policy pack shipped with the library: package data ``policyrules/rules/`` when
+    installed (pyproject maps the checkout's ``rules/`` there), ``rules/`` in a checkout."""
     here = Path(__file__).resolve().parent
-    checkout = here.parent / "rules"
-    if (checkout / CATALOG_FILE).is_file():
-        return checkout
-    from importlib import resources
-
-    try:
-        return Path(str(resources.files("policyrules.rules")))
-    except ModuleNotFoundError:
-        raise RuleFileError(f"rules/{CATALOG_FILE}", "missing: the bundled policy pack is not installed "
-                            "with this copy of policyrules; pass a rules directory") from None
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / CATALOG_FILE).is_file():
+            return candidate
+    raise RuleFileError(f"rules/{CATALOG_FILE}", "missing: the bundled policy pack is not installed "
+                        "with this copy of policyrules; pass a rules directory")
 
 
 @functools.lru_cache(maxsize=1)

@@ -239,3 +239,21 @@ def test_the_pack_is_found_from_any_directory(tmp_path: Path, monkeypatch: pytes
     engine = Engine.load(backend="compiled")
     assert {"us", "gb", "fr", "de", "ua", "common", "default"} <= set(engine.pack.policies)
     assert engine.pack.policies["us"].at(dt.date(2024, 5, 30)).version == "2024-05-30"  # type: ignore[union-attr]
+
+
+def test_the_bundled_pack_is_found_in_an_installed_layout(tmp_path: Path) -> None:
+    """After ``pip install .`` the pack lives in site-packages/policyrules/rules (package data)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "policyrules", site / "policyrules", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "rules", site / "policyrules" / "rules")
+    code = "from policyrules import Engine; e = Engine.load(backend='compiled'); print(e.pack.root, len(e.pack.policies))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site)},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["rules", "7"]
