@@ -20,6 +20,7 @@ if _sys.version_info < (3, 10) or _sys.version_info >= (3, 13):  # pragma: no co
 
 from .__about__ import __version__
 from .analysis import CheckReport, Finding, Severity
+from .diff import DiffEntry, DiffReport
 from .domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
 from .engine import Engine
 from .errors import (
@@ -32,30 +33,41 @@ from .errors import (
     StrikeError,
 )
 from .loader import bundled_rules_dir, load_pack
+from .partial import PartialReport, Possibility
 from .strike import ProposedStrike
+from .sweep import SweepReport
 from .verdict import PolicyRef, RuleRef, Verdict
+from .whynot import Alternative, FieldChange, WhyNotReport
 
 __all__ = [
+    "Alternative",
     "BackendError",
     "Basis",
     "CheckReport",
     "Decision",
+    "DiffEntry",
+    "DiffReport",
     "Engine",
+    "FieldChange",
     "Finding",
     "ParameterError",
+    "PartialReport",
     "PolicyRef",
     "PolicyRefError",
     "PolicyRulesError",
+    "Possibility",
     "ProposedStrike",
     "RuleFileError",
     "RuleRef",
     "ScenarioError",
     "Severity",
     "StrikeError",
+    "SweepReport",
     "TargetCategory",
     "TargetType",
     "Verdict",
     "WeaponClass",
+    "WhyNotReport",
     "__version__",
     "bundled_rules_dir",
     "load_pack",

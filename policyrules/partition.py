@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -49,6 +49,10 @@ _TARGET_FIELDS = ("target_region", "target_country")
 _TYPE_FIELDS = ("target_type", "target_category")
 
 Key = tuple[tuple[str, Any], ...]
+_GROUP_FIELDS = (_TARGET_FIELDS, _TYPE_FIELDS, ("self_defense",), ("defended_region",))
+# The dimensions of the strike space: fields that change together (a weapon fixes its class and
+# suppliers, a region its country, a type its category), with range_km on its own.
+DIMENSIONS: tuple[tuple[str, ...], ...] = (_WEAPON_FIELDS, (RANGE,), *_GROUP_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,11 @@ class StrikeClass:
         out["date"] = self.day.isoformat()
         return out
 
+    @property
+    def point(self) -> tuple[Key, ...]:
+        """The class values split by :data:`DIMENSIONS`, as :meth:`Partition.point` gives them."""
+        return (*_split(self.parts[0].values), *(p.values for p in self.parts[1:]))
+
     def describe(self) -> str:
         vals = self.values
         if not vals:
@@ -180,7 +189,12 @@ class StrikeClass:
 class Partition:
     """The classes of one rule set, given its resolved conditions (parameters replaced by numbers)."""
 
-    def __init__(self, pack: Pack, ruleset: RuleSet, conditions: Sequence[Condition]) -> None:
+    def __init__(self, pack: Pack, ruleset: RuleSet, conditions: Sequence[Condition], *,
+                 also: Sequence[Condition] = (), suppliers: Sequence[str | None] | None = None) -> None:
+        """``also``: conditions (of another rule set) whose fields and thresholds split the space too,
+        without being evaluated: two partitions built over each other's conditions, with the same
+        ``suppliers``, have the same classes in the same order (:mod:`policyrules.diff`).
+        ``suppliers``: the supplier codes the classes range over (default: those the policy judges)."""
         if len(conditions) != len(ruleset.rules):
             raise ValueError(f"{len(conditions)} conditions for {len(ruleset.rules)} rules")
         self.pack = pack
@@ -191,10 +205,11 @@ class Partition:
         if not self.windows:
             raise PolicyRefError(f"rule set {self.label} is in force on no date")
         self.day = self.windows[0].start
-        self.fields = mentioned_fields(self.conditions)
-        self.thresholds = thresholds(self.conditions)
+        split = (*self.conditions, *also)
+        self.fields = mentioned_fields(split)
+        self.thresholds = thresholds(split)
         self.intervals = intervals(self.thresholds) if RANGE in self.fields else (Interval(0.0, MAX_RANGE_KM),)
-        self.suppliers = supplier_codes(pack, ruleset.version.policy)
+        self.suppliers = tuple(suppliers) if suppliers is not None else supplier_codes(pack, ruleset.version.policy)
         self._other_code = unnamed_supplier_code(pack)
         self._weapon = self._weapon_parts()
         self._groups = (self._target_parts(), self._type_parts(), self._value_parts("self_defense", (False, True)),
@@ -225,16 +240,21 @@ class Partition:
         """The outcome of the class (of its representative, hence of every strike in it)."""
         return self.combiner(self.matcher.match(cls.facts))
 
-    def outcomes(self) -> Iterator[tuple[StrikeClass, Outcome]]:
-        """Every class with its outcome, each evaluated once."""
+    def outcomes(self, pairs: Container[tuple[Key, Key]] | None = None,
+                 keys: Sequence[Container[Key]] | None = None) -> Iterator[tuple[StrikeClass, Outcome]]:
+        """Every class with its outcome, each evaluated once. Given ``pairs`` (of a weapon key and a
+        range key) and ``keys`` (one container per later dimension), only the classes within them."""
         match, combine = self.matcher.match, self.combiner
+        groups = [list(g.values()) if keys is None else [p for p in g.values() if p.values in keys[i]]
+                  for i, g in enumerate(self._groups)]
+        weapons = [wp for wp in self._weapon.values() if pairs is None or _split(wp.values) in pairs]
         rest: list[tuple[tuple[_Part, ...], dict[str, Any]]] = []
-        for parts in itertools.product(*(g.values() for g in self._groups)):
+        for parts in itertools.product(*groups):
             merged: dict[str, Any] = {}
             for p in parts:
                 merged.update(p.facts)
             rest.append((parts, merged))
-        for wp in self._weapon.values():
+        for wp in weapons:
             for parts, merged in rest:
                 yield StrikeClass((wp, *parts), self.day), combine(match({**wp.facts, **merged}))
 
@@ -256,6 +276,84 @@ class Partition:
                                                ("defended_region",))):
             parts.append(group[self.project(names, f)])
         return StrikeClass(tuple(parts), self.day)
+
+    # Classes by their values ---------------------------------------------------------------
+
+    def point(self, values: Mapping[str, Any]) -> tuple[Key, ...]:
+        """Class values split by :data:`DIMENSIONS`: one key per dimension (``()`` where none of its
+        fields is split)."""
+        return tuple(tuple((f, values[f]) for f in dim if f in self.fields) for dim in DIMENSIONS)
+
+    def choices(self, dimension: int) -> tuple[Key, ...]:
+        """Every key dimension ``dimension`` (an index into :data:`DIMENSIONS`) takes in some class."""
+        if dimension == 0:
+            return tuple(dict.fromkeys(w for w, _ in self.weapon_ranges()))
+        if dimension == 1:
+            return tuple(((RANGE, iv),) for iv in self.intervals) if RANGE in self.fields else ((),)
+        return tuple(self._groups[dimension - 2])
+
+    def weapon_ranges(self) -> tuple[tuple[Key, Key], ...]:
+        """The feasible pairs of a weapon key and a range key (dimensions 0 and 1): reach bounds range."""
+        return tuple(_split(k) for k in self._weapon)
+
+    def lookup(self, values: Mapping[str, Any]) -> StrikeClass | None:
+        """The class with these class values (every split field; others are ignored), or None when
+        no feasible strike has them (a weapon's reach short of the range, say)."""
+        return self.at(self.point(values))
+
+    def at(self, point: Sequence[Key]) -> StrikeClass | None:
+        """The class with this key in each dimension (as :meth:`point` gives them), or None when infeasible."""
+        groups = zip(self._groups, point[2:], strict=True)
+        parts = [self._weapon.get(point[0] + point[1]), *(g.get(k) for g, k in groups)]
+        if any(part is None for part in parts):
+            return None
+        return StrikeClass(tuple(p for p in parts if p is not None), self.day)
+
+    def member(self, values: Mapping[str, Any], near: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """A strike of the class with these class values (a dict that validates and is judged by this
+        rule set when its supplier picks this policy), keeping each field of ``near`` (catalog ids,
+        as in :func:`~policyrules.strike.facts`, plus ``date``) that the class allows, and preferring
+        ``near``'s supplier, weapon and weapon class otherwise. None when no strike has these values."""
+        near = near or {}
+
+        def fits(f: Mapping[str, Any]) -> bool:
+            return all(self.atom(k, v) == values[k] for k, v in f.items() if k in self.fields)
+
+        iv = values[RANGE] if RANGE in self.fields else Interval(0.0, MAX_RANGE_KM)
+        want = near.get(RANGE)
+        w, wc, sup = near.get("weapon"), near.get("weapon_class"), near.get("supplier")
+        order = sorted(self.options, key=lambda o: (o.supplier != self.atom("supplier", sup), o.weapon != w,
+                                                    o.weapon_class != wc, (o.weapon is None) != (w is None)))
+        found: list[tuple[WeaponOption, float]] = []  # the first option keeping near's range, else the first
+        for o in order:
+            if fits(o._asdict()):
+                if isinstance(want, (int, float)) and want in iv and want <= o.reach:
+                    found.insert(0, (o, float(want)))
+                    break
+                x = iv.pick(o.reach)
+                if x is not None and not found:
+                    found.append((o, x))
+        if not found:
+            return None
+        o, x = found[0]
+        code = o.supplier if o.supplier != OTHER_SUPPLIER else (
+            sup if self.atom("supplier", sup) == OTHER_SUPPLIER else self._other_code)
+        out: dict[str, Any] = {"weapon": o.weapon, "weapon_class": o.weapon_class, "supplier": code, RANGE: x}
+        regions = sorted(self.pack.catalog.regions, key=lambda r: (r.id != near.get("target_region"),
+                                                                    r.country != near.get("target_country")))
+        region = next((r for r in regions if fits({"target_region": r.id, "target_country": r.country})), None)
+        types = sorted(TargetType, key=lambda t: (t.value != near.get("target_type"),
+                                                  t.category.value != near.get("target_category")))
+        ttype = next((t for t in types if fits({"target_type": t.value, "target_category": t.category.value})), None)
+        if region is None or ttype is None:
+            return None
+        out.update(target_region=region.id, target_type=ttype.value)
+        for f, default in (("self_defense", False), ("defended_region", None)):
+            out[f] = values[f] if f in self.fields else near.get(f, default)
+        day = near.get("date", self.day)
+        if day is not None:
+            out["date"] = day.isoformat() if isinstance(day, dt.date) else day
+        return {k: v for k, v in out.items() if v is not None}
 
     # Building the groups -----------------------------------------------------------------
 
@@ -320,6 +418,11 @@ class Partition:
             values = values[:1]
         return {self.project((field,), {field: v}): _Part(self.project((field,), {field: v}), {field: v},
                                                            {field: v}) for v in values}
+
+
+def _split(key: Key) -> tuple[Key, Key]:
+    """A weapon part's key as (weapon key, range key)."""
+    return (key[:-1], key[-1:]) if key and key[-1][0] == RANGE else (key, ())
 
 
 def _label(rs: RuleSet) -> str:

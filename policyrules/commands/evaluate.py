@@ -42,6 +42,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("file", nargs="?",
                    help="a YAML or JSON file holding one strike; a .jsonl file or - (stdin) holding one per line")
     p.add_argument("--strike", metavar="JSON", help="the strike as a JSON object")
+    shift = p.add_mutually_exclusive_group()
+    shift.add_argument("--why-not", action="store_true",
+                       help="also list the smallest changes (one field, then two) that flip the decision")
+    shift.add_argument("--partial", action="store_true",
+                       help="fields may be missing: list each decision still possible and when it holds")
     add_common(p)
     p.set_defaults(func=run)
 
@@ -76,6 +81,8 @@ def read_strike(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.why_not or args.partial:
+        return run_shift(args, out)
     if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):
         if args.strike is not None:
             raise UsageError("give a strike file or --strike, not both")
@@ -88,6 +95,20 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(verdict.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:
         print(Style.for_stream(out).explanation(verdict.explain()), file=out)
+    return EXIT_OK
+
+
+def run_shift(args: argparse.Namespace, out: TextIO) -> int:
+    """``--why-not`` (minimal changes that flip the decision) or ``--partial`` (missing fields allowed)."""
+    if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):
+        raise UsageError(f"{'--why-not' if args.why_not else '--partial'} takes one strike, not JSON Lines")
+    data = read_strike(args)
+    engine = engine_from(args)
+    report = engine.why_not(data) if args.why_not else engine.evaluate_partial(data)
+    if args.format == "json":
+        print(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False), file=out)
+    else:
+        print(report.to_text(), file=out)
     return EXIT_OK
 
 

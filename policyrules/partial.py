@@ -1,0 +1,210 @@
+"""``evaluate_partial``: judge a strike with some fields unknown.
+
+The known fields are validated against the catalog and completed as ``evaluate`` completes them
+(a weapon gives its class and its first supplier, a region its country, a type its category);
+``target_country`` and ``target_category`` may also be given alone. A field left out is unknown:
+every value of it stays possible (``defended_region``: none, too; ``self_defense``: both). Give a
+field as ``null`` to say it is known to be empty (``"supplier": null``: no supplier). The date is
+never unknown: left out, it means the latest versions, as for ``evaluate``. The supplier picks the
+policy: when neither it nor a weapon is known, every policy that judges some supplier is possible.
+
+Exact, from the partitions: the classes consistent with the known fields are evaluated once; if
+they all get one decision, the known fields settle it. Otherwise each (policy, decision, rule)
+comes with the conditions on the missing fields under which it holds, merged as in
+:mod:`policyrules.diff`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from .diff import EVERY, Point, Universe, constraints, describe, first, merge, size, supplier_label
+from .domain import COUNTRIES, Decision, TargetCategory, TargetType
+from .errors import PolicyRefError, Problem, StrikeError
+from .partition import RANGE, Key, Partition, StrikeClass, ruleset_conditions, supplier_codes
+from .policy import COMMON, Policy
+from .strike import ProposedStrike, facts
+from .verdict import DEFAULT_RULE_ID
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
+          "defended_region", "range_km")
+_DERIVED = {"target_country": ("target_region", COUNTRIES),
+            "target_category": ("target_type", tuple(c.value for c in TargetCategory))}
+
+
+class Possibility(BaseModel):
+    """A decision still possible: under which policy version and rule, and when (the missing fields)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    rule: str
+    policy: str
+    description: str
+    constraints: dict[str, tuple[Any, ...]]
+    classes: int
+    example: dict[str, Any]
+
+
+class PartialReport(BaseModel):
+    """The decisions a partly known strike can still get; when only one, the known fields settle it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    known: dict[str, Any]
+    missing: tuple[str, ...]
+    decisions: tuple[Decision, ...]
+    rules: tuple[str, ...]
+    policies: tuple[str, ...]
+    possibilities: tuple[Possibility, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def settled(self) -> Decision | None:
+        """The decision, when every strike with the known fields gets it."""
+        return self.decisions[0] if len(self.decisions) == 1 else None
+
+    def to_text(self) -> str:
+        where = ", ".join(self.policies)
+        if self.settled is not None:
+            return (f"{self.settled.value}: settled by the known fields ({where}; by "
+                    f"{' or '.join(self.rules)})")
+        head = (f"not settled: {' or '.join(d.value for d in self.decisions)}, depending on "
+                f"{', '.join(self.missing) or 'the missing fields'} ({where})")
+        lines = [head]
+        width = max(len(d.value) for d in self.decisions)
+        for p in self.possibilities:
+            under = f" under {p.policy}" if len(self.policies) > 1 else ""
+            when = " whatever the missing fields" if p.description == EVERY else f" if {p.description}"
+            lines.append(f"  {p.decision.value:<{width}} by {p.rule}{under}{when}")
+        return "\n".join(lines)
+
+
+def known_fields(engine: Engine, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The known fields, validated against the catalog and completed (a :class:`StrikeError` lists
+    every problem); ``date`` is a date, or absent."""
+    if not isinstance(fields, Mapping):
+        raise StrikeError([Problem("", f"a strike is a mapping of fields, not {type(fields).__name__}")])
+    data = dict(fields)
+    if data.get("weapon_class") is None:
+        data.pop("weapon_class", None)
+    derived: dict[str, Any] = {}
+    problems = []
+    for f, (source, values) in _DERIVED.items():
+        if f in data and source not in data:
+            if data[f] not in values:
+                problems.append(Problem(f, f"unknown value {data[f]!r}; known: {', '.join(values)}"))
+            derived[f] = data.pop(f)
+    if problems:
+        raise StrikeError(problems)
+    catalog = engine.pack.catalog
+    probe = dict(data)
+    if "target_region" not in probe:  # placeholders for the unknown required fields, consistent with the known
+        probe["target_region"] = next(r.id for r in catalog.regions
+                                      if derived.get("target_country", r.country) == r.country)
+    if "target_type" not in probe:
+        probe["target_type"] = next(t.value for t in TargetType
+                                    if derived.get("target_category", t.category.value) == t.category.value)
+    probe.setdefault(RANGE, 0.0)
+    if probe.get("weapon") is None and "weapon_class" not in probe:
+        probe["weapon_class"] = "drone"
+    s = ProposedStrike.parse(probe, catalog)
+    given = facts(s)
+    known: dict[str, Any] = {k: given[k] for k in FIELDS if k in data}
+    if data.get("weapon") is not None:
+        known.update(weapon_class=given["weapon_class"], supplier=given["supplier"])
+    for d, (source, _) in _DERIVED.items():
+        if source in data:
+            known[d] = given[d]
+    known.update(derived)
+    if "date" in data and s.date is not None:
+        known["date"] = s.date
+    return known
+
+
+def _policies(engine: Engine, known: Mapping[str, Any]) -> list[Partition]:
+    pack = engine.pack
+    day: dt.date | None = known.get("date")
+    if "supplier" in known:
+        chosen: list[Policy] = [pack.policy_for_supplier(known["supplier"])]
+    else:
+        chosen = [p for pid, p in pack.policies.items() if pid != COMMON and supplier_codes(pack, pid)]
+    out = []
+    for policy in chosen:
+        try:
+            version = pack.version_at(policy, day)
+        except PolicyRefError:
+            if len(chosen) == 1:
+                raise
+            continue
+        rs = pack.ruleset(version, day)
+        out.append(Partition(pack, rs, ruleset_conditions(engine, rs)))
+    if not out:
+        raise PolicyRefError(f"no policy is in force on {day}")
+    return out
+
+
+def consistent(p: Partition, known: Mapping[str, Any]) -> Universe:
+    """The classes of ``p`` some strike with the known fields falls in."""
+    pairs: set[tuple[Key, Key]] = set()
+    x = known.get(RANGE)
+    for o in p.options:
+        if any(k in known and getattr(o, k) != (p.atom(k, known[k]) if k == "supplier" else known[k])
+               for k in ("weapon", "weapon_class", "supplier")):
+            continue
+        wkey = p.project(("weapon", "weapon_class", "supplier"), o._asdict())
+        for iv in p.intervals:
+            if (x in iv and x <= o.reach) if x is not None else iv.pick(o.reach) is not None:
+                pairs.add((wkey, ((RANGE, iv),) if RANGE in p.fields else ()))
+    def fits(f: Mapping[str, Any]) -> bool:
+        return all(known[k] == v for k, v in f.items() if k in known)
+
+    regions = {p.project(("target_region", "target_country"), {"target_region": r.id, "target_country": r.country})
+               for r in p.pack.catalog.regions if fits({"target_region": r.id, "target_country": r.country})}
+    types = {p.project(("target_type", "target_category"), {"target_type": t.value,
+                                                          "target_category": t.category.value})
+             for t in TargetType if fits({"target_type": t.value, "target_category": t.category.value})}
+    rest = [{k for k in p.choices(d) if fits(dict(k))} for d in (4, 5)]
+    return Universe(pairs, [regions, types, *rest])
+
+
+def evaluate_partial(engine: Engine, fields: Mapping[str, Any]) -> PartialReport:
+    """Every decision a strike with only ``fields`` known can get, and when; settled when only one."""
+    known = known_fields(engine, fields)
+    groups: dict[tuple[int, Decision, str], dict[Point, StrikeClass]] = {}
+    parts = _policies(engine, known)
+    universes = []
+    for i, p in enumerate(parts):
+        u = consistent(p, known)
+        universes.append(u)
+        ids = [r.id for r in p.ruleset.rules] + [DEFAULT_RULE_ID]
+        for cls, out in p.outcomes(u.pairs, u.values[2:]):
+            rule = ids[-1 if out.deciding is None else out.deciding]
+            groups.setdefault((i, out.decision, rule), {})[cls.point] = cls
+    decisions = tuple(sorted({d for _, d, _ in groups}, key=lambda d: d.value))
+    rules = tuple(dict.fromkeys(r for _, _, r in groups))
+    policies = tuple(dict.fromkeys(parts[i].ruleset.version.ref for i, _, _ in groups))
+    shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in known.items()}
+    missing = tuple(f for f in FIELDS if f not in known and not (
+        f in ("target_region", "target_type") and any(d in known for d, (s, _) in _DERIVED.items() if s == f)))
+    possibilities = []
+    if len(decisions) > 1:
+        near = {**known, "date": known.get("date")}
+        for (i, decision, rule), by_point in sorted(groups.items(), key=lambda kv: (kv[0][1].value, kv[0][0])):
+            p, u = parts[i], universes[i]
+            for box in merge(by_point):
+                example = p.member(by_point[first(box)].values, near)
+                possibilities.append(Possibility(
+                    decision=decision, rule=rule, policy=p.ruleset.version.ref,
+                    description=describe(box, u, p.pack.catalog, supplier_label(p)),
+                    constraints=constraints(box, u.free(box)), classes=size(box), example=example or {}))
+    return PartialReport(known=shown, missing=missing, decisions=decisions, rules=rules, policies=policies,
+                         possibilities=tuple(possibilities))
+
