@@ -103,12 +103,12 @@ def environment() -> dict[str, Any]:
 
         durable_version = md.version("durable_rules")
         pydantic_version = md.version("pydantic")
-    except Exception:  # noqa: BLE001 - informative only
+    except Exception:
         durable_version = pydantic_version = "?"
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True,
                               timeout=10).stdout.strip() or None
-    except Exception:  # noqa: BLE001
+    except Exception:
         head = None
     return {"python": platform.python_version(), "implementation": platform.python_implementation(),
             "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform(),

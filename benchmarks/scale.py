@@ -126,7 +126,7 @@ def run(quick: bool, only: Sequence[str], sizes: Sequence[int] | None, seed: int
                     t0 = time.perf_counter()
                     try:
                         e.evaluate(S[0])
-                    except Exception as x:  # noqa: BLE001 - durable_rules' limits: reported per strike below
+                    except Exception as x:
                         row[f"first_evaluate_error.{name}"] = str(x)
                     row[f"first_evaluate_s.{name}"] = time.perf_counter() - t0
                 verdicts = [engines["compiled"].evaluate(s) for s in S]
@@ -138,7 +138,7 @@ def run(quick: bool, only: Sequence[str], sizes: Sequence[int] | None, seed: int
                     for s, want in zip(S, verdicts):
                         try:
                             got = engines["durable"].evaluate(s)
-                        except Exception as e:  # noqa: BLE001 - a limit of durable_rules: report it
+                        except Exception as e:
                             failures += 1
                             first_error = first_error or f"{type(e).__name__}: {e}"
                             continue

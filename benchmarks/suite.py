@@ -173,7 +173,7 @@ class Bench:
         except (AttributeError, ImportError, NotImplementedError) as e:
             self.results["check"] = {"available": False, "why": f"{type(e).__name__}: {e}"}
             return
-        except Exception as e:  # noqa: BLE001 - check is being written: report, never crash the run
+        except Exception as e:
             self.results["check"] = {"available": True, "error": f"{type(e).__name__}: {e}"}
             return
         self.results["check"] = {"available": True, **{k: v / 1e6 for k, v in summary(secs).items()
@@ -277,7 +277,7 @@ def columnar(engine: Engine, dicts: list[dict[str, Any]], truth: list[tuple[str,
             _unpack(fn(_columns(dicts[:5], as_objects)), 5)
             cols = c
             break
-        except Exception as e:  # noqa: BLE001 - report what the new API did
+        except Exception as e:
             errors.append(f"{type(e).__name__}: {e}")
     if cols is None:
         return {"available": True, "how": how, "error": "; ".join(errors)}
@@ -381,7 +381,7 @@ def profile_compiled(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, 
             kws = [{k: getattr(v, k) for k in Verdict.model_fields} for v in map(engine.evaluate, S)]
             stages["5 Verdict.model_construct()"] = _over([(kw,) for kw in kws],
                                                           lambda kw: Verdict.model_construct(**kw))
-    except Exception as e:  # noqa: BLE001 - the library is being edited; never crash the run
+    except Exception as e:
         notes.append(f"{type(e).__name__}: {e}")
     stages["dict input: engine.strike(dict) (Pydantic validation)"] = _over([(d,) for d in D], engine.strike)
     t = interleaved(stages, max(3, cfg.repeats // 2), cfg.min_pass_s)
@@ -438,7 +438,7 @@ def profile_durable(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, A
         out["stages_us"] = {k: v["median_us"] for k, v in t.items()}
         matched = [len(c.matcher.match(f)) for c, f in zip(comps, fs)]
         out["rules_matched_per_strike"] = sum(matched) / len(matched)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         out["stages_error"] = f"{type(e).__name__}: {e}"
     out["cprofile"] = _cprofile(lambda: [engine.evaluate(s) for s in S], len(S))
     return out

@@ -387,7 +387,7 @@ def quotes(pack: Pack, docs: Path) -> Iterator[Finding]:
         if text is None:
             yield finding("document-not-found", f"document {name!r} is not in {docs}", **place)
         elif normalise(source.quote) not in text:
-            yield finding("quote-not-found", f"quote not found verbatim in {name}: \"{normalise(source.quote)}\"",
+            yield finding("quote-not-found", f'quote not found verbatim in {name}: "{normalise(source.quote)}"',
                           **place)
 
 

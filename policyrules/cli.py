@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  policyrules run examples/\n"
         "  policyrules evaluate --strike '{\"weapon\": \"HIMARS\", \"target_region\": \"belgorod\", "
-        "\"target_type\": \"artillery\", \"self_defense\": true, \"defended_region\": \"kharkiv\", "
+        '"target_type": "artillery", "self_defense": true, "defended_region": "kharkiv", '
         "\"range_km\": 30, \"date\": \"2024-06-01\"}'\n"
         "\nexit codes: 0 success, 1 failed expectations or errors found, 2 bad input",
     )

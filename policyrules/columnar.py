@@ -14,15 +14,14 @@ import bisect
 import datetime as dt
 import gc
 import re
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from .conditions import comparisons
 from .catalog import Catalog
+from .conditions import comparisons
 from .domain import MAX_RANGE_KM, Decision, TargetType, WeaponClass
 from .errors import PolicyRulesError, Problem, StrikeError
 from .strike import _DATE_TEXT, MAX_DATE, MIN_DATE
@@ -110,7 +109,7 @@ def evaluate_columns(engine: Engine, data: Any) -> ColumnVerdicts:
     out = ColumnVerdicts()
     decisions, rules, policies = out.decisions, out.rules, out.policies
     with paused_gc():
-        for i, row in enumerate(zip(*ordered)):
+        for i, row in enumerate(zip(*ordered, strict=False)):  # defaults are endless repeat()s
             key, day, r = row[:-2], row[-2], row[-1]
             b = bases.get(key)
             if b is None:
@@ -140,7 +139,7 @@ def evaluate_columns(engine: Engine, data: Any) -> ColumnVerdicts:
 def _row(row: tuple[Any, ...], *, date: bool = True, range_km: Any = None) -> dict[str, Any]:
     """A row as a strike dict: every given field (without the date when ``date`` is False;
     with ``range_km`` in place of the row's own when given)."""
-    out = {f: v for f, v in zip(COLUMNS, row) if v is not None}
+    out = {f: v for f, v in zip(COLUMNS, row, strict=True) if v is not None}
     if not date:
         out.pop("date", None)
     if range_km is not None:
@@ -180,7 +179,7 @@ def _route(engine: Engine, row: tuple[Any, ...], supplier: str | None, i: int) -
         day = _fast_day(row[-2])
         if day is False:
             day = engine.strike(_row(row, range_km=0.0)).date
-        c = engine._route_for(supplier, day)  # type: ignore[arg-type]
+        c = engine.route_for(supplier, day)  # type: ignore[arg-type]
     except PolicyRulesError:
         _invalid_row(engine, row, i)
         raise
@@ -198,9 +197,8 @@ _SUPPLIER = re.compile(r"[A-Z]{2}")
 def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | None:
     weapon, wclass, supplier, region_name, ttype, self_defense, defended = row[:7]
     w = None
-    if weapon is not None:
-        if type(weapon) is not str or (w := catalog.weapon(weapon)) is None:
-            return None
+    if weapon is not None and (type(weapon) is not str or (w := catalog.weapon(weapon)) is None):
+        return None
     if wclass is None:
         if w is None:
             return None
@@ -235,7 +233,7 @@ def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | No
     return _Base(index=index, facts=facts, supplier=sup, reach=w.reach_km if w else MAX_RANGE_KM)
 
 
-def _fast_day(value: Any) -> dt.date | None | bool:
+def _fast_day(value: Any) -> dt.date | bool | None:
     """The date of a row, or False when only full validation can tell."""
     if value is None:
         return None
@@ -266,7 +264,7 @@ def _invalid_row(engine: Engine, row: tuple[Any, ...], i: int) -> None:
 
 
 def _at_row(e: PolicyRulesError, i: int) -> PolicyRulesError:
-    e.args = (f"row {i}: {e.args[0] if e.args else e}",) + e.args[1:]
+    e.args = (f"row {i}: {e.args[0] if e.args else e}", *e.args[1:])
     return e
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias, Union
+from typing import Literal, TypeAlias
 
-Scalar: TypeAlias = Union[str, bool, float]
+Scalar: TypeAlias = str | bool | float
 Op: TypeAlias = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
 OPS: tuple[Op, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
 ORDER_OPS = frozenset({"lt", "le", "gt", "ge"})
@@ -64,7 +64,7 @@ class Param:
     name: str
 
 
-Value: TypeAlias = Union[Scalar, Param, tuple[str, ...]]
+Value: TypeAlias = Scalar | Param | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Not:
     item: Condition
 
 
-Condition: TypeAlias = Union[Cmp, AllOf, AnyOf, Not]
+Condition: TypeAlias = Cmp | AllOf | AnyOf | Not
 ALWAYS: Condition = AllOf(())
 
 

@@ -59,7 +59,7 @@ class TargetType(str, Enum):
 
 
 TARGET_CATEGORY: dict[TargetType, TargetCategory] = {
-    **{t: TargetCategory.MILITARY for t in TargetType},
+    **dict.fromkeys(TargetType, TargetCategory.MILITARY),
     TargetType.ENERGY_INFRASTRUCTURE: TargetCategory.DUAL_USE,
     TargetType.CIVILIAN: TargetCategory.CIVILIAN,
 }

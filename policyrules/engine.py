@@ -82,7 +82,7 @@ _MAX_CACHED = 65_536
 class Engine:
     """Evaluates proposed strikes against a policy pack. Build one with :meth:`Engine.load`."""
 
-    def __init__(self, pack: Pack, backend: str = "durable", parameters: Mapping[str, float] | None = None):
+    def __init__(self, pack: Pack, backend: str = "durable", parameters: Mapping[str, float] | None = None) -> None:
         if backend not in BACKENDS:
             raise PolicyRulesError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
         self.pack = pack
@@ -191,9 +191,10 @@ class Engine:
 
     def _route(self, s: ProposedStrike) -> _Compiled:
         """The compiled rule set for a strike's supplier and date (cached per pair)."""
-        return self._route_for(s.supplier, s.date)
+        return self.route_for(s.supplier, s.date)
 
-    def _route_for(self, supplier: str | None, day: dt.date | None) -> _Compiled:
+    def route_for(self, supplier: str | None, day: dt.date | None) -> _Compiled:
+        """The compiled rule set judging strikes of ``supplier`` on ``day`` (internal: used by columnar)."""
         c = self._routes.get((supplier, day))
         if c is None:
             version = self.pack.version_at(self.pack.policy_for_supplier(supplier), day)
@@ -264,5 +265,5 @@ class Engine:
 
 
 def _at_index(e: PolicyRulesError, i: int) -> PolicyRulesError:
-    e.args = (f"strike #{i}: {e.args[0] if e.args else e}",) + e.args[1:]
+    e.args = (f"strike #{i}: {e.args[0] if e.args else e}", *e.args[1:])
     return e

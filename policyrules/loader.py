@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,7 @@ def _compose(parsed: list[tuple[str, RuleFile, Any]], schema: Schema) -> dict[st
         for vname in files:
             _compose_version(vname, files, done, schema, ())
         ordered = sorted(done.values(), key=lambda v: v.effective_from)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if a.effective_from == b.effective_from:
                 raise RuleFileError(b.file, f"policy {pid}: versions {a.version} and {b.version} have the "
                                     f"same effective_from {b.effective_from}", field="effective_from")
@@ -298,7 +299,7 @@ def check_ruleset(rs: RuleSet) -> None:
     cycle = find_override_cycle(rs.rules)
     if cycle:
         first = by_id[cycle[0]]
-        raise RuleFileError(first.file, "override cycle: " + " -> ".join(cycle + [cycle[0]]),
+        raise RuleFileError(first.file, "override cycle: " + " -> ".join([*cycle, cycle[0]]),
                             rule=first.id, field="overrides", line=first.line)
 
 

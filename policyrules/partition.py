@@ -101,7 +101,7 @@ def intervals(thresholds: Iterable[float], lo: float = 0.0, hi: float = MAX_RANG
     out: list[Interval] = []
     if cuts[0] > lo:
         out.append(Interval(lo, cuts[0], True, False))
-    for a, b in zip(cuts, [*cuts[1:], None]):
+    for a, b in zip(cuts, [*cuts[1:], None], strict=True):
         out.append(Interval(a, a))
         if b is not None:
             out.append(Interval(a, b, False, False))
@@ -273,7 +273,7 @@ class Partition:
             wkey += ((RANGE, self.intervals[i]),)
         parts = [self._weapon[wkey]]
         for group, names in zip(self._groups, (_TARGET_FIELDS, _TYPE_FIELDS, ("self_defense",),
-                                               ("defended_region",))):
+                                               ("defended_region",)), strict=True):
             parts.append(group[self.project(names, f)])
         return StrikeClass(tuple(parts), self.day)
 

@@ -66,7 +66,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFi
 
 def _patterns(config: pytest.Config) -> list[str]:
     given: list[str] | None = config.getoption("policyrules_scenarios")
-    return given if given else list(config.getini("policyrules_scenarios"))
+    return given or list(config.getini("policyrules_scenarios"))
 
 
 def engine_key(config: pytest.Config) -> EngineKey:
@@ -124,7 +124,7 @@ class ScenarioFile(pytest.File):
             yield ScenarioItem.from_parent(self, name=name, scenario=sc)
 
 
-class ScenarioMismatch(Exception):
+class ScenarioMismatchError(Exception):
     """The verdict differs from the scenario's expectation."""
 
     def __init__(self, result: ScenarioResult) -> None:
@@ -145,13 +145,13 @@ class ScenarioItem(pytest.Item):
         verdict = session_engine(self.config).evaluate(self.scenario.strike)
         result = ScenarioResult(scenario=self.scenario, verdict=verdict)
         if not result.passed:
-            raise ScenarioMismatch(result)
+            raise ScenarioMismatchError(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | TerminalRepr:
         from .errors import PolicyRulesError
 
-        if isinstance(excinfo.value, ScenarioMismatch):
+        if isinstance(excinfo.value, ScenarioMismatchError):
             return mismatch_text(excinfo.value.result)
         if isinstance(excinfo.value, PolicyRulesError) and not self.config.getoption("fulltrace"):
             return f"{self._where()}: scenario {self.scenario.name!r}: {' '.join(str(excinfo.value).split())}"

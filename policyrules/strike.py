@@ -78,7 +78,8 @@ class ProposedStrike(BaseModel):
     range_km: Annotated[float, Strict()] = Field(
         ge=0, le=MAX_RANGE_KM, allow_inf_nan=False, description="launcher-to-target distance in km")
     date: dt.date | None = Field(
-        default=None, json_schema_extra={"pattern": DATE_PATTERN}, description="when the strike would happen; omitted: the latest policy version")
+        default=None, json_schema_extra={"pattern": DATE_PATTERN},
+        description="when the strike would happen; omitted: the latest policy version")
 
     # Set once by validation. Hot paths read them through __pydantic_private__ (plain dict
     # access), not attribute access (Pydantic's __getattr__ costs microseconds).
@@ -132,7 +133,7 @@ class ProposedStrike(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _plain_date(cls, v: object) -> object:
-        if isinstance(v, dt.datetime) or isinstance(v, (int, float, bool)):
+        if isinstance(v, (dt.datetime, int, float, bool)):
             raise PydanticCustomError("date_type", "a date (YYYY-MM-DD), not {kind}",
                                       {"kind": type(v).__name__})
         if isinstance(v, str):

@@ -58,7 +58,7 @@ class _StrictLoader(yaml.SafeLoader):
                             event.start_mark.line + 1)
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: ARG002 - always deep
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}

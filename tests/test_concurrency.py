@@ -95,7 +95,7 @@ def run_together(jobs: Sequence[Callable[[], object]]) -> list[object]:
         try:
             barrier.wait()
             results[i] = jobs[i]()
-        except BaseException as e:  # noqa: BLE001 - re-raised below  # pragma: no cover
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]

@@ -417,7 +417,7 @@ def test_an_unquoted_no_in_a_condition_says_to_quote_it(pack_copy: Path) -> None
     edit(pack_copy, "us/baseline.yaml", "      target_country: RU\n", "      supplier: {in: [US, NO]}\n")
     err = load_error(pack_copy)
     assert (err.rule, err.field) == ("us-no-strikes-in-russia", "when.supplier.in[1]")
-    assert 'unknown value False for supplier' in str(err)
+    assert "unknown value False for supplier" in str(err)
     assert str(err).endswith('(YAML reads the unquoted NO as a boolean; quote it: "NO")')
 
 

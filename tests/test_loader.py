@@ -50,7 +50,7 @@ def rule(rid: str, when: str = "{target_country: UA}", effect: str = "allowed", 
             f"    title: t\n"
             f"    effect: {effect}\n"
             f"    when: {when}\n"
-            f"    source: {{document: a.txt, quote: \"q\"}}\n" + extra)
+            f'    source: {{document: a.txt, quote: "q"}}\n' + extra)
 
 
 def write_pack(root: Path, files: dict[str, str], catalog: str | None = CATALOG) -> Path:

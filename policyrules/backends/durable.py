@@ -60,7 +60,7 @@ _NEVER = {"_k": 0}
 _DURABLE_OP = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
-def number(x: float | int) -> str:
+def number(x: float) -> str:
     """A number in the positional notation durable_rules parses: 1e-07 -> 0.0000001."""
     if isinstance(x, bool):
         raise TypeError("a boolean is not a number")
@@ -101,7 +101,7 @@ def _text(value: str) -> str:
 
 def encode_fact(facts: Mapping[str, Any], fact_id: int) -> str:
     """The fact JSON for durable_rules (as :func:`dump`, but fast on the flat facts of a strike)."""
-    parts = ['{"sid":"0","id":%d,"_k":1' % fact_id]
+    parts = [f'{{"sid":"0","id":{fact_id},"_k":1']
     for key, value in facts.items():
         kind = type(value)
         if kind is str:

@@ -9,7 +9,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import ClassVar, TextIO, TypeVar
+from typing import ClassVar, TextIO
+
+from typing_extensions import Self
 
 from ..backends import BACKENDS
 from ..engine import Engine
@@ -35,9 +37,9 @@ def add_common(p: argparse.ArgumentParser, *, backend: bool = True) -> None:
 
 
 def subparser(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
-              name: str, help: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+              name: str, summary: str, examples: Sequence[str]) -> argparse.ArgumentParser:
     return sub.add_parser(  # type: ignore[no-any-return]
-        name, help=help, description=help, formatter_class=argparse.RawDescriptionHelpFormatter,
+        name, help=summary, description=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n" + "\n".join(f"  {e}" for e in examples))
 
 
@@ -118,12 +120,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], max_width: int =
     lines = []
     for i, r in enumerate(cells):
         shown = [style(i - 1, j, c) if style is not None and i > 0 else c for j, c in enumerate(r)]
-        lines.append("  ".join(s + " " * (w - len(c)) for s, c, w in zip(shown, r, widths)).rstrip())
+        lines.append("  ".join(s + " " * (w - len(c)) for s, c, w in zip(shown, r, widths, strict=True)).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-_P = TypeVar("_P", bound="Progress")
 
 
 class Progress:
@@ -149,7 +148,7 @@ class Progress:
         self._start = time.monotonic()
         self._last = 0.0
 
-    def __enter__(self: _P) -> _P:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

@@ -116,7 +116,7 @@ def run_shift(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def stdin_has_input() -> bool:
-    """stdin is a readable pipe or file, not a terminal (pytest's captured stdin is not readable)."""
+    """Stdin is a readable pipe or file, not a terminal (pytest's captured stdin is not readable)."""
     stdin = sys.stdin
     if stdin is None or is_terminal(stdin):
         return False
