@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -26,7 +26,17 @@ from .errors import ParameterError, PolicyRulesError
 from .loader import load_pack
 from .policy import Pack, PolicyVersion, RuleSet
 from .strike import ProposedStrike, facts
-from .verdict import DEFAULT_RULE_ID, PolicyRef, RuleRef, Verdict
+from .verdict import (
+    _VERDICT_FIELDS,
+    DEFAULT_RULE_ID,
+    PolicyRef,
+    RuleRef,
+    Verdict,
+    _set_dict,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
+)
 
 if TYPE_CHECKING:
     from .analysis import CheckReport
@@ -46,6 +56,7 @@ class _Compiled:
     ruleset: RuleSet
     conditions: tuple[Condition, ...]
     matcher: Matcher
+    match: Callable[[Mapping[str, Any]], tuple[int, ...]]
     combiner: Combiner
     rule_refs: tuple[RuleRef, ...]
     default_ref: RuleRef
@@ -77,6 +88,7 @@ class _Compiled:
 
 
 _MAX_CACHED = 65_536
+_new_verdict = object.__new__
 
 
 class Engine:
@@ -86,6 +98,7 @@ class Engine:
         if backend not in BACKENDS:
             raise PolicyRulesError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
         self.pack = pack
+        self._catalog = pack.catalog
         self.backend = backend
         self._parameters = dict(parameters or {})
         # Threads: a rule set is compiled once, under the lock (a durable ruleset is costly and
@@ -152,14 +165,22 @@ class Engine:
 
     def evaluate(self, strike: StrikeInput) -> Verdict:
         """The verdict on one strike (a :class:`ProposedStrike` or a dict of its fields)."""
-        s = strike if type(strike) is ProposedStrike and \
-            strike.__pydantic_private__["_catalog"] is self.pack.catalog else self.strike(strike)  # type: ignore[index]
+        # The hot path: each line here is measured (benchmarks/); see Verdict.trusted.
+        if type(strike) is ProposedStrike and strike.__pydantic_private__["_catalog"] is self._catalog:  # type: ignore[index]
+            s = strike
+        else:
+            s = self.strike(strike)
         c = self._routes.get((s.supplier, s.date))
         if c is None:
             c = self._route(s)
-        matched = c.matcher.match(s.__pydantic_private__["_facts"] or facts(s))  # type: ignore[index]
+        matched = c.match(s.__pydantic_private__["_facts"] or facts(s))  # type: ignore[index]
         t = c.templates.get(matched) or c.template(matched)
-        return Verdict.trusted({**t, "strike": s})
+        v = _new_verdict(Verdict)
+        _set_dict(v, {**t, "strike": s})
+        _set_fields_set(v, _VERDICT_FIELDS)
+        _set_extra(v, None)
+        _set_private(v, None)
+        return v
 
     @overload
     def evaluate_many(self, strikes: Mapping[str, Sequence[Any]]) -> ColumnVerdicts: ...
@@ -222,7 +243,8 @@ class Engine:
         matcher = build(self.backend, conds, f"{rs.version.policy}.{rs.version.version}")
         v = rs.version
         return _Compiled(
-            ruleset=rs, conditions=tuple(conds), matcher=matcher, combiner=Combiner(rs.rules, v.default),
+            ruleset=rs, conditions=tuple(conds), matcher=matcher, match=matcher.match,
+            combiner=Combiner(rs.rules, v.default),
             rule_refs=tuple(RuleRef(id=r.id, title=r.title, effect=r.effect, source=r.source, basis=r.basis,
                                     caveats=r.caveats, file=r.file) for r in rs.rules),
             default_ref=RuleRef(id=DEFAULT_RULE_ID, title=f"No rule matched: the default of {v.ref}",

@@ -69,7 +69,7 @@ class Verdict(BaseModel):
         ``fields`` must hold every field; it becomes the verdict's own ``__dict__``."""
         v = object.__new__(cls)
         _set_dict(v, fields)
-        _set_fields_set(v, _FIELDS)
+        _set_fields_set(v, _VERDICT_FIELDS)
         _set_extra(v, None)
         _set_private(v, None)
         return v
@@ -115,7 +115,7 @@ class Verdict(BaseModel):
         return f"{self.decision.value} by {self.rule.id} ({self.policy.ref})"
 
 
-_FIELDS = frozenset(Verdict.model_fields)
+_VERDICT_FIELDS = frozenset(Verdict.model_fields)
 # BaseModel's slots, set through their descriptors (what model_construct does, minus its work).
 _set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
