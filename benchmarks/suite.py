@@ -153,6 +153,14 @@ class Bench:
         dicts = list(itertools.islice(itertools.cycle(self.us.dicts), n))
         truth = list(itertools.islice(itertools.cycle(self.us_truth), n))
         self.results["columns"] = columnar(self.compiled, dicts, truth, self.cfg.many_repeats, self.log)
+        # A what-if sweep: one counter-fire strike at n ranges across its weapon's reach (the
+        # shape of `policyrules sweep` and of range studies): few distinct combinations.
+        base = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+                "defended_region": "kharkiv", "date": "2024-06-01"}
+        sweep = [{**base, "range_km": 80.0 * i / n} for i in range(n)]
+        truth = [(v.decision.value, v.rule.id) for v in map(self.compiled.evaluate, sweep)]
+        self.log("columns (sweep): one strike at many ranges")
+        self.results["columns_sweep"] = columnar(self.compiled, sweep, truth, self.cfg.many_repeats, self.log)
 
     def check(self) -> None:
         if not hasattr(Engine, "check"):
@@ -262,7 +270,7 @@ def columnar(engine: Engine, dicts: list[dict[str, Any]], truth: list[tuple[str,
         else:
             probe = _columns(dicts[:3])
             try:
-                res = many(probe)  # type: ignore[arg-type]
+                res = many(probe)
             except (PolicyRulesError, TypeError, ValueError, AttributeError):
                 return {"available": False, "why": "no engine.evaluate_columns; evaluate_many takes rows only"}
             if isinstance(res, list) and (not res or isinstance(res[0], Verdict)):
@@ -472,6 +480,12 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
                         "met": many <= TARGET_MANY_US,
                         "status": f"MET ({1e6 / many:,.0f}/s)" if many <= TARGET_MANY_US else
                         f"MISSED by {many / TARGET_MANY_US:.1f}x ({1e6 / many:,.0f}/s)"})
+        for key, what in (("columns", "random strikes"), ("columns_sweep", "a sweep")):
+            col = r.get(key, {}).get("median_us")
+            if col:
+                out.append({"target": f"columnar evaluate_many, {what}: <= 5x if/elif, > 1,000,000/s",
+                            "value": col / floor, "limit": TARGET_MANY, "met": col / floor <= TARGET_MANY,
+                            "status": _status(col / floor, TARGET_MANY) + f" ({1e6 / col:,.0f}/s)"})
     raw = lat.get("raw_durable", {}).get("median_us")
     dv = lat.get("durable.validated", {}).get("median_us")
     if raw and dv:
@@ -530,13 +544,16 @@ def report(r: dict[str, Any]) -> str:
         if s:
             note = f"n={s['n']:,}; {1e6 / s['median_us']:,.0f}/s" + ("; target <= 5x" if key == "compiled.validated" else "")
             row("evaluate_many, per decision", key.split(".")[0], label, s, note)
-    col = r.get("columns")
-    if col is not None:
+    for key, label in (("columns", "columnar evaluate, per decision"),
+                       ("columns_sweep", "columnar sweep, per decision")):
+        col = r.get(key)
+        if col is None:
+            continue
         if col.get("available") and "median_us" in col:
-            row("columnar evaluate, per decision", "compiled", "columns", col,
-                f"{col['how']}; n={col['n']:,}; {col['mismatches']} mismatches")
+            row(label, "compiled", "columns", col, f"{col['how']}; n={col['n']:,}; {1e6 / col['median_us']:,.0f}/s; "
+                f"{col['mismatches']} mismatches")
         else:
-            rows.append(["columnar evaluate", "compiled", "columns", "-", "-", "-",
+            rows.append([label, "compiled", "columns", "-", "-", "-",
                          "not available" if not col.get("available") else f"failed: {col.get('error')}"])
     if rows:
         lines.append("Per decision, microseconds (median over rounds; p25-p75), ratio to the if/elif floor; "
