@@ -88,6 +88,7 @@ class _Compiled:
 
 
 _MAX_CACHED = 65_536
+PROGRESS_EVERY = 1024
 _new_verdict = object.__new__
 
 
@@ -183,18 +184,26 @@ class Engine:
         return v
 
     @overload
-    def evaluate_many(self, strikes: Mapping[str, Sequence[Any]]) -> ColumnVerdicts: ...
+    def evaluate_many(self, strikes: Mapping[str, Sequence[Any]], *,
+                      progress: Callable[[int], object] | None = None) -> ColumnVerdicts: ...
 
     @overload
-    def evaluate_many(self, strikes: Iterable[StrikeInput]) -> list[Verdict]: ...
+    def evaluate_many(self, strikes: Iterable[StrikeInput], *,
+                      progress: Callable[[int], object] | None = None) -> list[Verdict]: ...
 
-    def evaluate_many(self, strikes: Any) -> list[Verdict] | ColumnVerdicts:
+    def evaluate_many(self, strikes: Any, *,
+                      progress: Callable[[int], object] | None = None) -> list[Verdict] | ColumnVerdicts:
         """Verdicts for many strikes, in order. Stops at the first invalid strike, naming its index.
 
+        ``progress``, if given, is called with the number of strikes done every
+        :data:`PROGRESS_EVERY` strikes and once at the end (e.g. to drive a progress bar).
         Given columns (a mapping of field name to sequence, a pandas DataFrame or a pyarrow
         Table) instead, it is :meth:`evaluate_columns`."""
         if isinstance(strikes, Mapping) or hasattr(strikes, "to_pydict") or hasattr(strikes, "columns"):
-            return self.evaluate_columns(strikes)
+            out_columns = self.evaluate_columns(strikes)
+            if progress is not None:
+                progress(len(out_columns))
+            return out_columns
         out = []
         evaluate = self.evaluate
         with paused_gc():
@@ -203,6 +212,10 @@ class Engine:
                     out.append(evaluate(s))
                 except PolicyRulesError as e:
                     raise _at_index(e, i) from None
+                if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
+                    progress(i + 1)
+        if progress is not None:
+            progress(len(out))
         return out
 
     def evaluate_columns(self, columns: Any) -> ColumnVerdicts:

@@ -150,3 +150,13 @@ def test_one_engine_shared_by_threads_gives_the_serial_verdicts(engine: Engine) 
         t.join()
     assert errors == []
     assert len(results) == 80 and all(r == serial for r in results)
+
+
+def test_evaluate_many_reports_progress(compiled_engine: Engine) -> None:
+    seen: list[int] = []
+    compiled_engine.evaluate_many([STRIKE] * 2500, progress=seen.append)
+    assert seen == [1024, 2048, 2500]
+    seen.clear()
+    compiled_engine.evaluate_many({"weapon": ["HIMARS"] * 3, "target_region": ["kharkiv"] * 3,
+                                   "target_type": ["troops"] * 3, "range_km": [1, 2, 3]}, progress=seen.append)
+    assert seen == [3]
