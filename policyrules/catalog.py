@@ -12,7 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -80,6 +80,8 @@ class Catalog(BaseModel):
     _weapon_index: dict[str, str] = PrivateAttr(default_factory=dict)
     _weapons_by_id: dict[str, Weapon] = PrivateAttr(default_factory=dict)
     _regions_by_id: dict[str, Region] = PrivateAttr(default_factory=dict)
+    # Results of policyrules.quick.base_fields by input, for this catalog (bounded there).
+    _quick: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:

@@ -11,9 +11,7 @@ outcome is computed once per (combination, range class) and reused. Results equa
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import gc
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog
 from .conditions import comparisons
-from .domain import MAX_RANGE_KM, Decision, TargetType, WeaponClass
+from .domain import MAX_RANGE_KM, Decision
 from .errors import PolicyRulesError, Problem, StrikeError
-from .strike import _DATE_TEXT, MAX_DATE, MIN_DATE
+from .quick import base_fields
+from .quick import day as quick_day
 
 if TYPE_CHECKING:
     from .engine import Engine, _Compiled
@@ -176,7 +175,7 @@ def _base(engine: Engine, row: tuple[Any, ...], index: int, i: int) -> _Base:
 
 def _route(engine: Engine, row: tuple[Any, ...], supplier: str | None, i: int) -> _Route:
     try:
-        day = _fast_day(row[-2])
+        day = quick_day(row[-2])
         if day is False:
             day = engine.strike(_row(row, range_km=0.0)).date
         c = engine.route_for(supplier, day)  # type: ignore[arg-type]
@@ -186,65 +185,13 @@ def _route(engine: Engine, row: tuple[Any, ...], supplier: str | None, i: int) -
     return _Route(index=id(c), compiled=c, thresholds=numeric_thresholds(c), ref=c.policy_ref.ref)
 
 
-# Fast validation of the common case. Each accepts only what ProposedStrike accepts and
-# normalises it the same way; anything else returns None / False and goes through Pydantic,
-# which gives the verdict or the exact error. tests/test_columnar.py checks the equivalence.
-_CLASSES = {c.value: c.value for c in WeaponClass} | {c: c.value for c in WeaponClass}
-_TYPES = {t.value: t for t in TargetType} | {t: t for t in TargetType}
-_SUPPLIER = re.compile(r"[A-Z]{2}")
-
-
 def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | None:
-    weapon, wclass, supplier, region_name, ttype, self_defense, defended = row[:7]
-    w = None
-    if weapon is not None and (type(weapon) is not str or (w := catalog.weapon(weapon)) is None):
+    """The common case without Pydantic (see :mod:`policyrules.quick`), or None."""
+    found = base_fields(catalog, *row[:7])
+    if found is None:
         return None
-    if wclass is None:
-        if w is None:
-            return None
-        wc = w.weapon_class.value
-    else:
-        if type(wclass) not in (str, WeaponClass) or (wc := _CLASSES.get(wclass)) is None:  # type: ignore[assignment]
-            return None
-        if w is not None and wc != w.weapon_class.value:
-            return None
-    if supplier is None:
-        sup = w.supplier if w is not None else None
-    else:
-        if type(supplier) is not str:
-            return None
-        sup = supplier.strip().upper()
-        if not _SUPPLIER.fullmatch(sup) or (w is not None and sup not in w.suppliers):
-            return None
-    if type(region_name) is not str or (region := catalog.region(region_name)) is None:
-        return None
-    if type(ttype) not in (str, TargetType) or (tt := _TYPES.get(ttype)) is None:
-        return None
-    if type(self_defense) is not bool:
-        return None
-    dr = None
-    if defended is not None:
-        if type(defended) is not str or (d := catalog.region(defended)) is None or d.country != "UA":
-            return None
-        dr = d.id
-    facts = {"weapon": w.id if w else None, "weapon_class": wc, "supplier": sup, "target_region": region.id,
-             "target_type": tt.value, "self_defense": self_defense, "defended_region": dr, "range_km": 0.0,
-             "target_country": region.country, "target_category": tt.category.value}
-    return _Base(index=index, facts=facts, supplier=sup, reach=w.reach_km if w else MAX_RANGE_KM)
-
-
-def _fast_day(value: Any) -> dt.date | bool | None:
-    """The date of a row, or False when only full validation can tell."""
-    if value is None:
-        return None
-    if type(value) is str and _DATE_TEXT.fullmatch(value):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            return False
-    if type(value) is dt.date and MIN_DATE <= value <= MAX_DATE:
-        return value
-    return False
+    fields, facts, reach = found
+    return _Base(index=index, facts=facts, supplier=fields["supplier"], reach=reach)
 
 
 def numeric_thresholds(c: _Compiled, field_name: str = "range_km") -> list[float]:

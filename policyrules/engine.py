@@ -25,6 +25,7 @@ from .domain import Decision
 from .errors import ParameterError, PolicyRulesError
 from .loader import load_pack
 from .policy import Pack, PolicyVersion, RuleSet
+from .quick import strike as quick_strike
 from .strike import ProposedStrike, facts
 from .verdict import (
     _VERDICT_FIELDS,
@@ -158,6 +159,10 @@ class Engine:
 
     def strike(self, data: StrikeInput) -> ProposedStrike:
         """Validate ``data`` against this engine's catalog."""
+        if type(data) is dict:
+            quick = quick_strike(data, self._catalog)  # the common case, without Pydantic
+            if quick is not None:
+                return quick
         return ProposedStrike.parse(data, self.pack.catalog)
 
     def version_for(self, strike: ProposedStrike) -> PolicyVersion:
