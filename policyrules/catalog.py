@@ -111,6 +111,15 @@ class Catalog(BaseModel):
         self._regions_by_id = by_id
         return self
 
+    def __eq__(self, other: object) -> bool:
+        """Catalogs are equal when their weapons and regions are: indexes and caches do not count."""
+        if not isinstance(other, Catalog):
+            return NotImplemented
+        return self.weapons == other.weapons and self.regions == other.regions
+
+    def __hash__(self) -> int:
+        return hash((self.weapons, self.regions))
+
     # Lookups -----------------------------------------------------------------------------
 
     def weapon(self, name: str) -> Weapon | None:

@@ -53,3 +53,15 @@ def test_unknown_and_derived_keys_step_aside() -> None:
     assert quick_strike({**base, "colour": "red"}, CATALOG) is None
     assert quick_strike({**base, "target_country": "UA"}, CATALOG) is None
     assert ENGINE.evaluate({**base, "target_country": "UA"}).strike.target_country == "UA"
+
+
+def test_the_fast_path_cache_does_not_make_equal_catalogs_unequal() -> None:
+    """A strike validated against another copy of the catalog equals one from the fast path."""
+    from policyrules.loader import bundled_catalog
+
+    data = {"weapon_class": "drone", "supplier": "US", "target_region": "kharkiv", "target_type": "troops",
+            "range_km": 1.0}
+    fast = quick_strike(data, CATALOG)
+    assert fast is not None
+    assert bundled_catalog() is not CATALOG and bundled_catalog() == CATALOG
+    assert ProposedStrike.parse(data, bundled_catalog()) == fast
