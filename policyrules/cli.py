@@ -8,12 +8,13 @@ stderr, without a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from .__about__ import __version__
 from .commands import COMMANDS
@@ -21,8 +22,15 @@ from .commands._common import EXIT_BAD_INPUT, one_line
 from .errors import PolicyRulesError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (exit 2) like every other error here."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="policyrules",
         description="Judge proposed strikes against weapons-use policies written as sourced rules.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -34,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         "\nexit codes: 0 success, 1 failed expectations or errors found, 2 bad input",
     )
     parser.add_argument("--version", action="version", version=f"policyrules {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f".commands.{name}", __package__).register(sub)
     return parser
@@ -44,8 +52,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
+    try:  # --help and usage errors go where this call's output and errors go
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
         return int(e.code or 0)
     func: Callable[[argparse.Namespace, TextIO], int] = args.func
