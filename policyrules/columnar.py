@@ -19,9 +19,9 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog
-from .conditions import comparisons
 from .domain import MAX_RANGE_KM, Decision
 from .errors import PolicyRulesError, Problem, StrikeError
+from .intervals import thresholds
 from .quick import base_fields
 from .quick import day as quick_day
 
@@ -182,7 +182,7 @@ def _route(engine: Engine, row: tuple[Any, ...], supplier: str | None, i: int) -
     except PolicyRulesError:
         _invalid_row(engine, row, i)
         raise
-    return _Route(index=id(c), compiled=c, thresholds=numeric_thresholds(c), ref=c.policy_ref.ref)
+    return _Route(index=id(c), compiled=c, thresholds=list(thresholds(c.conditions)), ref=c.policy_ref.ref)
 
 
 def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | None:
@@ -192,13 +192,6 @@ def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | No
         return None
     fields, facts, reach = found
     return _Base(index=index, facts=facts, supplier=fields["supplier"], reach=reach)
-
-
-def numeric_thresholds(c: _Compiled, field_name: str = "range_km") -> list[float]:
-    """Every number the rule set's conditions compare ``field_name`` with, sorted."""
-    values = {float(cmp.value) for cond in c.conditions for cmp in comparisons(cond)
-              if cmp.field == field_name and isinstance(cmp.value, (int, float)) and not isinstance(cmp.value, bool)}
-    return sorted(values)
 
 
 def _invalid_row(engine: Engine, row: tuple[Any, ...], i: int) -> None:

@@ -26,24 +26,28 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .backends import Matcher, build
 from .combine import Combiner, Outcome
-from .conditions import Condition, comparisons, resolve
+from .conditions import Condition, resolve
 from .domain import MAX_RANGE_KM, TargetType, WeaponClass
 from .errors import PolicyRefError
+from .intervals import RANGE, Interval, intervals, mentioned_fields, thresholds
 from .policy import COMMON, DEFAULT, Pack, RuleSet, Window
 from .strike import FACT_FIELDS, ProposedStrike, facts
 
 if TYPE_CHECKING:
     from .engine import Engine
 
+__all__ = ["DIMENSIONS", "OTHER_SUPPLIER", "RANGE", "Interval", "Partition", "StrikeClass", "intervals",
+           "mentioned_fields", "partition", "partition_for", "partitions", "ruleset_conditions", "supplier_codes",
+           "thresholds", "unnamed_supplier_code"]
+
 OTHER_SUPPLIER = "*"  # class value: any supplier code the schema does not name
-RANGE = "range_km"
 _WEAPON_FIELDS = ("weapon", "weapon_class", "supplier")
 _TARGET_FIELDS = ("target_region", "target_country")
 _TYPE_FIELDS = ("target_type", "target_category")
@@ -53,72 +57,6 @@ _GROUP_FIELDS = (_TARGET_FIELDS, _TYPE_FIELDS, ("self_defense",), ("defended_reg
 # The dimensions of the strike space: fields that change together (a weapon fixes its class and
 # suppliers, a region its country, a type its category), with range_km on its own.
 DIMENSIONS: tuple[tuple[str, ...], ...] = (_WEAPON_FIELDS, (RANGE,), *_GROUP_FIELDS)
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A set of ``range_km`` values: a point ``[t]`` or an interval with open or closed ends."""
-
-    lo: float
-    hi: float
-    lo_closed: bool = True
-    hi_closed: bool = True
-
-    @property
-    def is_point(self) -> bool:
-        return self.lo == self.hi
-
-    def __contains__(self, x: object) -> bool:
-        if not isinstance(x, (int, float)) or isinstance(x, bool):
-            return False
-        above = x > self.lo or (self.lo_closed and x == self.lo)
-        below = x < self.hi or (self.hi_closed and x == self.hi)
-        return above and below
-
-    def pick(self, cap: float = math.inf) -> float | None:
-        """A value of this interval not above ``cap`` (an interior one when there is room), or None."""
-        hi = min(self.hi, cap)
-        for x in (self.lo + min(1.0, (hi - self.lo) / 2), math.nextafter(self.lo, math.inf), self.lo, hi):
-            if x in self and x <= cap:
-                return float(x)
-        return None
-
-    def __str__(self) -> str:
-        if self.is_point:
-            return f"{self.lo:g}"
-        return f"{'[' if self.lo_closed else '('}{self.lo:g}, {self.hi:g}{']' if self.hi_closed else ')'}"
-
-
-def intervals(thresholds: Iterable[float], lo: float = 0.0, hi: float = MAX_RANGE_KM) -> tuple[Interval, ...]:
-    """Split ``[lo, hi]`` at ``thresholds``: each threshold a point, the open gaps between them classes.
-
-    ``intervals([80])`` is ``[0, 80)``, ``[80]``, ``(80, 20100]``: every comparison ``lt``,
-    ``le``, ``gt``, ``ge``, ``eq``, ``ne`` with 80 has one value on each of them.
-    """
-    cuts = sorted({float(t) for t in thresholds if lo <= t <= hi})
-    if not cuts:
-        return (Interval(lo, hi),)
-    out: list[Interval] = []
-    if cuts[0] > lo:
-        out.append(Interval(lo, cuts[0], True, False))
-    for a, b in zip(cuts, [*cuts[1:], None], strict=True):
-        out.append(Interval(a, a))
-        if b is not None:
-            out.append(Interval(a, b, False, False))
-        elif a < hi:
-            out.append(Interval(a, hi, False, True))
-    return tuple(out)
-
-
-def thresholds(conditions: Iterable[Condition], field: str = RANGE) -> tuple[float, ...]:
-    """Every number ``field`` is compared with in resolved ``conditions``, sorted."""
-    return tuple(sorted({float(c.value) for cond in conditions for c in comparisons(cond)
-                         if c.field == field and isinstance(c.value, (int, float))
-                         and not isinstance(c.value, bool)}))
-
-
-def mentioned_fields(conditions: Iterable[Condition]) -> frozenset[str]:
-    return frozenset(c.field for cond in conditions for c in comparisons(cond))
 
 
 class WeaponOption(NamedTuple):
