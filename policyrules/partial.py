@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from .diff import EVERY, Point, Universe, constraints, describe, first, merge, size, supplier_label
+from .boxes import EVERY, Point, Universe, constraints, describe, first, merge, size, supplier_label
 from .domain import COUNTRIES, Decision, TargetCategory, TargetType
 from .errors import PolicyRefError, Problem, StrikeError
 from .partition import RANGE, Key, Partition, StrikeClass, ruleset_conditions, supplier_codes

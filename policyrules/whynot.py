@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .diff import Point, first, merge, size, spans, values_of
+from .boxes import Point, first, merge, size, spans, values_of
 from .domain import Decision
 from .partition import DIMENSIONS, RANGE, Key, Partition, partition_for
 from .strike import ProposedStrike, facts

@@ -15,8 +15,9 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRefError, StrikeError
+from policyrules.boxes import Universe, describe, merge
 from policyrules.cli import main
-from policyrules.diff import DiffReport, Universe, compare, describe, merge, resolve
+from policyrules.diff import DiffReport, compare, resolve
 from policyrules.domain import MAX_RANGE_KM
 from policyrules.partition import RANGE, Interval, Partition, StrikeClass, ruleset_conditions
 from policyrules.strategies import members, strikes

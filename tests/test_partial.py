@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRulesError, StrikeError
+from policyrules.boxes import covers
 from policyrules.cli import main
-from policyrules.diff import covers
 from policyrules.strategies import strikes
 from policyrules.strike import facts
 
