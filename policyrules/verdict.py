@@ -82,7 +82,7 @@ class Verdict(BaseModel):
     def explain(self) -> str:
         """Readable, multi-line: decision, deciding rule, its source, what was overridden."""
         s = self.strike
-        what = s.weapon or (s.weapon_class.value if s.weapon_class else "strike")
+        what = _weapon_name(s) or (s.weapon_class.value if s.weapon_class else "strike")
         lines = [
             f"{self.decision.value.upper()}: {what} ({s.supplier or 'no supplier'}) on "
             f"{s.target_type.value} in {s.target_region} ({s.target_country}), {s.range_km:g} km"
@@ -113,6 +113,15 @@ class Verdict(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.decision.value} by {self.rule.id} ({self.policy.ref})"
+
+
+def _weapon_name(s: ProposedStrike) -> str | None:
+    """The weapon's display name from the strike's catalog (its id when there is none)."""
+    if s.weapon is None:
+        return None
+    catalog = (s.__pydantic_private__ or {}).get("_catalog")
+    weapon = catalog.weapon(s.weapon) if catalog is not None else None
+    return weapon.name if weapon is not None else s.weapon
 
 
 _VERDICT_FIELDS = frozenset(Verdict.model_fields)

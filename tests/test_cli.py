@@ -106,7 +106,7 @@ def test_evaluate_a_yaml_file_prints_the_explanation(pack: Path, tmp_path: Path)
                  "defended_region: kharkiv\nrange_km: 30\ndate: 2024-06-01\n", encoding="utf-8")
     r = cli("evaluate", "--rules", pack, f)
     assert (r.code, r.err) == (0, "")
-    assert r.out.startswith("ALLOWED: himars (US) on artillery in belgorod (RU), 30 km, self-defense of kharkiv")
+    assert r.out.startswith("ALLOWED: HIMARS (US) on artillery in belgorod (RU), 30 km, self-defense of kharkiv")
     assert "rule:    us-kharkiv-counterfire: counter-fire near Kharkiv" in r.out
     assert 'source:  b.txt: "counter-fire"' in r.out
     assert "overridden: us-no-strikes-in-russia" in r.out
@@ -117,7 +117,7 @@ def test_evaluate_a_json_file(pack: Path, tmp_path: Path) -> None:
     f.write_text(json.dumps({**STRIKE, "date": "2024-01-01"}), encoding="utf-8")
     r = cli("evaluate", "--rules", pack, f)
     assert (r.code, r.err) == (0, "")
-    assert r.out.startswith("PROHIBITED: himars")
+    assert r.out.startswith("PROHIBITED: HIMARS")
     assert "policy:  us@baseline (US baseline)" in r.out
 
 
@@ -138,7 +138,7 @@ def test_evaluate_strike_option_with_json_output(pack: Path, backend: str) -> No
 def test_evaluate_strike_option_with_text_output(pack: Path) -> None:
     r = cli("evaluate", "--rules", pack, "--strike", json.dumps({**STRIKE, "weapon": "ATACMS", "range_km": 200}))
     assert r.code == 0
-    assert r.out.startswith("PROHIBITED: atacms (US)")
+    assert r.out.startswith("PROHIBITED: ATACMS (US)")
     assert "rule:    us-no-strikes-in-russia" in r.out
 
 

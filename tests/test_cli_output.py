@@ -72,9 +72,9 @@ def test_piped_output_has_no_escape_codes() -> None:
 
 def test_a_terminal_gets_coloured_decisions() -> None:
     _, out, _ = cli("evaluate", "--backend", "compiled", "--strike", json.dumps(STRIKE), out=Terminal())
-    assert out.startswith("\x1b[32;1mALLOWED\x1b[0m: himars")
+    assert out.startswith("\x1b[32;1mALLOWED\x1b[0m: HIMARS")
     _, out, _ = cli("evaluate", "--backend", "compiled", "--strike", json.dumps(EARLY), out=Terminal())
-    assert out.startswith("\x1b[31;1mPROHIBITED\x1b[0m: himars")
+    assert out.startswith("\x1b[31;1mPROHIBITED\x1b[0m: HIMARS")
 
 
 def test_colour_keeps_the_table_aligned() -> None:

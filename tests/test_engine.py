@@ -58,7 +58,7 @@ def test_the_verdict_names_rule_source_policy_and_what_lost(engine: Engine) -> N
 def test_explain_is_readable_text_with_the_deciding_rule_and_its_source(engine: Engine) -> None:
     text = engine.evaluate({**STRIKE, "date": "2024-06-01"}).explain()
     lines = text.splitlines()
-    assert lines[0].startswith("ALLOWED: himars (US) on artillery in belgorod (RU), 30 km, self-defense of kharkiv")
+    assert lines[0].startswith("ALLOWED: HIMARS (US) on artillery in belgorod (RU), 30 km, self-defense of kharkiv")
     assert "us@2024-05-30" in text and "rule:    us-kharkiv-counterfire" in text
     assert 'source:  000_018b07ea078c3e2c.txt: "artillery and rocket launchers' in text
     assert "overridden: us-no-strikes-in-russia" in text

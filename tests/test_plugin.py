@@ -98,7 +98,7 @@ def test_a_failure_shows_expected_against_actual_and_the_explanation(pytester: p
         "  expected: allowed     rule us-kharkiv-counterfire",
         "  actual:   prohibited  rule us-no-strikes-in-russia  (policy us@baseline, durable backend)",
         "verdict:",
-        "  PROHIBITED: himars (US) on artillery in belgorod (RU), 30 km, self-defense of kharkiv, on 2024-05-01",
+        "  PROHIBITED: HIMARS (US) on artillery in belgorod (RU), 30 km, self-defense of kharkiv, on 2024-05-01",
         "    rule:    us-no-strikes-in-russia: *",
         "FAILED scenarios-us.yaml::counter-fire expected too early - dec*",
     ])
