@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog
 from .domain import MAX_RANGE_KM, Decision
-from .errors import PolicyRulesError, Problem, StrikeError
+from .errors import PolicyRulesError, Problem, StrikeError, located
 from .intervals import thresholds
 from .quick import base_fields
 from .quick import day as quick_day
@@ -200,12 +200,7 @@ def _invalid_row(engine: Engine, row: tuple[Any, ...], i: int) -> None:
         s = engine.strike(_row(row))
         engine.version_for(s)
     except PolicyRulesError as e:
-        raise _at_row(e, i) from None
-
-
-def _at_row(e: PolicyRulesError, i: int) -> PolicyRulesError:
-    e.args = (f"row {i}: {e.args[0] if e.args else e}", *e.args[1:])
-    return e
+        raise located(e, f"row {i}") from None
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from .columnar import ColumnVerdicts, evaluate_columns, paused_gc
 from .combine import Combiner
 from .conditions import Condition, resolve
 from .domain import Decision
-from .errors import ParameterError, PolicyRulesError
+from .errors import ParameterError, PolicyRulesError, located
 from .loader import load_pack
 from .policy import Pack, PolicyVersion, RuleSet
 from .quick import strike as quick_strike
@@ -216,7 +216,7 @@ class Engine:
                 try:
                     out.append(evaluate(s))
                 except PolicyRulesError as e:
-                    raise _at_index(e, i) from None
+                    raise located(e, f"strike #{i}") from None
                 if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
                     progress(i + 1)
         if progress is not None:
@@ -302,8 +302,3 @@ class Engine:
         from .partial import evaluate_partial
 
         return evaluate_partial(self, fields)
-
-
-def _at_index(e: PolicyRulesError, i: int) -> PolicyRulesError:
-    e.args = (f"strike #{i}: {e.args[0] if e.args else e}", *e.args[1:])
-    return e

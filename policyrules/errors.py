@@ -15,6 +15,12 @@ class PolicyRulesError(Exception):
     """Root of every error this library raises on purpose."""
 
 
+def located(e: PolicyRulesError, where: str) -> PolicyRulesError:
+    """``e`` with its message prefixed by where in a batch it happened ("strike #3", "row 17")."""
+    e.args = (f"{where}: {e.args[0] if e.args else e}", *e.args[1:])
+    return e
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem with one field of an input (a strike or a scenario)."""

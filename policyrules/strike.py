@@ -263,15 +263,16 @@ def _beyond_reach(rng: float, weapon: Weapon, given: object) -> InitErrorDetails
 _TEXT_ERRORS = frozenset({"string_type", "literal_error", "enum", "string_pattern_mismatch"})
 
 
+def _message(err: Any) -> str:
+    """Pydantic's message for one error, in this library's words for unknown and missing fields."""
+    return {"extra_forbidden": "unknown field", "missing": "required"}.get(err["type"], str(err["msg"]))
+
+
 def _details(e: ValidationError) -> list[InitErrorDetails]:
     out: list[InitErrorDetails] = []
     for err in e.errors():
-        msg = str(err["msg"])
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "missing":
-            msg = "required"
-        elif "input" in err:
+        msg = _message(err)
+        if err["type"] not in ("extra_forbidden", "missing") and "input" in err:
             got = err["input"]
             hint = "; in YAML, quote it: unquoted yes, no, on and off are booleans" \
                 if isinstance(got, bool) and err["type"] in _TEXT_ERRORS else ""
@@ -291,12 +292,7 @@ def strike_error(e: ValidationError) -> StrikeError:
     problems = []
     for err in e.errors():
         field = ".".join(_plain(str(p)) for p in err["loc"])
-        msg = str(err["msg"])
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "missing":
-            msg = "required"
-        problems.append(Problem(field, msg))
+        problems.append(Problem(field, _message(err)))
     problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
     return StrikeError(problems)
 
