@@ -16,7 +16,7 @@ def memory(backend: str, n: int, pool: int, seed: int) -> dict[str, Any]:
     """Peak and growth of RSS over ``n`` evaluations of validated strikes (a pool cycled)."""
     start_rss = rss_bytes()
     from policyrules import Engine
-    from policyrules.loader import load_pack
+    from policyrules.packs.loader import load_pack
 
     from .strikes import random_strikes, validated
 

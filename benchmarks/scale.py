@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from policyrules import Engine
-from policyrules.domain import TargetType, WeaponClass
-from policyrules.loader import CATALOG_FILE, bundled_rules_dir, load_pack
+from policyrules.model.domain import TargetType, WeaponClass
+from policyrules.packs.loader import CATALOG_FILE, bundled_rules_dir, load_pack
 
 from .common import interleaved, run_child, summary, table, timed
 from .strikes import SEED, random_strikes, validated
@@ -115,7 +115,7 @@ def run(quick: bool, only: Sequence[str], sizes: Sequence[int] | None, seed: int
             if "evaluate" in figures:
                 pack = load_pack(d)
                 engines = {"compiled": Engine(pack, "compiled")}
-                from policyrules.backends.durable import available
+                from policyrules.matching.durable import available
 
                 if available():
                     engines["durable"] = Engine(pack, "durable")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from policyrules import Engine, ProposedStrike
-from policyrules.domain import TargetType
-from policyrules.policy import Pack
+from policyrules.model.domain import TargetType
+from policyrules.packs.pack import Pack
 
 SEED = 20240530
 

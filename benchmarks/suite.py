@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policyrules import Engine, PolicyRulesError, Verdict
-from policyrules.loader import load_pack
+from policyrules.packs.loader import load_pack
 
 from . import references as ref
 from .common import fmt_us, interleaved, run_child, summary, table, timed
@@ -62,7 +62,7 @@ class Bench:
         self.results: dict[str, Any] = {}
         self.pack = load_pack()
         self.compiled = Engine(self.pack, "compiled")
-        from policyrules.backends.durable import available
+        from policyrules.matching.durable import available
 
         self.durable = Engine(self.pack, "durable") if available() else None
         t0 = time.perf_counter()
@@ -167,9 +167,9 @@ class Bench:
             self.results["check"] = {"available": False, "why": "Engine.check does not exist"}
             return
         try:
-            import policyrules.analysis  # noqa: F401
+            import policyrules.analysis.check  # noqa: F401
         except ImportError as e:
-            self.results["check"] = {"available": False, "why": f"policyrules.analysis: {e}"}
+            self.results["check"] = {"available": False, "why": f"policyrules.analysis.check: {e}"}
             return
         engines: list[Engine] = []
 
@@ -354,7 +354,7 @@ def profile_compiled(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, 
         "harness: loop + call of a no-op (in every row)": _over([(s,) for s in S], _noop)}
     notes = []
     try:
-        from policyrules.strike import facts
+        from policyrules.model.strike import facts
 
         if hasattr(engine, "_routes") and hasattr(engine, "_route"):
             comps = [engine._routes.get((s.supplier, s.date)) or engine._route(s) for s in S]
@@ -409,8 +409,8 @@ def profile_durable(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, A
     S = pool.strikes
     out: dict[str, Any] = {}
     try:
-        from policyrules.backends import durable as backend
-        from policyrules.strike import facts
+        from policyrules.matching import durable as backend
+        from policyrules.model.strike import facts
 
         comps = _compiled_parts(engine, S)
         fs = [facts(s) for s in S]

@@ -19,11 +19,15 @@ if _sys.version_info < (3, 10) or _sys.version_info >= (3, 13):  # pragma: no co
     )
 
 from .__about__ import __version__
-from .analysis import CheckReport, Finding, Severity
-from .diff import DiffEntry, DiffReport
-from .domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
+from .analysis.check import CheckReport, Finding, Severity
+from .analysis.diff import DiffEntry, DiffReport
+from .analysis.partial import PartialReport, Possibility
+from .analysis.sweep import SweepReport
+from .analysis.why_not import Alternative, FieldChange, WhyNotReport
+from .deciding.verdict import PolicyRef, RuleRef, Verdict
 from .engine import Engine
-from .errors import (
+from .model.domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
+from .model.errors import (
     BackendError,
     ParameterError,
     PolicyRefError,
@@ -32,12 +36,8 @@ from .errors import (
     ScenarioError,
     StrikeError,
 )
-from .loader import bundled_rules_dir, load_pack
-from .partial import PartialReport, Possibility
-from .strike import ProposedStrike
-from .sweep import SweepReport
-from .verdict import PolicyRef, RuleRef, Verdict
-from .whynot import Alternative, FieldChange, WhyNotReport
+from .model.strike import ProposedStrike
+from .packs.loader import bundled_rules_dir, load_pack
 
 __all__ = [
     "Alternative",

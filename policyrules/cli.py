@@ -19,7 +19,7 @@ from typing import NoReturn, TextIO
 from .__about__ import __version__
 from .commands import COMMANDS
 from .commands._common import EXIT_BAD_INPUT, one_line
-from .errors import PolicyRulesError
+from .model.errors import PolicyRulesError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
     from .engine import Engine
-    from .errors import PolicyRulesError
+    from .model.errors import PolicyRulesError
     from .scenarios import Scenario, ScenarioResult
 
 DEFAULT_PATTERNS = ("scenarios*.yaml",)
@@ -85,9 +85,9 @@ def engine_key(config: pytest.Config) -> EngineKey:
 
 def session_engine(config: pytest.Config) -> Engine:
     """The session's engine for the configured rules and backend, loaded once; a load error
-    is kept and raised again (a :class:`~policyrules.errors.PolicyRulesError`)."""
+    is kept and raised again (a :class:`~policyrules.model.errors.PolicyRulesError`)."""
     from .engine import Engine
-    from .errors import PolicyRulesError
+    from .model.errors import PolicyRulesError
 
     engines = config.stash[_engines_key]
     key = engine_key(config)
@@ -107,7 +107,7 @@ class ScenarioFile(pytest.File):
     """A YAML list of scenarios; each becomes a :class:`ScenarioItem`."""
 
     def collect(self) -> Iterator[ScenarioItem]:
-        from .errors import PolicyRulesError
+        from .model.errors import PolicyRulesError
         from .scenarios import load_scenarios
 
         try:
@@ -149,7 +149,7 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | TerminalRepr:
-        from .errors import PolicyRulesError
+        from .model.errors import PolicyRulesError
 
         if isinstance(excinfo.value, ScenarioMismatchError):
             return mismatch_text(excinfo.value.result)

@@ -17,11 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .domain import Decision
-from .errors import PolicyRulesError, ScenarioError
-from .sources import Source
-from .verdict import Verdict
-from .yamlio import YamlError, line_of, load_file
+from .deciding.verdict import Verdict
+from .model.domain import Decision
+from .model.errors import PolicyRulesError, ScenarioError
+from .model.sources import Source
+from .packs.yamlio import YamlError, line_of, load_file
 
 SCENARIO_GLOB = "scenarios*.yaml"
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .catalog import Catalog
-from .rulefile import RuleFile
+from .model.catalog import Catalog
+from .model.strike import ProposedStrike
+from .packs.rulefile import RuleFile
 from .scenarios import Scenario
-from .strike import ProposedStrike
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 JsonSchema = dict[str, Any]

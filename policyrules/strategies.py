@@ -30,22 +30,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from hypothesis import strategies as st
 
-from .conditions import comparisons
-from .domain import MAX_RANGE_KM, TargetType, WeaponClass
-from .partition import (
+from .analysis.partition import (
     OTHER_SUPPLIER,
     RANGE,
     Interval,
     Partition,
     StrikeClass,
     partitions,
-    ruleset_conditions,
     supplier_codes,
     thresholds,
     unnamed_supplier_code,
 )
-from .policy import COMMON
-from .strike import MAX_DATE, ProposedStrike
+from .language.conditions import comparisons
+from .model.domain import MAX_RANGE_KM, TargetType, WeaponClass
+from .model.strike import MAX_DATE, ProposedStrike
+from .packs.pack import COMMON
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -63,7 +62,7 @@ def threshold_ranges(engine: Engine) -> tuple[float, ...]:
     """Every ``range_km`` threshold of the pack (with the engine's parameter values), sorted."""
     points: set[float] = set()
     for rs in engine.pack.all_rulesets():
-        points.update(thresholds(ruleset_conditions(engine, rs)))
+        points.update(thresholds(engine.resolved.conditions(rs)))
     return tuple(sorted(points))
 
 
@@ -121,7 +120,7 @@ def named_values(engine: Engine) -> dict[str, frozenset[str]]:
     """The enum values each field is compared with anywhere in the pack's rules."""
     named: dict[str, set[str]] = {}
     for rs in engine.pack.all_rulesets():
-        for c in (c for cond in ruleset_conditions(engine, rs) for c in comparisons(cond)):
+        for c in (c for cond in engine.resolved.conditions(rs) for c in comparisons(cond)):
             values = c.value if isinstance(c.value, tuple) else (c.value,) if isinstance(c.value, str) else ()
             named.setdefault(c.field, set()).update(values)
     return {f: frozenset(v) for f, v in named.items()}
@@ -236,7 +235,7 @@ def class_strikes(engine: Engine) -> st.SearchStrategy[dict[str, Any]]:
     over the sets of rules matched, then over the classes with those, then over the strikes of the class
     (:func:`members`): the rare exceptions of a pack are drawn as often as its broad rules."""
     tree: list[tuple[Partition, list[list[list[StrikeClass]]]]] = []
-    for p in partitions(engine):
+    for p in partitions(engine.resolved):
         if not p.suppliers:
             continue
         by_rule: dict[int | None, dict[tuple[int, ...], list[StrikeClass]]] = {}

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from policyrules import Engine
-from policyrules.loader import bundled_rules_dir
+from policyrules.packs.loader import bundled_rules_dir
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])

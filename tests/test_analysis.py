@@ -11,7 +11,7 @@ from textwrap import dedent
 import pytest
 
 from policyrules import Engine, PolicyRulesError
-from policyrules.analysis import CODES, CheckReport, Finding, Severity, check, check_path, structure
+from policyrules.analysis.check import CODES, CheckReport, Finding, Severity, check, check_path, structure
 from policyrules.cli import main
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -19,10 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine
-from policyrules.backends import BACKENDS, build
-from policyrules.backends.compiled import CompiledMatcher
-from policyrules.backends.durable import DurableMatcher
-from policyrules.conditions import (
+from policyrules.language.conditions import (
     AllOf,
     AnyOf,
     Cmp,
@@ -33,7 +30,10 @@ from policyrules.conditions import (
     evaluate,
     render,
 )
-from policyrules.errors import BackendError
+from policyrules.matching import BACKENDS, build
+from policyrules.matching.compiled import CompiledMatcher
+from policyrules.matching.durable import DurableMatcher
+from policyrules.model.errors import BackendError
 
 # A small schema: every kind of field, optional ones included -----------------------------
 

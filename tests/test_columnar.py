@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRulesError, StrikeError
-from policyrules.columnar import COLUMNS, ColumnVerdicts
+from policyrules.deciding.columnar import COLUMNS, ColumnVerdicts
 from policyrules.strategies import strikes
 
 ENGINE = Engine.load(backend="compiled")
@@ -74,11 +74,11 @@ def test_one_odd_field_gives_the_verdict_or_the_error_of_evaluate(
     assert (got.decisions[0], got.rules[0], got.policies[0]) == expected
 
 
-def test_evaluate_many_takes_columns_and_returns_columns() -> None:
+def test_evaluate_columns_returns_columns() -> None:
     cols = {"weapon": ["HIMARS", "ATACMS"], "target_region": ["belgorod", "belgorod"],
             "target_type": ["artillery", "missile_base"], "self_defense": [True, True],
             "defended_region": ["kharkiv", "kharkiv"], "range_km": [30, 150.0], "date": ["2024-06-01"] * 2}
-    got = ENGINE.evaluate_many(cols)
+    got = ENGINE.evaluate_columns(cols)
     assert isinstance(got, ColumnVerdicts)
     assert got.decisions == [Decision.ALLOWED, Decision.PROHIBITED]
     assert got.rules == ["us-kharkiv-counterfire", "us-long-range-ban"]

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from policyrules import Engine, PolicyRulesError
-from policyrules.backends import BACKENDS
-from policyrules.domain import MAX_RANGE_KM, TargetType, WeaponClass
-from policyrules.loader import bundled_rules_dir, load_pack
-from policyrules.policy import Pack, RuleSet
+from policyrules.matching import BACKENDS
+from policyrules.model.domain import MAX_RANGE_KM, TargetType, WeaponClass
+from policyrules.packs.loader import bundled_rules_dir, load_pack
+from policyrules.packs.pack import Pack, RuleSet
 from policyrules.strategies import boundary_ranges
 
 THREADS = 8
@@ -181,18 +181,18 @@ def test_first_use_from_many_threads_at_once_compiles_each_rule_set_once(
     the lock-free route cache holds only the compiled rule sets the engine keeps."""
     reference = [outcome(Engine(PACK, backend), s) for s in STRIKES]
     compiles: Counter[tuple[str, str, str | None]] = Counter()
-    real = Engine._compile
+    real = Engine._build
 
     def slow_compile(self: Engine, rs: RuleSet) -> Any:
         compiles[rs.key] += 1
         time.sleep(0.02)
         return real(self, rs)
 
-    monkeypatch.setattr(Engine, "_compile", slow_compile)
+    monkeypatch.setattr(Engine, "_build", slow_compile)
     engine = Engine(PACK, backend)
     results = run_together([shuffled_run(engine, STRIKES, seed) for seed in range(THREADS)])
     for got in results:
         assert got == reference
     assert compiles and set(compiles.values()) == {1}
-    assert set(compiles) == set(engine._compiled)
-    assert all(c is engine._compiled[c.ruleset.key] for c in engine._routes.values())
+    assert set(compiles) == set(engine._deciders)
+    assert all(c is engine._deciders[c.ruleset.key] for c in engine._routes.values())

@@ -15,13 +15,13 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRefError, StrikeError
-from policyrules.boxes import Universe, describe, merge
+from policyrules.analysis.boxes import Universe, describe, merge
+from policyrules.analysis.diff import DiffReport, compare, ruleset_for_ref
+from policyrules.analysis.partition import RANGE, Interval, Partition, StrikeClass
 from policyrules.cli import main
-from policyrules.diff import DiffReport, compare, resolve
-from policyrules.domain import MAX_RANGE_KM
-from policyrules.partition import RANGE, Interval, Partition, StrikeClass, ruleset_conditions
+from policyrules.model.domain import MAX_RANGE_KM
+from policyrules.model.strike import facts
 from policyrules.strategies import members, strikes
-from policyrules.strike import facts
 
 ROOT = Path(__file__).resolve().parent.parent
 MAY_29_30 = (
@@ -70,10 +70,10 @@ def test_every_changed_class_changes_when_evaluated_on_both_dates(
     """Every class the diff reports (its representative) and every entry's example get the before side
     on the first date and the after side on the second, with either backend."""
     pack = compiled_engine.pack
-    (rsa, day_a), (rsb, day_b) = resolve(pack, a), resolve(pack, b)
+    (rsa, day_a), (rsb, day_b) = ruleset_for_ref(pack, a), ruleset_for_ref(pack, b)
     assert day_a is not None
     assert day_b is not None
-    comp = compare(pack, rsa, ruleset_conditions(compiled_engine, rsa), rsb, ruleset_conditions(compiled_engine, rsb))
+    comp = compare(pack, rsa, compiled_engine.resolved.conditions(rsa), rsb, compiled_engine.resolved.conditions(rsb))
     changed = list(comp.changed())
     report = compiled_engine.diff(a, b)
     assert len(changed) == report.changed > 0
@@ -99,8 +99,8 @@ def _may_diff(engine: Engine) -> tuple[DiffReport, list[StrikeClass], Partition]
     """The 29 -> 30 May diff (per backend), the classes that change and the partition they belong to."""
     if engine.backend not in _MAY:
         pack = engine.pack
-        (rsa, _), (rsb, _) = resolve(pack, "us@2024-05-29"), resolve(pack, "us@2024-05-30")
-        comp = compare(pack, rsa, ruleset_conditions(engine, rsa), rsb, ruleset_conditions(engine, rsb))
+        (rsa, _), (rsb, _) = ruleset_for_ref(pack, "us@2024-05-29"), ruleset_for_ref(pack, "us@2024-05-30")
+        comp = compare(pack, rsa, engine.resolved.conditions(rsa), rsb, engine.resolved.conditions(rsb))
         _MAY[engine.backend] = (engine.diff("us@2024-05-29", "us@2024-05-30"),
                                 [c for c, _, _ in comp.changed()], comp.before)
     return _MAY[engine.backend]
@@ -199,8 +199,8 @@ def test_a_weapon_rule_names_the_weapon_and_its_reach_makes_the_range_free(tmp_p
     # Inside Ukraine both rules allow and "ua" (inherited) comes first: no change there.
     assert [str(x) for x in report.entries] == [("US HIMARS, in Russia: prohibited -> allowed, by himars-near "
                                                 "(was default)")]
-    rs = resolve(e.pack, "us@b")[0]
-    p = Partition(e.pack, rs, ruleset_conditions(e, rs))
+    rs = ruleset_for_ref(e.pack, "us@b")[0]
+    p = Partition(e.pack, rs, e.resolved.conditions(rs))
     everything = merge([c.point for c in p.classes()])  # HIMARS reaches 80 km, the others further
     assert sorted(describe(box, Universe.of(p), e.pack.catalog, "US") for box in everything) == \
         ["US HIMARS", "US unnamed weapon or ATACMS"]

@@ -16,16 +16,16 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyrules.backends.durable import MAX_FIRINGS, DurableMatcher, firings_bound, pack, pieces, split, translate
-from policyrules.conditions import AnyOf, Cmp, Condition
+from policyrules.language.conditions import AnyOf, Cmp, Condition
+from policyrules.matching.durable import MAX_FIRINGS, DurableMatcher, firings_bound, pack, pieces, split, translate
 
 from .test_backends import conditions, facts, reference
 
 CHILD = """
 import json, sys
-from policyrules.backends.compiled import CompiledMatcher
-from policyrules.backends.durable import DurableMatcher
-from policyrules.conditions import AllOf, AnyOf, Cmp
+from policyrules.matching.compiled import CompiledMatcher
+from policyrules.matching.durable import DurableMatcher
+from policyrules.language.conditions import AllOf, AnyOf, Cmp
 n = 5.0
 cases = {
     "200 rules matching one fact": [Cmp("n", "lt", float(i)) for i in range(200)],

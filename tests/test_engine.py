@@ -157,6 +157,6 @@ def test_evaluate_many_reports_progress(compiled_engine: Engine) -> None:
     compiled_engine.evaluate_many([STRIKE] * 2500, progress=seen.append)
     assert seen == [1024, 2048, 2500]
     seen.clear()
-    compiled_engine.evaluate_many({"weapon": ["HIMARS"] * 3, "target_region": ["kharkiv"] * 3,
+    compiled_engine.evaluate_columns({"weapon": ["HIMARS"] * 3, "target_region": ["kharkiv"] * 3,
                                    "target_type": ["troops"] * 3, "range_km": [1, 2, 3]}, progress=seen.append)
     assert seen == [3]

@@ -1,5 +1,5 @@
 """Bad input, fuzzed and hand-picked: rule files and strikes never end in anything but a
-:class:`~policyrules.errors.PolicyRulesError` (one line, naming where), or success.
+:class:`~policyrules.model.errors.PolicyRulesError` (one line, naming where), or success.
 
 - Rule files: the bundled pack copied, one file mutated (lines deleted, duplicated, swapped or
   cut short, values swapped or retyped, keys and raw bytes inserted), then loaded.
@@ -30,11 +30,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyrules import Engine, PolicyRulesError, ProposedStrike, RuleFileError, StrikeError
-from policyrules.backends import BACKENDS
 from policyrules.cli import main
-from policyrules.loader import bundled_rules_dir, load_pack
+from policyrules.matching import BACKENDS
+from policyrules.packs.loader import bundled_rules_dir, load_pack
+from policyrules.packs.yamlio import MAX_NUMBER_CHARS
 from policyrules.strategies import strikes
-from policyrules.yamlio import MAX_NUMBER_CHARS
 
 SLOW = settings(max_examples=max(10, settings().max_examples // 2))
 ENGINES = {backend: Engine.load(backend=backend) for backend in BACKENDS}

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from policyrules import Decision, Engine, RuleFileError
-from policyrules.loader import load_pack
-from policyrules.yamlio import MAX_FILE_BYTES
+from policyrules.packs.loader import load_pack
+from policyrules.packs.yamlio import MAX_FILE_BYTES
 
 CATALOG = """\
 weapons:

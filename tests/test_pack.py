@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from policyrules import Decision, Engine
-from policyrules.conditions import AnyOf
-from policyrules.policy import Pack, Policy, PolicyVersion, Rule
+from policyrules.language.conditions import AnyOf
+from policyrules.packs.pack import Pack, Policy, PolicyVersion, Rule
 from policyrules.scenarios import load_scenarios, scenario_files
 
 from .conftest import EXAMPLES

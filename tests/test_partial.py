@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRulesError, StrikeError
-from policyrules.boxes import covers
+from policyrules.analysis.boxes import covers
 from policyrules.cli import main
+from policyrules.model.strike import facts
 from policyrules.strategies import strikes
-from policyrules.strike import facts
 
 HIMARS_BELGOROD = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
                    "self_defense": True, "date": "2024-06-01"}

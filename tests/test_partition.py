@@ -9,8 +9,7 @@ from textwrap import dedent
 import pytest
 
 from policyrules import Engine, PolicyRefError, ProposedStrike
-from policyrules.domain import MAX_RANGE_KM
-from policyrules.partition import (
+from policyrules.analysis.partition import (
     OTHER_SUPPLIER,
     Interval,
     Partition,
@@ -19,6 +18,7 @@ from policyrules.partition import (
     partition_for,
     partitions,
 )
+from policyrules.model.domain import MAX_RANGE_KM
 
 CATALOG = """\
 weapons:
@@ -50,7 +50,7 @@ def policy(pid: str, rules: str, *, version: str = "v1", default: str = "prohibi
 
 
 def only(engine: Engine, pid: str) -> Partition:
-    (p,) = [p for p in partitions(engine) if p.ruleset.version.policy == pid]
+    (p,) = [p for p in partitions(engine.resolved) if p.ruleset.version.policy == pid]
     return p
 
 
@@ -134,7 +134,7 @@ def test_common_rules_are_judged_inside_each_policy(tmp_path: Path) -> None:
                           f"when: {{target_category: civilian}}, {SRC}}}\n"),
         "us.yaml": policy("us", f"- {{id: ok, title: t, effect: allowed, {SRC}}}\n"),
     })
-    (p,) = partitions(e)
+    (p,) = partitions(e.resolved)
     assert p.label == "us@v1 + common@v1"
     assert [r.id for r in p.ruleset.rules] == ["civ", "ok"]
     assert {c.values["target_category"]: o.deciding for c, o in p.outcomes()} == \
@@ -169,7 +169,7 @@ def test_every_representative_is_valid_and_judged_as_its_class(tmp_path: Path) -
     compiled = load(tmp_path, VERSIONED)
     durable = Engine.load(tmp_path, backend="durable")
     total = 0
-    for p in partitions(compiled):
+    for p in partitions(compiled.resolved):
         keys = set()
         for cls, out in p.outcomes():
             total += 1
@@ -183,7 +183,7 @@ def test_every_representative_is_valid_and_judged_as_its_class(tmp_path: Path) -
                 assert v.matched == tuple(rules[i].id for i in out.matched)
                 assert v.rule.id == ("default" if out.deciding is None else rules[out.deciding].id)
         assert len(keys) == len(p)
-    assert total == sum(len(p) for p in partitions(compiled)) > 100
+    assert total == sum(len(p) for p in partitions(compiled.resolved)) > 100
 
 
 def test_class_of_an_arbitrary_strike_has_the_same_outcome(tmp_path: Path) -> None:
@@ -199,13 +199,13 @@ def test_class_of_an_arbitrary_strike_has_the_same_outcome(tmp_path: Path) -> No
          "range_km": 40},
         {"weapon": "m270", "target_region": "crimea", "target_type": "troops", "range_km": 40},
     ):
-        p = partition_for(e, strike)
+        p = partition_for(e.resolved, strike)
         cls = p.class_of(strike)
         v = e.evaluate(strike)
         out = p.outcome(cls)
         assert v.matched == tuple(p.ruleset.rules[i].id for i in out.matched)
         assert v.decision is out.decision
-    assert partition_for(e, {"weapon_class": "drone", "supplier": "PL", "target_region": "crimea",
+    assert partition_for(e.resolved, {"weapon_class": "drone", "supplier": "PL", "target_region": "crimea",
                              "target_type": "troops", "range_km": 1}).class_of(
         {"weapon_class": "drone", "supplier": "NO", "target_region": "crimea", "target_type": "troops",
          "range_km": 1}).values["supplier"] == OTHER_SUPPLIER
@@ -213,7 +213,7 @@ def test_class_of_an_arbitrary_strike_has_the_same_outcome(tmp_path: Path) -> No
 
 def test_class_of_refuses_a_strike_another_rule_set_judges(tmp_path: Path) -> None:
     e = load(tmp_path, VERSIONED)
-    a, b = (p for p in partitions(e) if p.ruleset.version.policy == "us")
+    a, b = (p for p in partitions(e.resolved) if p.ruleset.version.policy == "us")
     strike = {"weapon": "HIMARS", "target_region": "moscow", "target_type": "troops", "range_km": 5,
               "date": "2024-06-01"}
     assert b.class_of(strike).values["target_country"] == "RU"
@@ -225,7 +225,7 @@ def test_class_of_refuses_a_strike_another_rule_set_judges(tmp_path: Path) -> No
 
 def test_bundled_pack_representatives_agree_with_the_engine(compiled_engine: Engine) -> None:
     """A sample of every partition of the bundled pack: every 97th class and the first of each."""
-    for p in partitions(compiled_engine):
+    for p in partitions(compiled_engine.resolved):
         for n, (cls, out) in enumerate(p.outcomes()):
             if n % 97:
                 continue
@@ -238,6 +238,6 @@ def test_bundled_pack_representatives_agree_with_the_engine(compiled_engine: Eng
 def test_parameters_move_the_thresholds(compiled_engine: Engine) -> None:
     strike = {"weapon": "ATACMS", "target_region": "kursk", "target_type": "troops", "range_km": 150,
               "date": "2024-07-01"}
-    rs = partition_for(compiled_engine, strike).ruleset
-    assert partition(compiled_engine, rs).thresholds == (80.0,)
-    assert partition(compiled_engine.with_parameters({"us.long_range_km": 150}), rs).thresholds == (150.0,)
+    rs = partition_for(compiled_engine.resolved, strike).ruleset
+    assert partition(compiled_engine.resolved, rs).thresholds == (80.0,)
+    assert partition(compiled_engine.with_parameters({"us.long_range_km": 150}).resolved, rs).thresholds == (150.0,)

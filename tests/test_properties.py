@@ -18,13 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, ProposedStrike, Verdict
-from policyrules.combine import Outcome
-from policyrules.conditions import parse
-from policyrules.domain import MAX_RANGE_KM
-from policyrules.loader import check_ruleset
-from policyrules.partition import Partition, partition_for
-from policyrules.policy import Rule
-from policyrules.sources import Source
+from policyrules.analysis.partition import Partition, partition_for
+from policyrules.deciding.combine import Outcome
+from policyrules.language.conditions import parse
+from policyrules.model.domain import MAX_RANGE_KM
+from policyrules.model.sources import Source
+from policyrules.packs.loader import check_ruleset
+from policyrules.packs.pack import Rule
 from policyrules.strategies import boundary_ranges, class_strikes, strikes
 
 COMPILED = Engine.load(backend="compiled")
@@ -38,7 +38,7 @@ _tables: dict[tuple[str, str, str | None], tuple[Partition, dict[Any, Outcome]]]
 
 def checked_outcome(strike: dict[str, Any]) -> tuple[Partition, Outcome]:
     """The outcome ``check`` computed for the strike's class (each partition walked once, then kept)."""
-    p = partition_for(COMPILED, strike)
+    p = partition_for(COMPILED.resolved, strike)
     if p.ruleset.key not in _tables:
         _tables[p.ruleset.key] = (p, {cls.key: out for cls, out in p.outcomes()})
     p, table = _tables[p.ruleset.key]

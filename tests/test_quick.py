@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policyrules import Engine, PolicyRulesError, ProposedStrike
-from policyrules.quick import strike as quick_strike
+from policyrules.model.intake import strike as quick_strike
 from policyrules.strategies import strikes
 
 from .test_columnar import ODD
@@ -57,7 +57,7 @@ def test_unknown_and_derived_keys_step_aside() -> None:
 
 def test_the_fast_path_cache_does_not_make_equal_catalogs_unequal() -> None:
     """A strike validated against another copy of the catalog equals one from the fast path."""
-    from policyrules.loader import bundled_catalog
+    from policyrules.packs.loader import bundled_catalog
 
     data = {"weapon_class": "drone", "supplier": "US", "target_region": "kharkiv", "target_type": "troops",
             "range_km": 1.0}

@@ -15,8 +15,8 @@ import pytest
 
 import policyrules
 from policyrules import Engine
-from policyrules.backends import BACKENDS
-from policyrules.loader import bundled_rules_dir, load_pack
+from policyrules.matching import BACKENDS
+from policyrules.packs.loader import bundled_rules_dir, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = bundled_rules_dir()

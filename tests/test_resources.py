@@ -17,10 +17,10 @@ from typing import Any
 import durable_rules_engine
 import pytest
 
-import policyrules.backends.durable as durable_backend
+import policyrules.matching.durable as durable_backend
 from policyrules import BackendError, Engine, PolicyRulesError
-from policyrules.backends.durable import DurableMatcher
-from policyrules.loader import load_pack
+from policyrules.matching.durable import DurableMatcher
+from policyrules.packs.loader import load_pack
 from tests.test_concurrency import outcome, varied_strikes
 
 PACK = load_pack()
@@ -34,7 +34,7 @@ REFERENCE = Engine(PACK, "compiled")
 
 def matchers(engine: Engine) -> list[Any]:
     """Every durable_rules ruleset behind the engine's compiled rule sets (a matcher has one or more)."""
-    found = [c.matcher for c in engine._compiled.values()]
+    found = [c.matcher for c in engine._deciders.values()]
     assert found and all(isinstance(m, DurableMatcher) for m in found)
     return [part for m in found for part in m.parts]  # type: ignore[attr-defined]
 

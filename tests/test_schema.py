@@ -18,10 +18,10 @@ import pytest
 
 from policyrules import ProposedStrike, StrikeError
 from policyrules.cli import main
-from policyrules.domain import MAX_RANGE_KM
-from policyrules.loader import bundled_rules_dir
+from policyrules.model.domain import MAX_RANGE_KM
+from policyrules.packs.loader import bundled_rules_dir
+from policyrules.packs.yamlio import load_file
 from policyrules.schemas import json_schema, json_schemas
-from policyrules.yamlio import load_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 GOOD: dict[str, Any] = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",

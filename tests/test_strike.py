@@ -22,7 +22,7 @@ from policyrules import (
     TargetType,
     WeaponClass,
 )
-from policyrules.catalog import Catalog
+from policyrules.model.catalog import Catalog
 
 CATALOG: dict[str, Any] = {
     "weapons": [

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from policyrules import Decision, Engine, ParameterError
+from policyrules.analysis.sweep import sweep, values
 from policyrules.cli import main
 from policyrules.scenarios import Scenario, load_scenarios
-from policyrules.sweep import sweep, values
 
 COUNTERFIRE_100 = {"weapon_class": "rocket_artillery", "supplier": "US", "target_region": "belgorod",
                    "target_type": "artillery", "self_defense": True, "defended_region": "kharkiv",
@@ -54,7 +54,7 @@ def test_values_are_inclusive_and_checked() -> None:
 def test_counts_grow_as_long_range_km_moves_away_from_80(compiled_engine: Engine) -> None:
     """On each side of the bundled 80 km, the classes whose decision changes never shrink as the value
     moves away; at 80 itself nothing changes."""
-    report = sweep(compiled_engine, "us.long_range_km", [20, 60, 80, 120, 200])
+    report = sweep(compiled_engine.resolved, "us.long_range_km", [20, 60, 80, 120, 200])
     counts = [p.changed for p in report.points]
     assert counts[0] > counts[1] > counts[2] == 0
     assert 0 < counts[3] < counts[4]
@@ -74,7 +74,7 @@ def test_a_parameter_change_alters_a_verdict_in_the_new_engine_only(compiled_eng
     v = compiled_engine.evaluate(COUNTERFIRE_100)
     assert (v.decision, v.rule.id) == (Decision.PROHIBITED, "us-long-range-ban")
     scenarios: list[Scenario] = load_scenarios(scenario_file)
-    report = sweep(compiled_engine, "us.long_range_km", [80, 150], scenarios)
+    report = sweep(compiled_engine.resolved, "us.long_range_km", [80, 150], scenarios)
     assert [p.scenarios for p in report.points] == [(), ("rocket artillery at 100 km in defense of Kharkiv",)]
     assert compiled_engine.evaluate(COUNTERFIRE_100).decision is Decision.PROHIBITED
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import json
 
+from policyrules.analysis.timeline import timeline
 from policyrules.cli import main
-from policyrules.loader import load_pack
-from policyrules.timeline import timeline
+from policyrules.packs.loader import load_pack
 
 
 def test_the_us_timeline_has_four_versions_with_their_changes() -> None:

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, StrikeError
+from policyrules.analysis.partition import DIMENSIONS, RANGE
+from policyrules.analysis.why_not import candidates
 from policyrules.cli import main
-from policyrules.partition import DIMENSIONS, RANGE
 from policyrules.strategies import strikes
-from policyrules.whynot import candidates
 
 ATACMS = {"weapon": "ATACMS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
           "defended_region": "kharkiv", "range_km": 60, "date": "2024-06-01"}
@@ -84,7 +84,7 @@ def check_flips(engines: tuple[Engine, ...], strike: dict[str, Any]) -> None:
     base = engines[0]
     original = base.evaluate(strike)
     own = fields(strike, base)
-    _, _, found = candidates(base, strike)
+    _, _, found = candidates(base.resolved, strike)
     for c in found:
         assert c.decision is not original.decision
         for e in engines:

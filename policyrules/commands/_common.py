@@ -13,9 +13,9 @@ from typing import ClassVar, TextIO
 
 from typing_extensions import Self
 
-from ..backends import BACKENDS
 from ..engine import Engine
-from ..errors import PolicyRulesError
+from ..matching import BACKENDS
+from ..model.errors import PolicyRulesError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TextIO
 
-from ..analysis import check_path
+from ..analysis.check import check_path
 from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
 
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from ..deciding.verdict import Verdict
 from ..engine import Engine
-from ..errors import PolicyRulesError
-from ..verdict import Verdict
-from ..yamlio import YamlError, load_file
+from ..model.errors import PolicyRulesError
+from ..packs.yamlio import YamlError, load_file
 from ._common import (
     EXIT_OK,
     Progress,

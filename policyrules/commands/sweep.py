@@ -7,8 +7,8 @@ import argparse
 import json
 from typing import TextIO
 
+from ..analysis.sweep import INSTALL_PLOT, matplotlib_pyplot, plot, sweep, values
 from ..scenarios import Scenario, load_scenarios, scenario_files
-from ..sweep import INSTALL_PLOT, matplotlib_pyplot, plot, sweep, values
 from ._common import EXIT_OK, add_common, engine_from, subparser
 
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     scenarios: list[Scenario] = []
     for f in scenario_files(args.scenarios):
         scenarios.extend(load_scenarios(f))
-    report = sweep(engine_from(args), args.parameter, points, scenarios)
+    report = sweep(engine_from(args).resolved, args.parameter, points, scenarios)
     if args.plot:
         plot(report, args.plot)
     if args.format == "json":

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import TextIO
 
-from ..loader import load_pack
-from ..timeline import render_timeline, timeline
+from ..analysis.timeline import render_timeline, timeline
+from ..packs.loader import load_pack
 from ._common import EXIT_OK, UsageError, add_common, subparser
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..conditions import AllOf, AnyOf, Cmp, Condition, Not
-from ..errors import BackendError
+from ..language.conditions import AllOf, AnyOf, Cmp, Condition, Not
+from ..model.errors import BackendError
 
 _PY_OP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "in": "in",
           "not_in": "not in"}

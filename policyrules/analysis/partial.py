@@ -11,27 +11,25 @@ policy: when neither it nor a weapon is known, every policy that judges some sup
 Exact, from the partitions: the classes consistent with the known fields are evaluated once; if
 they all get one decision, the known fields settle it. Otherwise each (policy, decision, rule)
 comes with the conditions on the missing fields under which it holds, merged as in
-:mod:`policyrules.diff`.
+:mod:`policyrules.analysis.diff`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from ..deciding.verdict import DEFAULT_RULE_ID
+from ..model.domain import COUNTRIES, Decision, TargetCategory, TargetType
+from ..model.errors import PolicyRefError, Problem, StrikeError
+from ..model.strike import ProposedStrike, facts
+from ..packs.pack import COMMON, Policy
+from ..packs.resolved import ResolvedPack
 from .boxes import EVERY, Point, Universe, constraints, describe, first, merge, size, supplier_label
-from .domain import COUNTRIES, Decision, TargetCategory, TargetType
-from .errors import PolicyRefError, Problem, StrikeError
-from .partition import RANGE, Key, Partition, StrikeClass, ruleset_conditions, supplier_codes
-from .policy import COMMON, Policy
-from .strike import ProposedStrike, facts
-from .verdict import DEFAULT_RULE_ID
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .partition import RANGE, Key, Partition, StrikeClass, supplier_codes
 
 FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
           "defended_region", "range_km")
@@ -87,7 +85,7 @@ class PartialReport(BaseModel):
         return "\n".join(lines)
 
 
-def known_fields(engine: Engine, fields: Mapping[str, Any]) -> dict[str, Any]:
+def known_fields(resolved: ResolvedPack, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The known fields, validated against the catalog and completed (a :class:`StrikeError` lists
     every problem); ``date`` is a date, or absent."""
     if not isinstance(fields, Mapping):
@@ -104,7 +102,7 @@ def known_fields(engine: Engine, fields: Mapping[str, Any]) -> dict[str, Any]:
             derived[f] = data.pop(f)
     if problems:
         raise StrikeError(problems)
-    catalog = engine.pack.catalog
+    catalog = resolved.pack.catalog
     probe = dict(data)
     if "target_region" not in probe:  # placeholders for the unknown required fields, consistent with the known
         probe["target_region"] = next(r.id for r in catalog.regions
@@ -129,8 +127,8 @@ def known_fields(engine: Engine, fields: Mapping[str, Any]) -> dict[str, Any]:
     return known
 
 
-def _policies(engine: Engine, known: Mapping[str, Any]) -> list[Partition]:
-    pack = engine.pack
+def _policies(resolved: ResolvedPack, known: Mapping[str, Any]) -> list[Partition]:
+    pack = resolved.pack
     day: dt.date | None = known.get("date")
     if "supplier" in known:
         chosen: list[Policy] = [pack.policy_for_supplier(known["supplier"])]
@@ -145,7 +143,7 @@ def _policies(engine: Engine, known: Mapping[str, Any]) -> list[Partition]:
                 raise
             continue
         rs = pack.ruleset(version, day)
-        out.append(Partition(pack, rs, ruleset_conditions(engine, rs)))
+        out.append(Partition(pack, rs, resolved.conditions(rs)))
     if not out:
         raise PolicyRefError(f"no policy is in force on {day}")
     return out
@@ -175,11 +173,11 @@ def consistent(p: Partition, known: Mapping[str, Any]) -> Universe:
     return Universe(pairs, [regions, types, *rest])
 
 
-def evaluate_partial(engine: Engine, fields: Mapping[str, Any]) -> PartialReport:
+def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> PartialReport:
     """Every decision a strike with only ``fields`` known can get, and when; settled when only one."""
-    known = known_fields(engine, fields)
+    known = known_fields(resolved, fields)
     groups: dict[tuple[int, Decision, str], dict[Point, StrikeClass]] = {}
-    parts = _policies(engine, known)
+    parts = _policies(resolved, known)
     universes = []
     for i, p in enumerate(parts):
         u = consistent(p, known)

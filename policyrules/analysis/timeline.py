@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
-from .policy import Pack
+from ..packs.pack import Pack
 
 
 class VersionEntry(BaseModel):

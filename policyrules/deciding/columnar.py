@@ -16,17 +16,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .catalog import Catalog
-from .domain import MAX_RANGE_KM, Decision
-from .errors import PolicyRulesError, Problem, StrikeError, located
-from .intervals import thresholds
-from .quick import base_fields
-from .quick import day as quick_day
-
-if TYPE_CHECKING:
-    from .engine import Engine, _Compiled
+from ..model.catalog import Catalog
+from ..model.domain import MAX_RANGE_KM, Decision
+from ..model.errors import PolicyRulesError, Problem, StrikeError, located
+from ..model.intake import base_fields
+from ..model.intake import day as quick_day
+from ..model.slots import private_of
+from ..model.strike import ProposedStrike
+from ..packs.pack import Pack, PolicyVersion
+from .decider import RuleSetDecider
 
 KEY_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
               "defended_region", "date")
@@ -77,6 +77,19 @@ def as_columns(data: Any) -> dict[str, Sequence[Any]]:
     return cols
 
 
+class Deciders(Protocol):
+    """What columnar evaluation needs of an evaluator: its pack, strike validation and deciders."""
+
+    @property
+    def pack(self) -> Pack: ...
+
+    def strike(self, data: Any) -> ProposedStrike: ...
+
+    def version_for(self, strike: ProposedStrike) -> PolicyVersion: ...
+
+    def decider_for(self, supplier: str | None, day: Any) -> RuleSetDecider: ...
+
+
 @dataclass
 class _Base:
     """One distinct combination of the fields other than date and range, validated."""
@@ -93,12 +106,12 @@ class _Route:
     one rule set; ``index`` names the rule set, so outcomes are shared across dates."""
 
     index: int
-    compiled: _Compiled
+    decider: RuleSetDecider
     thresholds: list[float]
     ref: str
 
 
-def evaluate_columns(engine: Engine, data: Any) -> ColumnVerdicts:
+def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
     cols = as_columns(data)
     n = len(cols["range_km"])
     ordered = [cols[f] if f in cols else repeat(DEFAULTS.get(f), n) for f in COLUMNS]
@@ -125,10 +138,8 @@ def evaluate_columns(engine: Engine, data: Any) -> ColumnVerdicts:
             code = 2 * j + 1 if j < len(t) and t[j] == r else 2 * j
             o = outcomes.get((b.index, route.index, code))
             if o is None:
-                c = route.compiled
-                matched = c.matcher.match({**b.facts, "range_km": r})
-                tmpl = c.templates.get(matched) or c.template(matched)
-                o = outcomes[(b.index, route.index, code)] = (tmpl["decision"], tmpl["rule"].id, route.ref)
+                parts = route.decider.decide({**b.facts, "range_km": r})
+                o = outcomes[(b.index, route.index, code)] = (parts["decision"], parts["rule"].id, route.ref)
             decisions.append(o[0])
             rules.append(o[1])
             policies.append(o[2])
@@ -146,7 +157,7 @@ def _row(row: tuple[Any, ...], *, date: bool = True, range_km: Any = None) -> di
     return out
 
 
-def _number(engine: Engine, row: tuple[Any, ...], i: int) -> float:
+def _number(engine: Deciders, row: tuple[Any, ...], i: int) -> float:
     """A range as a float: ints and float subclasses (numpy) convert; anything else is a row error."""
     r = row[-1]
     if isinstance(r, (int, float)) and not isinstance(r, bool):
@@ -158,7 +169,7 @@ def _number(engine: Engine, row: tuple[Any, ...], i: int) -> float:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _base(engine: Engine, row: tuple[Any, ...], index: int, i: int) -> _Base:
+def _base(engine: Deciders, row: tuple[Any, ...], index: int, i: int) -> _Base:
     """Validate the fields other than date (with a harmless range: each row's range is checked apart)."""
     fast = _fast_base(engine.pack.catalog, row, index)
     if fast is not None:
@@ -169,24 +180,24 @@ def _base(engine: Engine, row: tuple[Any, ...], index: int, i: int) -> _Base:
         _invalid_row(engine, row, i)
         raise
     weapon = engine.pack.catalog.weapon_by_id(s.weapon) if s.weapon else None
-    return _Base(index=index, facts=dict(s.__pydantic_private__["_facts"]),  # type: ignore[index]
+    return _Base(index=index, facts=dict(private_of(s)["_facts"]),  # type: ignore[index]
                  supplier=s.supplier, reach=weapon.reach_km if weapon else MAX_RANGE_KM)
 
 
-def _route(engine: Engine, row: tuple[Any, ...], supplier: str | None, i: int) -> _Route:
+def _route(engine: Deciders, row: tuple[Any, ...], supplier: str | None, i: int) -> _Route:
     try:
         day = quick_day(row[-2])
         if day is False:
             day = engine.strike(_row(row, range_km=0.0)).date
-        c = engine.route_for(supplier, day)  # type: ignore[arg-type]
+        d = engine.decider_for(supplier, day)
     except PolicyRulesError:
         _invalid_row(engine, row, i)
         raise
-    return _Route(index=id(c), compiled=c, thresholds=list(thresholds(c.conditions)), ref=c.policy_ref.ref)
+    return _Route(index=id(d), decider=d, thresholds=list(d.thresholds), ref=d.policy_ref.ref)
 
 
 def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | None:
-    """The common case without Pydantic (see :mod:`policyrules.quick`), or None."""
+    """The common case without Pydantic (see :mod:`policyrules.model.intake`), or None."""
     found = base_fields(catalog, *row[:7])
     if found is None:
         return None
@@ -194,7 +205,7 @@ def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | No
     return _Base(index=index, facts=facts, supplier=fields["supplier"], reach=reach)
 
 
-def _invalid_row(engine: Engine, row: tuple[Any, ...], i: int) -> None:
+def _invalid_row(engine: Deciders, row: tuple[Any, ...], i: int) -> None:
     """Raise the error ``evaluate`` would give for this row, naming the row."""
     try:
         s = engine.strike(_row(row))

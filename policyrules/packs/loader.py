@@ -1,10 +1,10 @@
-"""Load a directory of rule files into a checked, composed :class:`~policyrules.policy.Pack`.
+"""Load a directory of rule files into a checked, composed :class:`~policyrules.packs.pack.Pack`.
 
-Stages, in order (each raises :class:`~policyrules.errors.RuleFileError` naming the file,
+Stages, in order (each raises :class:`~policyrules.model.errors.RuleFileError` naming the file,
 the rule id, the field and the line where it can):
 
 1. read ``catalog.yaml`` and every other ``*.yaml`` under the directory (strict YAML);
-2. validate each file's shape with the Pydantic models of :mod:`policyrules.rulefile`;
+2. validate each file's shape with the Pydantic models of :mod:`policyrules.packs.rulefile`;
 3. group versions by policy, check ids and effective windows;
 4. compose each version from the one it ``extends`` (inherit, replace, remove, add) and
    parse every condition against the strike schema and the version's parameters;
@@ -25,13 +25,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .catalog import Catalog
-from .conditions import ConditionError, Schema, parse
-from .domain import Decision
-from .errors import RuleFileError
-from .policy import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
+from ..language.conditions import ConditionError, Schema, parse
+from ..model.catalog import Catalog, provide_default_catalog
+from ..model.domain import Decision
+from ..model.errors import RuleFileError
+from .pack import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
 from .rulefile import RuleFile, RuleSpec
-from .strike import strike_schema
+from .schema import strike_schema
 from .yamlio import YamlError, boolean_hint, line_of, load_file
 
 CATALOG_FILE = "catalog.yaml"
@@ -41,8 +41,8 @@ MAX_FILES = 2000
 def bundled_rules_dir() -> Path:
     """The policy pack shipped with the library: package data ``policyrules/rules/`` when
     installed (pyproject maps the checkout's ``rules/`` there), ``rules/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rules", here.parent / "rules"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "rules", package.parent / "rules"):
         if (candidate / CATALOG_FILE).is_file():
             return candidate
     raise RuleFileError(f"rules/{CATALOG_FILE}", "missing: the bundled policy pack is not installed "
@@ -53,6 +53,9 @@ def bundled_rules_dir() -> Path:
 def bundled_catalog() -> Catalog:
     path = bundled_rules_dir() / CATALOG_FILE
     return _load_catalog(path, f"rules/{CATALOG_FILE}")
+
+
+provide_default_catalog(bundled_catalog)  # what ProposedStrike(...) is checked against without an engine
 
 
 def load_pack(path: str | Path | None = None) -> Pack:

@@ -11,12 +11,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .catalog import Catalog
-from .conditions import Condition, Schema
-from .domain import Basis, Decision
-from .errors import PolicyRefError
+from ..language.conditions import Condition, Schema
+from ..model.catalog import Catalog
+from ..model.domain import Basis, Decision
+from ..model.errors import PolicyRefError
+from ..model.sources import Source
 from .rulefile import Parameter
-from .sources import Source
 
 COMMON = "common"
 DEFAULT = "default"

@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .conditions import MAX_ABS_NUMBER
-from .domain import Basis, Decision
-from .sources import Source
+from ..language.conditions import MAX_ABS_NUMBER
+from ..model.domain import Basis, Decision
+from ..model.sources import Source
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 POLICY_ID = r"^[a-z][a-z0-9_-]*$"

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .domain import Decision
-from .policy import Rule
+from ..model.domain import Decision
+from ..packs.pack import Rule
 
 
 @dataclass(frozen=True)

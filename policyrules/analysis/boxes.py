@@ -1,7 +1,7 @@
 """Classes merged into boxes, and boxes described in words: shared by diff, why-not and partial.
 
 A class of the partition is a point (its key in each dimension of
-:data:`~policyrules.partition.DIMENSIONS`); a box is a product of key sets, one per dimension.
+:data:`~policyrules.analysis.partition.DIMENSIONS`); a box is a product of key sets, one per dimension.
 :func:`merge` joins points that differ in one dimension (values into a set, intervals into
 spans) until nothing merges; :func:`describe` words a box against the :class:`Universe` of
 feasible classes, leaving out dimensions that take every feasible value ("any").
@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .catalog import Catalog
-from .domain import MAX_RANGE_KM, WeaponClass
+from ..model.catalog import Catalog
+from ..model.domain import MAX_RANGE_KM, WeaponClass
 from .partition import DIMENSIONS, OTHER_SUPPLIER, RANGE, Interval, Key, Partition
 
 Point = tuple[Key, ...]  # a class: its key in each dimension of DIMENSIONS
@@ -255,7 +255,7 @@ def constraints(box: Box, free: Sequence[bool]) -> dict[str, tuple[Any, ...]]:
 
 
 def covers(constraint: Mapping[str, tuple[Any, ...]], facts: Mapping[str, Any]) -> bool:
-    """Whether a strike (its facts: :func:`~policyrules.strike.facts`) meets every constraint."""
+    """Whether a strike (its facts: :func:`~policyrules.model.strike.facts`) meets every constraint."""
     for f, vals in constraint.items():
         if f == RANGE:
             if not any(facts[RANGE] in s for s in vals):

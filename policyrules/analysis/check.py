@@ -3,14 +3,14 @@
 The checks, in order, each finding with a stable code (:data:`CODES`):
 
 1. loading: a rule directory that does not load becomes one error finding, classified from
-   the loader's :class:`~policyrules.errors.RuleFileError` (unknown field, value, override, ...);
+   the loader's :class:`~policyrules.model.errors.RuleFileError` (unknown field, value, override, ...);
 2. structure of each rule set: unique ids, overrides naming rules, no override cycles;
-3. every class of every rule set in force (:mod:`policyrules.partition`), evaluated once:
+3. every class of every rule set in force (:mod:`policyrules.analysis.partition`), evaluated once:
    reachable conflicts, rules that never match, rules that match but never decide, classes
    that fall to the default, classes checked;
 4. with a sources directory: quotes not found verbatim (whitespace-normalised) in their document.
 
-Analysis never needs a strike and never changes the engine.
+Analysis never needs a strike or an engine: it reads a resolved pack.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from .combine import Outcome
-from .conditions import render
-from .domain import Decision
-from .engine import Engine
-from .errors import PolicyRulesError, RuleFileError
-from .loader import check_ruleset, load_pack
+from ..deciding.combine import Outcome
+from ..language.conditions import render
+from ..model.domain import Decision
+from ..model.errors import PolicyRulesError, RuleFileError
+from ..model.sources import Source
+from ..model.strike import FACT_FIELDS
+from ..packs.loader import check_ruleset, load_pack
+from ..packs.pack import Pack, Rule
+from ..packs.resolved import ResolvedPack
 from .partition import Partition, StrikeClass, partitions
-from .policy import Pack, Rule
-from .sources import Source
-from .strike import FACT_FIELDS
 
 
 class Severity(str, Enum):
@@ -194,24 +194,25 @@ def check_path(rules: str | Path | None = None, sources: str | Path | None = Non
         return CheckReport(root=str(rules) if rules is not None else "rules", digest=None,
                            sources=str(sources) if sources else None, findings=(load_error(e),),
                            seconds=time.perf_counter() - start)
-    return check(Engine(pack, backend="compiled"), sources)
+    return check(ResolvedPack(pack), sources)
 
 
-def check(engine: Engine, sources: str | Path | None = None) -> CheckReport:
-    """Check every rule set of the engine's pack, with the engine's parameter values."""
+def check(resolved: ResolvedPack, sources: str | Path | None = None) -> CheckReport:
+    """Check every rule set of a pack, with its parameter values in place."""
     start = time.perf_counter()
     docs = _sources_dir(sources)
-    findings = list(structure(engine.pack))
+    pack = resolved.pack
+    findings = list(structure(pack))
     summaries: list[RulesetSummary] = []
     if not any(f.severity is Severity.ERROR for f in findings):
-        for p in partitions(engine):
+        for p in partitions(resolved):
             found, summary = walk(p)
             findings.extend(found)
             summaries.append(summary)
     if docs is not None:
-        findings.extend(quotes(engine.pack, docs))
+        findings.extend(quotes(pack, docs))
     findings.sort(key=lambda f: _RANK[f.severity])
-    return CheckReport(root=engine.pack.root, digest=engine.pack.digest, sources=str(sources) if sources else None,
+    return CheckReport(root=pack.root, digest=pack.digest, sources=str(sources) if sources else None,
                        findings=tuple(findings), rulesets=tuple(summaries), seconds=time.perf_counter() - start)
 
 

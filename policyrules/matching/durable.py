@@ -44,8 +44,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..conditions import NEGATED, AllOf, Cmp, Condition, Not, comparisons
-from ..errors import BackendError
+from ..language.conditions import NEGATED, AllOf, Cmp, Condition, Not, comparisons
+from ..model.errors import BackendError
 
 try:
     import durable_rules_engine as _dre

@@ -3,7 +3,7 @@
 Every condition compares a field with enum values, catalog ids, booleans or numeric
 thresholds, so two strikes that agree on every field the rules mention (and fall in the same
 interval between the thresholds of ``range_km``) match the same rules. A :class:`Partition`
-enumerates exactly those classes for one :class:`~policyrules.policy.RuleSet`:
+enumerates exactly those classes for one :class:`~policyrules.packs.pack.RuleSet`:
 
 - only fields its resolved conditions mention are split; the others take one value;
 - enum fields split into their values (``None`` too where a strike may omit the field);
@@ -18,7 +18,7 @@ Each :class:`StrikeClass` has its values (field -> value or :class:`Interval`) a
 concrete representative strike that validates as a ``ProposedStrike`` and is evaluated under
 this rule set. :meth:`Partition.class_of` maps a concrete strike to its class and
 :meth:`Partition.outcomes` evaluates every class once, with the compiled backend's matcher
-and the same :class:`~policyrules.combine.Combiner` as ``Engine.evaluate``.
+and the same :class:`~policyrules.deciding.combine.Combiner` as ``Engine.evaluate``.
 """
 
 from __future__ import annotations
@@ -29,22 +29,20 @@ import math
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from .backends import Matcher, build
-from .combine import Combiner, Outcome
-from .conditions import Condition, resolve
-from .domain import MAX_RANGE_KM, TargetType, WeaponClass
-from .errors import PolicyRefError
-from .intervals import RANGE, Interval, intervals, mentioned_fields, thresholds
-from .policy import COMMON, DEFAULT, Pack, RuleSet, Window
-from .strike import FACT_FIELDS, ProposedStrike, facts
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from ..deciding.combine import Combiner, Outcome
+from ..language.conditions import Condition
+from ..language.intervals import RANGE, Interval, intervals, mentioned_fields, thresholds
+from ..matching import Matcher, build
+from ..model.domain import MAX_RANGE_KM, TargetType, WeaponClass
+from ..model.errors import PolicyRefError
+from ..model.strike import FACT_FIELDS, ProposedStrike, facts
+from ..packs.pack import COMMON, DEFAULT, Pack, RuleSet, Window
+from ..packs.resolved import ResolvedPack
 
 __all__ = ["DIMENSIONS", "OTHER_SUPPLIER", "RANGE", "Interval", "Partition", "StrikeClass", "intervals",
-           "mentioned_fields", "partition", "partition_for", "partitions", "ruleset_conditions", "supplier_codes",
+           "mentioned_fields", "partition", "partition_for", "partitions", "supplier_codes",
            "thresholds", "unnamed_supplier_code"]
 
 OTHER_SUPPLIER = "*"  # class value: any supplier code the schema does not name
@@ -131,7 +129,7 @@ class Partition:
                  also: Sequence[Condition] = (), suppliers: Sequence[str | None] | None = None) -> None:
         """``also``: conditions (of another rule set) whose fields and thresholds split the space too,
         without being evaluated: two partitions built over each other's conditions, with the same
-        ``suppliers``, have the same classes in the same order (:mod:`policyrules.diff`).
+        ``suppliers``, have the same classes in the same order (:mod:`policyrules.analysis.diff`).
         ``suppliers``: the supplier codes the classes range over (default: those the policy judges)."""
         if len(conditions) != len(ruleset.rules):
             raise ValueError(f"{len(conditions)} conditions for {len(ruleset.rules)} rules")
@@ -250,7 +248,7 @@ class Partition:
     def member(self, values: Mapping[str, Any], near: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """A strike of the class with these class values (a dict that validates and is judged by this
         rule set when its supplier picks this policy), keeping each field of ``near`` (catalog ids,
-        as in :func:`~policyrules.strike.facts`, plus ``date``) that the class allows, and preferring
+        as in :func:`~policyrules.model.strike.facts`, plus ``date``) that the class allows, and preferring
         ``near``'s supplier, weapon and weapon class otherwise. None when no strike has these values."""
         near = near or {}
 
@@ -385,25 +383,17 @@ def unnamed_supplier_code(pack: Pack) -> str:
     return next(a + b for a in "XYZQ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if a + b not in taken)
 
 
-def ruleset_conditions(engine: Engine, rs: RuleSet) -> tuple[Condition, ...]:
-    """The conditions of ``rs`` with the engine's parameter values (each rule's own policy's)."""
-    out = []
-    for r in rs.rules:
-        owner = rs.common if rs.common is not None and r.policy == rs.common.policy else rs.version
-        out.append(resolve(r.when, engine.parameter_values(owner)))
-    return tuple(out)
+def partition(resolved: ResolvedPack, rs: RuleSet) -> Partition:
+    return Partition(resolved.pack, rs, resolved.conditions(rs))
 
 
-def partition(engine: Engine, rs: RuleSet) -> Partition:
-    return Partition(engine.pack, rs, ruleset_conditions(engine, rs))
-
-
-def partitions(engine: Engine) -> list[Partition]:
+def partitions(resolved: ResolvedPack) -> list[Partition]:
     """One partition per rule set in force, in pack order."""
-    return [partition(engine, rs) for rs in engine.pack.all_rulesets()]
+    return [partition(resolved, rs) for rs in resolved.rulesets()]
 
 
-def partition_for(engine: Engine, strike: ProposedStrike | Mapping[str, Any]) -> Partition:
+def partition_for(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any]) -> Partition:
     """The partition of the rule set that judges ``strike``."""
-    s = engine.strike(strike)
-    return partition(engine, engine.pack.ruleset(engine.version_for(s), s.date))
+    pack = resolved.pack
+    s = ProposedStrike.parse(strike, pack.catalog)
+    return partition(resolved, pack.ruleset(pack.version_at(pack.policy_for_supplier(s.supplier), s.date), s.date))

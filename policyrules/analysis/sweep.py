@@ -1,8 +1,8 @@
 """``sweep``: what-if over one parameter: how many classes, and which scenarios, change decision.
 
-For each value the engine gets the parameter changed (:meth:`Engine.with_parameters`); every rule
+For each value the pack gets the parameter changed (:meth:`ResolvedPack.with_parameters`); every rule
 set whose resolved conditions differ is compared with the bundled one, class by class, exactly as
-:mod:`policyrules.diff` does. Counts are over one partition for the whole sweep, the common
+:mod:`policyrules.analysis.diff` does. Counts are over one partition for the whole sweep, the common
 refinement of every value's thresholds (so they are comparable from value to value): each class
 of a value's comparison is counted as the number of classes of the common refinement it holds.
 For ``us.long_range_km`` the count grows as the value moves away from the bundled 80 km, on each side.
@@ -11,19 +11,27 @@ For ``us.long_range_km`` the count grows as the value moves away from the bundle
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from ..deciding.evaluator import Evaluator
+from ..model.errors import ParameterError, PolicyRulesError
+from ..packs.resolved import ResolvedPack
 from .diff import compare
-from .errors import ParameterError, PolicyRulesError
-from .partition import Interval, Key, Partition, ruleset_conditions
-from .scenarios import Scenario
+from .partition import Interval, Key, Partition
 
-if TYPE_CHECKING:
-    from .engine import Engine
+
+class NamedStrike(Protocol):
+    """A strike with a name (a scenario, say): what ``sweep`` reports as changing decision."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def strike(self) -> Mapping[str, Any]: ...
 
 MAX_VALUES = 1000
 INSTALL_PLOT = "pip install 'policyrules[plot]'"
@@ -83,21 +91,21 @@ def values(start: float, stop: float, step: float) -> list[float]:
     return [round(start + i * step, 9) for i in range(n)]
 
 
-def sweep(engine: Engine, parameter: str, points: Sequence[float],
-          scenarios: Sequence[Scenario] = ()) -> SweepReport:
-    """Per value of ``parameter``: classes (and scenarios) whose decision differs from ``engine``'s value."""
-    if parameter not in engine.parameters:
-        known = ", ".join(sorted(engine.parameters)) or "none"
+def sweep(resolved: ResolvedPack, parameter: str, points: Sequence[float],
+          scenarios: Sequence[NamedStrike] = ()) -> SweepReport:
+    """Per value of ``parameter``: classes (and scenarios) whose decision differs from the pack's value."""
+    if parameter not in resolved.parameters:
+        known = ", ".join(sorted(resolved.parameters)) or "none"
         raise ParameterError(f"unknown parameter {parameter!r}; known: {known}")
-    engines = [engine.with_parameters({parameter: v}) for v in points]
-    bundled = engine.parameters[parameter]
-    pack = engine.pack
+    variants = [resolved.with_parameters({parameter: v}) for v in points]
+    bundled = resolved.parameters[parameter]
+    pack = resolved.pack
     counts: list[dict[str, int]] = [{} for _ in points]
     total = 0
     versions = []
     for rs in pack.all_rulesets():
-        base = ruleset_conditions(engine, rs)
-        moved = [ruleset_conditions(e, rs) for e in engines]
+        base = resolved.conditions(rs)
+        moved = [v.conditions(rs) for v in variants]
         if all(c == base for c in moved):
             continue
         fine = Partition(pack, rs, base, also=[c for conds in moved for c in conds])
@@ -115,8 +123,8 @@ def sweep(engine: Engine, parameter: str, points: Sequence[float],
             counts[i][label] = n
     changed_scenarios: list[tuple[str, ...]] = [() for _ in points]
     if scenarios:
-        decisions = [engine.evaluate(sc.strike).decision for sc in scenarios]
-        for i, e in enumerate(engines):
+        decisions = [Evaluator(resolved, "compiled").evaluate(sc.strike).decision for sc in scenarios]
+        for i, e in enumerate(Evaluator(v, "compiled") for v in variants):
             changed_scenarios[i] = tuple(sc.name for sc, d in zip(scenarios, decisions, strict=True)
                                          if e.evaluate(sc.strike).decision is not d)
     return SweepReport(

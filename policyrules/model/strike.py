@@ -2,7 +2,7 @@
 
 Validation collects every problem before failing: type errors from Pydantic and catalog
 problems (unknown weapon or region, range beyond reach, a class or supplier contradicting
-the catalog) come back together in one :class:`~policyrules.errors.StrikeError`, each
+the catalog) come back together in one :class:`~policyrules.model.errors.StrikeError`, each
 with its field. ``target_country`` and ``target_category`` are derived and read-only.
 """
 
@@ -28,10 +28,10 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .catalog import Catalog, Weapon, did_you_mean, known
-from .conditions import FieldSpec, Schema
+from .catalog import Catalog, Weapon, default_catalog, did_you_mean, known
 from .domain import COUNTRIES, MAX_RANGE_KM, TargetCategory, TargetType, WeaponClass
 from .errors import Problem, StrikeError
+from .slots import private_of
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2200, 12, 31)
@@ -81,7 +81,7 @@ class ProposedStrike(BaseModel):
         default=None, json_schema_extra={"pattern": DATE_PATTERN},
         description="when the strike would happen; omitted: the latest policy version")
 
-    # Set once by validation. Hot paths read them through __pydantic_private__ (plain dict
+    # Set once by validation. Hot paths read them through slots.private_of (plain dict
     # access), not attribute access (Pydantic's __getattr__ costs microseconds).
     _country: str = PrivateAttr(default="")
     _catalog: Catalog | None = PrivateAttr(default=None)
@@ -101,7 +101,7 @@ class ProposedStrike(BaseModel):
     def parse(cls, data: object, catalog: Catalog | None = None) -> ProposedStrike:
         """Validate a mapping (or a strike) against ``catalog`` (default: the bundled one)."""
         if isinstance(data, ProposedStrike):
-            if catalog is None or data.__pydantic_private__["_catalog"] is catalog:  # type: ignore[index]
+            if catalog is None or private_of(data)["_catalog"] is catalog:  # type: ignore[index]
                 return data
             data = data.model_dump(exclude=set(DERIVED))
         if not isinstance(data, Mapping):
@@ -116,13 +116,13 @@ class ProposedStrike(BaseModel):
         if not update:
             return super().model_copy(deep=deep)
         data = {**self.model_dump(exclude=set(DERIVED)), **update}
-        return ProposedStrike.parse(data, self.__pydantic_private__["_catalog"])  # type: ignore[index]
+        return ProposedStrike.parse(data, private_of(self)["_catalog"])  # type: ignore[index]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def target_country(self) -> str:
         """UA or RU, from the target region (occupied regions are UA)."""
-        return self.__pydantic_private__["_country"]  # type: ignore[index,no-any-return]
+        return private_of(self)["_country"]  # type: ignore[index,no-any-return]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -170,18 +170,12 @@ class ProposedStrike(BaseModel):
             if strike.range_km > weapon.reach_km:
                 raise _combined([_beyond_reach(strike.range_km, weapon, data.get("range_km"))])
         region = catalog.region_by_id(strike.target_region)
-        private: dict[str, Any] = strike.__pydantic_private__  # type: ignore[assignment]
+        private: dict[str, Any] = private_of(strike)  # type: ignore[assignment]
         private["_country"] = region.country
         private["_catalog"] = catalog
         private["_facts"] = _facts(strike, region.country)
         return strike
 
-
-def default_catalog() -> Catalog:
-    """The bundled catalog, for strikes built without an engine."""
-    from .loader import bundled_catalog
-
-    return bundled_catalog()
 
 
 def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorDetails]:
@@ -313,25 +307,6 @@ def _short(value: object) -> str:
 # The strike as seen by conditions ---------------------------------------------------------
 
 
-def strike_schema(catalog: Catalog) -> Schema:
-    """The fields rules may test, with the values each may take given this catalog."""
-    ua = tuple(r.id for r in catalog.regions if r.country == "UA")
-    suppliers = tuple(sorted(set(catalog.suppliers) | {"US", "GB", "FR", "DE", "UA"}))
-    specs = [
-        FieldSpec("weapon", "enum", catalog.weapon_ids, optional=True, doc="catalog weapon id"),
-        FieldSpec("weapon_class", "enum", tuple(w.value for w in WeaponClass)),
-        FieldSpec("supplier", "enum", suppliers, optional=True, doc="ISO alpha-2"),
-        FieldSpec("target_region", "enum", catalog.region_ids),
-        FieldSpec("target_type", "enum", tuple(t.value for t in TargetType)),
-        FieldSpec("self_defense", "bool"),
-        FieldSpec("defended_region", "enum", ua, optional=True),
-        FieldSpec("range_km", "number"),
-        FieldSpec("target_country", "enum", COUNTRIES),
-        FieldSpec("target_category", "enum", tuple(c.value for c in TargetCategory)),
-    ]
-    return Schema({s.name: s for s in specs})
-
-
 FACT_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
                "defended_region", "range_km", "target_country", "target_category")
 
@@ -340,7 +315,7 @@ def facts(strike: ProposedStrike) -> dict[str, Any]:
     """The strike as plain values for conditions: enums as strings, None where not given.
 
     Computed once, when the strike is validated; do not mutate the returned dict."""
-    private: dict[str, Any] = strike.__pydantic_private__  # type: ignore[assignment]
+    private: dict[str, Any] = private_of(strike)  # type: ignore[assignment]
     out = private["_facts"]
     if out is None:
         out = private["_facts"] = _facts(strike, private["_country"])

@@ -1,15 +1,15 @@
 """``diff``: exactly which strikes two policy versions judge differently, in readable descriptions.
 
 Both rule sets are split over the union of the fields and thresholds either mentions (one
-:class:`~policyrules.partition.Partition` each, built over the other's conditions too, so they
+:class:`~policyrules.analysis.partition.Partition` each, built over the other's conditions too, so they
 have the same classes in the same order); every class whose decision or deciding rule differs is
 reported. Changed classes are grouped by (old decision, old rule, new decision, new rule) and
 merged: boxes that differ in one dimension are joined (values into a set, intervals into spans)
 until nothing merges; a dimension that takes every value feasible with the rest of its box is
 left out of the description ("any").
 
-The merging and the descriptions live in :mod:`policyrules.boxes`, shared with
-:mod:`policyrules.whynot` and :mod:`policyrules.partial`.
+The merging and the descriptions live in :mod:`policyrules.analysis.boxes`, shared with
+:mod:`policyrules.analysis.why_not` and :mod:`policyrules.analysis.partial`.
 """
 
 from __future__ import annotations
@@ -17,27 +17,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..deciding.combine import Outcome
+from ..deciding.verdict import DEFAULT_RULE_ID
+from ..language.conditions import Condition
+from ..model.domain import Decision
+from ..model.errors import PolicyRefError
+from ..packs.pack import COMMON, Pack, RuleSet
+from ..packs.resolved import ResolvedPack
 from .boxes import Universe, constraints, covers, describe, first, merge, size, supplier_label
-from .combine import Outcome
-from .conditions import Condition
-from .domain import Decision
-from .errors import PolicyRefError
-from .partition import (
-    RANGE,
-    Interval,
-    Partition,
-    StrikeClass,
-    ruleset_conditions,
-)
-from .policy import COMMON, Pack, RuleSet
-from .verdict import DEFAULT_RULE_ID
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .partition import RANGE, Interval, Partition, StrikeClass
 
 # The diff ----------------------------------------------------------------------------------
 
@@ -97,7 +89,7 @@ class DiffReport(BaseModel):
         return "\n".join(lines)
 
 
-def resolve(pack: Pack, ref: str) -> tuple[RuleSet, dt.date | None]:
+def ruleset_for_ref(pack: Pack, ref: str) -> tuple[RuleSet, dt.date | None]:
     """The rule set a ref names and the day it stands for (a version name: its first day; none: latest)."""
     version = pack.resolve_ref(ref)
     if version.policy == COMMON:
@@ -153,11 +145,11 @@ def _meets(iv: Interval, lo: float, hi: float) -> bool:
     return (iv.hi > lo or (iv.hi == lo and iv.hi_closed)) and (iv.lo < hi or (iv.lo == hi and iv.lo_closed))
 
 
-def diff(engine: Engine, a: str, b: str) -> DiffReport:
+def diff(resolved: ResolvedPack, a: str, b: str) -> DiffReport:
     """Every class whose decision or deciding rule changes from ref ``a`` to ref ``b``, merged."""
-    pack = engine.pack
-    (rsa, day_a), (rsb, day_b) = resolve(pack, a), resolve(pack, b)
-    comp = compare(pack, rsa, ruleset_conditions(engine, rsa), rsb, ruleset_conditions(engine, rsb))
+    pack = resolved.pack
+    (rsa, day_a), (rsb, day_b) = ruleset_for_ref(pack, a), ruleset_for_ref(pack, b)
+    comp = compare(pack, rsa, resolved.conditions(rsa), rsb, resolved.conditions(rsb))
     groups: dict[tuple[Side, Side], list[StrikeClass]] = {}
     for cls, sa, sb in comp.changed():
         groups.setdefault((sa, sb), []).append(cls)

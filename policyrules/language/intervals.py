@@ -1,7 +1,7 @@
 """Numeric classes: the points and open intervals that thresholds cut a range into.
 
-Used by the partition of the strike space (:mod:`policyrules.partition`) and by columnar
-evaluation (:mod:`policyrules.columnar`): a value's verdict depends only on which of these
+Used by the partition of the strike space (:mod:`policyrules.analysis.partition`) and by columnar
+evaluation (:mod:`policyrules.deciding.columnar`): a value's verdict depends only on which of these
 pieces it falls in.
 """
 
@@ -11,8 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..model.domain import MAX_RANGE_KM
 from .conditions import Condition, comparisons
-from .domain import MAX_RANGE_KM
 
 RANGE = "range_km"
 

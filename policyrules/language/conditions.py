@@ -3,7 +3,7 @@
 This module knows nothing of strikes. A :class:`Schema` says which fields exist and what
 values each may take; :func:`parse` turns the YAML form of a condition into a tree of
 :class:`Cmp`, :class:`AllOf`, :class:`AnyOf` and :class:`Not`, checking every field, value
-and parameter against the schema. The tree can be resolved (parameters replaced by
+and parameter against the schema. The tree can be bound (parameters replaced by
 numbers), put in negation normal form (for engines without negation), evaluated, and
 compiled into Python source by the compiled backend.
 
@@ -202,15 +202,15 @@ def _kind(x: object) -> str:
 # Transformations -------------------------------------------------------------------------
 
 
-def resolve(cond: Condition, params: Mapping[str, float]) -> Condition:
-    """Replace every :class:`Param` by its value."""
+def bind(cond: Condition, params: Mapping[str, float]) -> Condition:
+    """The condition with every :class:`Param` replaced by its value."""
     if isinstance(cond, Cmp):
         if isinstance(cond.value, Param):
             return Cmp(cond.field, cond.op, float(params[cond.value.name]))
         return cond
     if isinstance(cond, Not):
-        return Not(resolve(cond.item, params))
-    items = tuple(resolve(c, params) for c in cond.items)
+        return Not(bind(cond.item, params))
+    items = tuple(bind(c, params) for c in cond.items)
     return AllOf(items) if isinstance(cond, AllOf) else AnyOf(items)
 
 

@@ -1,7 +1,7 @@
 """``why_not``: the smallest changes to a strike that flip its decision, each with the rule that would decide.
 
 Exact, from the partition of the rule set that judges the strike: a change moves the strike to
-another class along one dimension (:data:`~policyrules.partition.DIMENSIONS`: the weapon, the
+another class along one dimension (:data:`~policyrules.analysis.partition.DIMENSIONS`: the weapon, the
 range, the target region, the target type, self-defense, the defended region), or along two.
 What may change, and what may not:
 
@@ -13,7 +13,7 @@ What may change, and what may not:
 - a two-field change is listed only when neither of its two changes flips the decision alone.
 
 Changes with the same dimensions, new decision and new rule are merged as in
-:mod:`policyrules.diff` ("weapon_class were tube_artillery or rocket_artillery").
+:mod:`policyrules.analysis.diff` ("weapon_class were tube_artillery or rocket_artillery").
 """
 
 from __future__ import annotations
@@ -21,18 +21,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..deciding.verdict import DEFAULT_RULE_ID
+from ..model.domain import Decision
+from ..model.strike import ProposedStrike, facts
+from ..packs.resolved import ResolvedPack
 from .boxes import Point, first, merge, size, spans, values_of
-from .domain import Decision
 from .partition import DIMENSIONS, RANGE, Key, Partition, partition_for
-from .strike import ProposedStrike, facts
-from .verdict import DEFAULT_RULE_ID
-
-if TYPE_CHECKING:
-    from .engine import Engine, StrikeInput
 
 # The strike's own fields in each dimension: those that must keep their value when it does not change.
 _OWN_FIELDS: tuple[tuple[str, ...], ...] = (("weapon", "weapon_class"), (RANGE,), ("target_region",),
@@ -95,10 +93,11 @@ class Candidate:
     example: dict[str, Any]
 
 
-def candidates(engine: Engine, strike: StrikeInput) -> tuple[ProposedStrike, Partition, list[Candidate]]:
+def candidates(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any],
+               ) -> tuple[ProposedStrike, Partition, list[Candidate]]:
     """Every class one or two dimensions away from the strike's that flips its decision, minimal pairs only."""
-    s = engine.strike(strike)
-    p = partition_for(engine, s)
+    s = ProposedStrike.parse(strike, resolved.pack.catalog)
+    p = partition_for(resolved, s)
     near = {**facts(s), "date": s.date}
     here = p.class_of(s)
     start = here.point
@@ -189,12 +188,13 @@ def _phrase(p: Partition, c: FieldChange) -> str:
     return f"{c.field} were " + " or ".join(_shown(v) for v in c.to)
 
 
-def why_not(engine: Engine, strike: StrikeInput) -> WhyNotReport:
-    """The strike's verdict and every minimal change of one or two fields that flips its decision."""
-    s, p, found = candidates(engine, strike)
-    verdict = engine.evaluate(s)
+def why_not(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any]) -> WhyNotReport:
+    """The strike's decision and every minimal change of one or two fields that flips its decision."""
+    s, p, found = candidates(resolved, strike)
     near = facts(s)
-    start = p.class_of(s).point
+    here = p.class_of(s)
+    outcome = p.outcome(here)
+    start = here.point
     groups: dict[tuple[tuple[int, ...], Decision, str], dict[Point, Candidate]] = {}
     for c in found:
         groups.setdefault((c.dims, c.decision, c.rule), {})[c.point] = c
@@ -207,8 +207,9 @@ def why_not(engine: Engine, strike: StrikeInput) -> WhyNotReport:
                 rule=rule, classes=size(box), example=by_point[first(box)].example))
     alternatives.sort(key=lambda a: (len(a.changes), [DIMENSIONS.index(_dim_of(c.field)) for c in a.changes],
                                      a.rule, a.description))
-    return WhyNotReport(strike=s.model_dump(mode="json", exclude_none=True), decision=verdict.decision,
-                        rule=verdict.rule.id, policy=verdict.policy.ref, alternatives=tuple(alternatives))
+    rule = DEFAULT_RULE_ID if outcome.deciding is None else p.ruleset.rules[outcome.deciding].id
+    return WhyNotReport(strike=s.model_dump(mode="json", exclude_none=True), decision=outcome.decision,
+                        rule=rule, policy=p.ruleset.version.ref, alternatives=tuple(alternatives))
 
 
 def _dim_of(field: str) -> tuple[str, ...]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from ..conditions import Condition
-from ..errors import PolicyRulesError
+from ..language.conditions import Condition
+from ..model.errors import PolicyRulesError
 
 BACKENDS = ("durable", "compiled")
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .domain import MAX_RANGE_KM, WeaponClass
+from .slots import private_of
 from .sources import Source
 
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
@@ -80,7 +81,7 @@ class Catalog(BaseModel):
     _weapon_index: dict[str, str] = PrivateAttr(default_factory=dict)
     _weapons_by_id: dict[str, Weapon] = PrivateAttr(default_factory=dict)
     _regions_by_id: dict[str, Region] = PrivateAttr(default_factory=dict)
-    # Results of policyrules.quick.base_fields by input, for this catalog (bounded there).
+    # Results of policyrules.model.intake.base_fields by input, for this catalog (bounded there).
     _quick: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -124,7 +125,7 @@ class Catalog(BaseModel):
 
     def weapon(self, name: str) -> Weapon | None:
         """The weapon with this id, name or alias (case-insensitive), or None."""
-        private = self.__pydantic_private__ or {}  # plain dict access: hot path
+        private = private_of(self) or {}  # plain dict access: hot path
         key = _lookup_key(name)
         wid = private["_weapon_index"].get(key) if key is not None else None
         weapon: Weapon | None = private["_weapons_by_id"][wid] if wid is not None else None
@@ -135,7 +136,7 @@ class Catalog(BaseModel):
         key = _lookup_key(region_id)
         if key is None:
             return None
-        return (self.__pydantic_private__ or {})["_regions_by_id"].get(key)  # type: ignore[no-any-return]
+        return (private_of(self) or {})["_regions_by_id"].get(key)  # type: ignore[no-any-return]
 
     def weapon_by_id(self, weapon_id: str) -> Weapon:
         return self._weapons_by_id[weapon_id]
@@ -165,6 +166,24 @@ class Catalog(BaseModel):
 
     def suggest_region(self, name: str) -> str | None:
         return _closest(_key(name), {r.id: r.id for r in self.regions})
+
+
+_default_catalog: list[Callable[[], Catalog]] = []
+
+
+def provide_default_catalog(load: Callable[[], Catalog]) -> None:
+    """Name the function giving the catalog of strikes built without one (``ProposedStrike(...)``):
+    the rule-pack layer provides the bundled catalog when it is imported."""
+    _default_catalog[:] = [load]
+
+
+def default_catalog() -> Catalog:
+    """The catalog for strikes built without an engine: the bundled one."""
+    if not _default_catalog:
+        from .errors import PolicyRulesError
+
+        raise PolicyRulesError("no catalog to validate the strike against: load a pack (import policyrules)")
+    return _default_catalog[0]()
 
 
 def _closest(key: str, labels: dict[str, str]) -> str | None:

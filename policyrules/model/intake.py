@@ -1,6 +1,6 @@
 """Fast validation of the common case: a plain dict of well-formed strike fields.
 
-Full validation (Pydantic plus the catalog, :mod:`policyrules.strike`) costs about 25 us; most
+Full validation (Pydantic plus the catalog, :mod:`policyrules.model.strike`) costs about 25 us; most
 strikes are plain dicts of strings, a bool, a number and a date that need none of its
 machinery. The functions here accept only what :class:`ProposedStrike` accepts, normalise it
 the same way, and build the same strike; anything else (an odd type, a near-miss name, an
@@ -18,15 +18,14 @@ from typing import Any
 
 from .catalog import Catalog
 from .domain import MAX_RANGE_KM, TargetType, WeaponClass
+from .slots import construct, private_of
 from .strike import _DATE_TEXT, MAX_DATE, MIN_DATE, ProposedStrike
-from .verdict import _set_dict, _set_extra, _set_fields_set, _set_private
 
 _CLASSES: dict[Any, WeaponClass] = {c.value: c for c in WeaponClass}
 _TYPES: dict[Any, TargetType] = {t.value: t for t in TargetType}
 _SUPPLIER = re.compile(r"[A-Z]{2}")
 _FIELDS = frozenset(ProposedStrike.model_fields)
 _FILLED = ("weapon_class", "supplier")
-_new = object.__new__
 _MAX_CACHED = 100_000
 _TEXT_OR_NONE = frozenset({str, type(None)})
 _DAYS: dict[str, dt.date] = {}
@@ -40,7 +39,7 @@ def base_fields(catalog: Catalog, weapon: Any, wclass: Any, supplier: Any, regio
     # Cached only for plain str / None inputs and a real bool: 1 == True must not share an entry.
     plain = type(self_defense) is bool and _TEXT_OR_NONE.issuperset(
         (type(weapon), type(wclass), type(supplier), type(region_name), type(ttype), type(defended)))
-    cache: dict[tuple[Any, ...], Any] = catalog.__pydantic_private__["_quick"]  # type: ignore[index]
+    cache: dict[tuple[Any, ...], Any] = private_of(catalog)["_quick"]  # type: ignore[index]
     found = cache.get(key) if plain else None
     if found is None:
         found = _base_fields(catalog, *key)
@@ -139,10 +138,5 @@ def strike(data: Mapping[str, Any], catalog: Catalog) -> ProposedStrike | None:
     fields["range_km"] = r
     fields["date"] = when
     facts["range_km"] = r
-    # What model_construct does, without its generic work: every field is set, in field order.
-    s = _new(ProposedStrike)
-    _set_dict(s, fields)
-    _set_fields_set(s, set(data) | {f for f in _FILLED if fields[f] is not None})
-    _set_extra(s, None)
-    _set_private(s, {"_country": facts["target_country"], "_catalog": catalog, "_facts": facts})
-    return s
+    return construct(ProposedStrike, fields, set(data) | {f for f in _FILLED if fields[f] is not None},
+                     {"_country": facts["target_country"], "_catalog": catalog, "_facts": facts})

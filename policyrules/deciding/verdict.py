@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from .domain import Basis, Decision
-from .sources import Source
-from .strike import ProposedStrike
+from ..model.domain import Basis, Decision
+from ..model.slots import construct, private_of
+from ..model.sources import Source
+from ..model.strike import ProposedStrike
 
 DEFAULT_RULE_ID = "default"
 
@@ -63,16 +64,10 @@ class Verdict(BaseModel):
     library_version: str
 
     @classmethod
-    def trusted(cls, fields: dict[str, Any]) -> Verdict:
-        """Build from parts the engine already validated (``model_construct`` without its cost).
-
-        ``fields`` must hold every field; it becomes the verdict's own ``__dict__``."""
-        v = object.__new__(cls)
-        _set_dict(v, fields)
-        _set_fields_set(v, _VERDICT_FIELDS)
-        _set_extra(v, None)
-        _set_private(v, None)
-        return v
+    def trusted(cls, parts: dict[str, Any], strike: ProposedStrike) -> Verdict:
+        """A verdict from parts the engine already checked (every field but the strike, as
+        :meth:`~policyrules.deciding.decider.RuleSetDecider.decide` gives them) and the strike."""
+        return construct(cls, {**parts, "strike": strike}, _VERDICT_FIELDS)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -119,14 +114,9 @@ def _weapon_name(s: ProposedStrike) -> str | None:
     """The weapon's display name from the strike's catalog (its id when there is none)."""
     if s.weapon is None:
         return None
-    catalog = (s.__pydantic_private__ or {}).get("_catalog")
+    catalog = (private_of(s) or {}).get("_catalog")
     weapon = catalog.weapon(s.weapon) if catalog is not None else None
     return weapon.name if weapon is not None else s.weapon
 
 
 _VERDICT_FIELDS = frozenset(Verdict.model_fields)
-# BaseModel's slots, set through their descriptors (what model_construct does, minus its work).
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
