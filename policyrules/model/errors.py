@@ -15,6 +15,25 @@ class PolicyRulesError(Exception):
     """Root of every error this library raises on purpose."""
 
 
+#: The longest echo of a value given by a user in an error message.
+ECHO_LIMIT = 60
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value from the input as an error message shows it: ``repr``-style (quotes, escaped line
+    breaks and control characters, so a message stays on one line and cannot forge another) and cut
+    to about ``limit`` characters. Huge integers are described, not printed."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails must not hide the error being reported
+        text = f"<{type(value).__name__}>"
+    if not text.isprintable():  # a repr that is not a str's may still carry line breaks
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
 def located(e: PolicyRulesError, where: str) -> PolicyRulesError:
     """``e`` with its message prefixed by where in a batch it happened ("strike #3", "row 17")."""
     e.args = (f"{where}: {e.args[0] if e.args else e}", *e.args[1:])
