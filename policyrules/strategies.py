@@ -25,25 +25,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hypothesis import strategies as st
 
-from .analysis.partition import (
-    OTHER_SUPPLIER,
-    RANGE,
-    Interval,
-    Partition,
-    StrikeClass,
-    partitions,
-    supplier_codes,
-    thresholds,
-    unnamed_supplier_code,
-)
+from .analysis.partition import Partition, StrikeClass, partitions, supplier_codes, unnamed_supplier_code
 from .language.conditions import comparisons
-from .model.domain import MAX_RANGE_KM, TargetType, WeaponClass
-from .model.strike import MAX_DATE, ProposedStrike
+from .language.mentions import thresholds
+from .model.catalog import Catalog
+from .model.dates import MAX_DATE
+from .model.dimensions import DIMENSIONS, FIELDS, GROUPS, OTHER_CODE, RANGE, Dimension, Kind, Member
+from .model.domain import MAX_RANGE_KM
+from .model.intervals import Interval
+from .model.strike import ProposedStrike
 from .packs.pack import COMMON
 
 if TYPE_CHECKING:
@@ -58,11 +53,12 @@ _LATEST_SPAN = dt.timedelta(days=3 * 365)  # how far past the last version's sta
 _SPARE_CODES = ("PL", "NL", "NO", "DK", "BE", "SE", "CA", "XA")
 
 
-def threshold_ranges(engine: Engine) -> tuple[float, ...]:
-    """Every ``range_km`` threshold of the pack (with the engine's parameter values), sorted."""
+def threshold_ranges(engine: Engine, field: str = RANGE) -> tuple[float, ...]:
+    """Every threshold of a numeric field (``range_km`` by default) in the pack's rules (with the
+    engine's parameter values), sorted."""
     points: set[float] = set()
     for rs in engine.pack.all_rulesets():
-        points.update(thresholds(engine.resolved.conditions(rs)))
+        points.update(thresholds(engine.resolved.conditions(rs), field))
     return tuple(sorted(points))
 
 
@@ -72,17 +68,28 @@ def _around(points: Iterable[float]) -> tuple[float, ...]:
     return tuple(sorted(x for x in near if 0 <= x <= MAX_RANGE_KM))
 
 
-def boundary_ranges(engine: Engine) -> tuple[float, ...]:
-    """The pack's ``range_km`` thresholds, each weapon's reach, 0 and ``MAX_RANGE_KM``, with the values
-    just around each of them, within ``0..MAX_RANGE_KM``."""
-    return _around({0.0, MAX_RANGE_KM, *threshold_ranges(engine), *(w.reach_km for w in engine.pack.catalog.weapons)})
+def _bounds(engine: Engine, field: str) -> set[float]:
+    """The bounds the catalog puts on a numeric field (each weapon's reach, for the range)."""
+    f = FIELDS[field]
+    owner = DIMENSIONS[f.dimension].bounded_by
+    if f.bound is None or owner is None:
+        return set()
+    values = FIELDS[DIMENSIONS[owner].primary].values
+    ids = values(engine.pack.catalog) if values is not None else ()
+    return {f.bound(engine.pack.catalog, i) for i in ids}
 
 
-def ranges(engine: Engine, reach: float = MAX_RANGE_KM) -> st.SearchStrategy[float]:
-    """``range_km`` values up to ``reach``: a third at or just around a threshold of the pack's rules,
-    a third at other edges (0, each weapon's reach), a third anywhere."""
-    at = [x for x in _around(threshold_ranges(engine)) if x <= reach]
-    edges = [x for x in boundary_ranges(engine) if x <= reach]
+def boundary_ranges(engine: Engine, field: str = RANGE) -> tuple[float, ...]:
+    """A numeric field's thresholds in the pack, the bounds the catalog puts on it (each weapon's
+    reach), 0 and ``MAX_RANGE_KM``, with the values just around each, within ``0..MAX_RANGE_KM``."""
+    return _around({0.0, MAX_RANGE_KM, *threshold_ranges(engine, field), *_bounds(engine, field)})
+
+
+def ranges(engine: Engine, reach: float = MAX_RANGE_KM, field: str = RANGE) -> st.SearchStrategy[float]:
+    """Values of a numeric field (``range_km`` by default) up to ``reach``: a third at or just around
+    a threshold of the pack's rules, a third at other edges (0, each weapon's reach), a third anywhere."""
+    at = [x for x in _around(threshold_ranges(engine, field)) if x <= reach]
+    edges = [x for x in boundary_ranges(engine, field) if x <= reach]
     return st.one_of(*(st.sampled_from(xs) for xs in (at, edges) if xs),
                      st.floats(min_value=0.0, max_value=reach, allow_nan=False, allow_infinity=False))
 
@@ -128,56 +135,84 @@ def named_values(engine: Engine) -> dict[str, frozenset[str]]:
 
 def _leaning(values: Sequence[T], favoured: Iterable[T]) -> st.SearchStrategy[T]:
     """One of ``values``, half the time one of those ``favoured`` (when any of them is there)."""
-    liked = [v for v in values if v in set(favoured)]
+    chosen = {id(v) for v in favoured}
+    liked = [v for v in values if id(v) in chosen]
     everything = st.sampled_from(values)
     return st.one_of(st.sampled_from(liked), everything) if liked and len(liked) < len(values) else everything
+
+
+def _liked(members: Sequence[Member], named: dict[str, frozenset[str]]) -> list[Member]:
+    """The members some rule names a value of (a region, a weapon class, ...)."""
+    return [m for m in members if any(v in named.get(f, ()) for f, v in m.facts.items())]
+
+
+def _given(catalog: Catalog, m: Member, other: str) -> dict[str, st.SearchStrategy[Any]]:
+    """How a strike may give a member's fields: a catalog id by any of its spellings; a field its
+    fixing field fixes left out (a weapon's class), or left out half the time when it is what the
+    catalog would fill in anyway (a weapon's first supplier); an unnamed code as a real one."""
+    out: dict[str, st.SearchStrategy[Any]] = {}
+    for name, value in m.strike.items():
+        f = FIELDS[name]
+        if value is None:
+            continue
+        fixer = m.strike.get(f.fixed_by) if f.fixed_by is not None else None
+        if fixer is not None and f.kind is Kind.ENUM:
+            continue
+        if f.kind is Kind.CATALOG and f.table is not None:
+            out[name] = st.sampled_from(catalog.spellings(f.table, value))
+        elif f.kind is Kind.CODE and value == OTHER_CODE:
+            out[name] = st.just(other)
+        elif fixer is not None and f.fixes is not None and value == f.fixes(catalog, fixer)[0]:
+            out[name] = st.none() | st.just(value)
+        else:
+            out[name] = st.just(value)
+    return out
 
 
 def strikes(engine: Engine, *, policies: Iterable[str] | None = None,
             as_model: bool = False) -> st.SearchStrategy[Any]:
     """Valid strikes (dicts, or :class:`ProposedStrike` with ``as_model``) for ``engine``'s pack,
     spread over its policies (or only ``policies``), leaning toward the values its rules name and
-    toward threshold and date boundaries."""
+    toward threshold and date boundaries. Each dimension of the registry is drawn in turn: a member
+    of a value dimension (half the time none, where its first field is optional), then the numbers
+    it bounds (a range within the weapon's reach)."""
     pack = engine.pack
+    catalog = pack.catalog
     named = named_values(engine)
     other = unnamed_supplier_code(pack)
-    reaches = {MAX_RANGE_KM, *(w.reach_km for w in pack.catalog.weapons)}
-    range_of = {r: ranges(engine, r) for r in reaches}
     chosen = _policies(engine, policies)
     date_of = {p: dates(engine, p) for p in chosen}
-    regions = _leaning([r.id for r in pack.catalog.regions], named.get("target_region", ()))
-    ua = [r.id for r in pack.catalog.regions if r.country == "UA"]
-    defended = st.none() | _leaning(ua, named.get("defended_region", ())) if ua else st.none()
-    classes = _leaning([c.value for c in WeaponClass], named.get("weapon_class", ()))
-    types = _leaning([t.value for t in TargetType], named.get("target_type", ()))
-    liked_weapons = named.get("weapon", frozenset()) | {w.id for w in pack.catalog.weapons
-                                                         if w.weapon_class.value in named.get("weapon_class", ())}
+    numbers: dict[tuple[str, float], st.SearchStrategy[float]] = {}
+
+    def number(field: str, bound: float) -> st.SearchStrategy[float]:
+        if (field, bound) not in numbers:
+            numbers[(field, bound)] = ranges(engine, bound, field)
+        return numbers[(field, bound)]
+
+    def choices(d: Dimension, codes: Sequence[str | None]) -> list[st.SearchStrategy[Member]]:
+        """A strategy per kind of member: with the first field given, and without it where it is optional."""
+        every = d.members(catalog, codes) if d.members is not None else []
+        kinds = [every] if not FIELDS[d.primary].optional else \
+            [[m for m in every if m.facts[d.primary] is not None], [m for m in every if m.facts[d.primary] is None]]
+        return [_leaning(ms, _liked(ms, named)) for ms in kinds if ms]
 
     @st.composite
     def draw(data: st.DrawFn, policy: str) -> dict[str, Any]:
         codes = supplier_codes(pack, policy)
-        weapons = [(w, s) for w in pack.catalog.weapons for s in w.suppliers if s in codes]
         out: dict[str, Any] = {}
-        armed: bool = data(st.booleans())
-        if weapons and armed:
-            weapon, supplier = data(_leaning(weapons, [(w, s) for w, s in weapons if w.id in liked_weapons]))
-            out["weapon"] = data(st.sampled_from(sorted({weapon.id, weapon.name, *weapon.aliases})))
-            if supplier != weapon.supplier or data(st.booleans()):
-                out["supplier"] = supplier
-            reach = weapon.reach_km
-        else:
-            out["weapon_class"] = data(classes)
-            code = data(st.sampled_from(codes))
-            if code is not None:
-                out["supplier"] = other if code == OTHER_SUPPLIER else code
-            reach = MAX_RANGE_KM
-        out["target_region"] = data(regions)
-        out["target_type"] = data(types)
-        out["self_defense"] = data(st.booleans())
-        region = data(defended)
-        if region is not None:
-            out["defended_region"] = region
-        out["range_km"] = data(range_of[reach])
+        for group in GROUPS:
+            head, bounded = group[0], group[1:]
+            if head.numeric:
+                out[head.primary] = data(number(head.primary, MAX_RANGE_KM))
+                continue
+            options = choices(head, codes)
+            m: Member = data(data(st.sampled_from(options)) if len(options) > 1 else options[0])
+            for name, how in _given(catalog, m, other).items():
+                value = data(how)
+                if value is not None:
+                    out[name] = value
+            for d in bounded:
+                out[d.primary] = data(number(d.primary, m.bound))
         day = data(st.none() | date_of[policy])
         if day is not None:
             out["date"] = day.isoformat()
@@ -193,36 +228,52 @@ def strikes(engine: Engine, *, policies: Iterable[str] | None = None,
 
 def members(p: Partition, cls: StrikeClass) -> st.SearchStrategy[dict[str, Any]]:
     """Any strike of class ``cls`` of partition ``p``: every field the class does not fix is drawn
-    freely (within feasibility), ``range_km`` anywhere in its interval, the date in the rule set's windows."""
+    freely (within feasibility), each number anywhere in its interval, the date in the rule set's windows."""
     fixed = dict(cls.key)
-    iv = fixed.get(RANGE, Interval(0.0, MAX_RANGE_KM))
-    catalog = p.pack.catalog
 
-    def fits(f: dict[str, Any]) -> bool:
-        return all(p.atom(k, v) == fixed[k] for k, v in f.items() if k in fixed)
+    def fits(f: Mapping[str, Any]) -> bool:
+        return all(p.class_value(k, v) == fixed[k] for k, v in f.items() if k in fixed)
 
-    options = [o for o in p.options if fits(o._asdict()) and iv.pick(o.reach) is not None]
-    regions = [r.id for r in catalog.regions if fits({"target_region": r.id, "target_country": r.country})]
-    types = [t.value for t in TargetType if fits({"target_type": t.value, "target_category": t.category.value})]
-    ua = [None, *p.pack.schema["defended_region"].values]
-    spare = [c for c in _SPARE_CODES if p.atom("supplier", c) == OTHER_SUPPLIER and c.lower() not in p.pack.policies]
+    def interval(d: Dimension) -> Interval:
+        return fixed.get(d.primary, Interval(0.0, MAX_RANGE_KM))  # type: ignore[no-any-return]
+
+    spare = [c for c in _SPARE_CODES if p.class_value("supplier", c) == OTHER_CODE and c.lower() not in p.pack.policies]
+    groups: list[tuple[tuple[Dimension, ...], list[Member]]] = []
+    for group in GROUPS:
+        head, bounded = group[0], group[1:]
+        if head.numeric:
+            groups.append((group, []))
+            continue
+        ms = [m for m in p.members(head.name) if fits(m.facts)
+              and all(interval(d).pick(m.bound) is not None for d in bounded)]
+        groups.append((group, ms))
     spans = [(w.start, w.end if w.end is not None else min(w.start + _LATEST_SPAN, MAX_DATE)) for w in p.windows]
+
+    def within(data: st.DrawFn, d: Dimension, bound: float) -> float:
+        iv = interval(d)
+        x = iv.pick(bound)
+        assert x is not None
+        return x if iv.is_point else data(
+            st.floats(min_value=iv.lo, max_value=min(iv.hi, bound)).filter(lambda y: y in iv) | st.just(x))
 
     @st.composite
     def draw(data: st.DrawFn) -> dict[str, Any]:
-        o = data(st.sampled_from(options))
-        out: dict[str, Any] = {"weapon": o.weapon} if o.weapon else {"weapon_class": o.weapon_class}
-        if o.supplier is not None:
-            out["supplier"] = data(st.sampled_from(spare)) if o.supplier == OTHER_SUPPLIER else o.supplier
-        x = iv.pick(o.reach)
-        out[RANGE] = x if iv.is_point else data(
-            st.floats(min_value=iv.lo, max_value=min(iv.hi, o.reach)).filter(lambda y: y in iv) | st.just(x))
-        out["target_region"] = data(st.sampled_from(regions))
-        out["target_type"] = data(st.sampled_from(types))
-        out["self_defense"] = fixed.get("self_defense", data(st.booleans()))
-        defended = fixed["defended_region"] if "defended_region" in fixed else data(st.sampled_from(ua))
-        if defended is not None:
-            out["defended_region"] = defended
+        out: dict[str, Any] = {}
+        for group, ms in groups:
+            head, bounded = group[0], group[1:]
+            if head.numeric:
+                out[head.primary] = within(data, head, MAX_RANGE_KM)
+                continue
+            m = data(st.sampled_from(ms))
+            for name, value in m.strike.items():
+                f = FIELDS[name]
+                if value is None or (f.kind is Kind.ENUM and f.fixed_by is not None
+                                     and m.strike.get(f.fixed_by) is not None):
+                    continue
+                is_other = f.kind is Kind.CODE and p.class_value(name, value) == OTHER_CODE
+                out[name] = data(st.sampled_from(spare)) if is_other else value
+            for d in bounded:
+                out[d.primary] = within(data, d, m.bound)
         start, end = data(st.sampled_from(spans))
         out["date"] = data(st.dates(min_value=start, max_value=end)).isoformat()
         return out

@@ -15,9 +15,9 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRefError, StrikeError
-from policyrules.analysis.boxes import Universe, describe, merge
 from policyrules.analysis.diff import DiffReport, compare, ruleset_for_ref
-from policyrules.analysis.partition import RANGE, Interval, Partition, StrikeClass
+from policyrules.analysis.merging import describe, merge
+from policyrules.analysis.partition import RANGE, Interval, Partition, StrikeClass, Universe
 from policyrules.cli import main
 from policyrules.model.domain import MAX_RANGE_KM
 from policyrules.model.strike import facts
@@ -156,7 +156,8 @@ def test_merge_joins_intervals_and_sibling_values() -> None:
     (box,) = merge(points)
     assert box[0] == frozenset(wc)
     assert box[1] == frozenset(((RANGE, i),) for i in iv[:2])
-    universe = Universe([(w, ((RANGE, i),)) for w in wc for i in iv], [[()]] * 4)
+    universe = Universe([(w, ((RANGE, i),)) for w in wc for i in iv],
+                        {d: [()] for d in ("target", "target_type", "self_defense", "defended_region")})
     assert universe.free(box) == (True, False, True, True, True, True)
     assert set(merge([*points, (wc[0], ((RANGE, iv[2]),), (), (), (), ())])) == \
         {(frozenset({wc[0]}), frozenset(((RANGE, i),) for i in iv), *[frozenset({()})] * 4),

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, PolicyRulesError, StrikeError
-from policyrules.analysis.boxes import covers
+from policyrules.analysis.merging import covers
 from policyrules.cli import main
 from policyrules.model.strike import facts
 from policyrules.strategies import strikes

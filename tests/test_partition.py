@@ -10,7 +10,7 @@ import pytest
 
 from policyrules import Engine, PolicyRefError, ProposedStrike
 from policyrules.analysis.partition import (
-    OTHER_SUPPLIER,
+    OTHER_CODE,
     Interval,
     Partition,
     intervals,
@@ -123,7 +123,7 @@ def test_a_supplier_policy_sees_only_its_code_and_default_the_rest(tmp_path: Pat
     e = load(tmp_path, {"us.yaml": policy("us", rule), "default.yaml": policy("default", rule)})
     assert {c.values["supplier"] for c in only(e, "us").classes()} == {"US"}
     seen = {c.values["supplier"] for c in only(e, "default").classes()}
-    assert seen == {None, "DE", "FR", "GB", "UA", OTHER_SUPPLIER}
+    assert seen == {None, "DE", "FR", "GB", "UA", OTHER_CODE}
     weapons = {(c.facts["weapon"], c.facts["supplier"]) for c in only(e, "default").classes()}
     assert ("m270", "GB") in weapons and ("m270", "US") not in weapons  # m270 from the US is a US strike
 
@@ -208,7 +208,7 @@ def test_class_of_an_arbitrary_strike_has_the_same_outcome(tmp_path: Path) -> No
     assert partition_for(e.resolved, {"weapon_class": "drone", "supplier": "PL", "target_region": "crimea",
                              "target_type": "troops", "range_km": 1}).class_of(
         {"weapon_class": "drone", "supplier": "NO", "target_region": "crimea", "target_type": "troops",
-         "range_km": 1}).values["supplier"] == OTHER_SUPPLIER
+         "range_km": 1}).values["supplier"] == OTHER_CODE
 
 
 def test_class_of_refuses_a_strike_another_rule_set_judges(tmp_path: Path) -> None:

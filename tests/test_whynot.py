@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyrules import Decision, Engine, StrikeError
-from policyrules.analysis.partition import DIMENSIONS, RANGE
 from policyrules.analysis.why_not import candidates
 from policyrules.cli import main
+from policyrules.model.dimensions import DIMENSIONS, RANGE, own_fields
 from policyrules.strategies import strikes
 
 ATACMS = {"weapon": "ATACMS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
@@ -24,8 +24,6 @@ ATACMS_TEXT = (
     "  allowed if target_region were any region of UA (us-inside-ukraine)"
 )
 # The strike's own fields per dimension (what a change of that dimension may change).
-OWN = (("weapon", "weapon_class"), (RANGE,), ("target_region",), ("target_type",), ("self_defense",),
-       ("defended_region",))
 
 
 def fields(strike: dict[str, Any], engine: Engine) -> dict[str, Any]:
@@ -91,13 +89,13 @@ def check_flips(engines: tuple[Engine, ...], strike: dict[str, Any]) -> None:
             v = e.evaluate(c.example)
             assert (v.decision, v.rule.id, v.policy.ref) == (c.decision, c.rule, original.policy.ref)
         new = fields(c.example, base)
-        kept = ["supplier", "date"] + [f for d in range(len(DIMENSIONS)) if d not in c.dims for f in OWN[d]]
+        kept = ["supplier", "date"] + [f for d in DIMENSIONS if d not in c.dims for f in own_fields(d)]
         assert {f: new[f] for f in kept} == {f: own[f] for f in kept}
         if len(c.dims) == 2:
             for d in c.dims:
                 half = {**{k: v for k, v in own.items() if v is not None},
-                        **{f: new[f] for f in OWN[d] if new[f] is not None}}
-                if new["weapon"] is None and d == 0:
+                        **{f: new[f] for f in own_fields(d) if new[f] is not None}}
+                if new["weapon"] is None and d == "weapon":
                     half.pop("weapon", None)
                 try:
                     v = base.evaluate(half)

@@ -28,10 +28,10 @@ from pydantic import BaseModel, ConfigDict, computed_field
 
 from ..deciding.combine import Outcome
 from ..language.conditions import render
+from ..model.dimensions import FACT_FIELDS
 from ..model.domain import Decision
 from ..model.errors import PolicyRulesError, RuleFileError
 from ..model.sources import Source
-from ..model.strike import FACT_FIELDS
 from ..packs.loader import check_ruleset, load_pack
 from ..packs.pack import Pack, Rule
 from ..packs.resolved import ResolvedPack

@@ -8,7 +8,7 @@ merged: boxes that differ in one dimension are joined (values into a set, interv
 until nothing merges; a dimension that takes every value feasible with the rest of its box is
 left out of the description ("any").
 
-The merging and the descriptions live in :mod:`policyrules.analysis.boxes`, shared with
+The merging and the descriptions live in :mod:`policyrules.analysis.merging`, shared with
 :mod:`policyrules.analysis.why_not` and :mod:`policyrules.analysis.partial`.
 """
 
@@ -24,12 +24,13 @@ from pydantic import BaseModel, ConfigDict
 from ..deciding.combine import Outcome
 from ..deciding.verdict import DEFAULT_RULE_ID
 from ..language.conditions import Condition
+from ..model.dimensions import BOUNDED, BOUNDING
 from ..model.domain import Decision
 from ..model.errors import PolicyRefError
 from ..packs.pack import COMMON, Pack, RuleSet
 from ..packs.resolved import ResolvedPack
-from .boxes import Universe, constraints, covers, describe, first, merge, size, supplier_label
-from .partition import RANGE, Interval, Partition, StrikeClass
+from .merging import constraints, covers, describe, first, merge, size, supplier_label
+from .partition import Interval, Key, Partition, StrikeClass, Universe
 
 # The diff ----------------------------------------------------------------------------------
 
@@ -124,19 +125,27 @@ class Comparison:
 
 
 def compare(pack: Pack, a: RuleSet, ca: Sequence[Condition], b: RuleSet, cb: Sequence[Condition], *,
-            band: tuple[float, float] | None = None) -> Comparison:
+            band: tuple[str, float, float] | None = None) -> Comparison:
     """Every class of the union partition of two rule sets (with their resolved conditions), with both
-    outcomes; with ``band``, only the classes whose range meets ``[lo, hi]`` (when the rule sets differ
-    only in thresholds of range_km between lo and hi, no other class can differ)."""
+    outcomes; with ``band`` (a numeric dimension, lo, hi), only the classes whose value of that dimension
+    meets ``[lo, hi]`` (when the rule sets differ only in its thresholds between lo and hi, no other
+    class can differ)."""
     probe_a, probe_b = Partition(pack, a, ca), Partition(pack, b, cb)
     suppliers = tuple(dict.fromkeys((*probe_a.suppliers, *probe_b.suppliers)))
     pa = Partition(pack, a, ca, also=cb, suppliers=suppliers)
     pb = Partition(pack, b, cb, also=ca, suppliers=suppliers)
-    pairs = None
-    if band is not None and RANGE in pa.fields:
-        lo, hi = band
-        pairs = {(w, r) for w, r in pa.weapon_ranges() if _meets(r[0][1], lo, hi)}
-    rows = [(c, oa, ob) for (c, oa), (_, ob) in zip(pa.outcomes(pairs), pb.outcomes(pairs), strict=True)]
+    within = None
+    if band is not None:
+        name, lo, hi = band
+        u = Universe.of(pa)
+        if any(u.values[name]):  # split: keep the classes meeting the band
+            def meets(k: Key) -> bool:
+                return _meets(k[0][1], lo, hi)
+
+            pairs = u.pairs if name != BOUNDED.name else {(w, r) for w, r in u.pairs if meets(r)}
+            within = Universe(pairs, {d: {k for k in keys if d != name or meets(k)}
+                                      for d, keys in u.values.items() if d not in (BOUNDING.name, BOUNDED.name)})
+    rows = [(c, oa, ob) for (c, oa), (_, ob) in zip(pa.outcomes(within), pb.outcomes(within), strict=True)]
     return Comparison(pa, pb, rows)
 
 

@@ -23,18 +23,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from ..deciding.verdict import DEFAULT_RULE_ID
-from ..model.domain import COUNTRIES, Decision, TargetCategory, TargetType
+from ..model.dimensions import BOUNDED, BOUNDING, DERIVED_FIELDS, DIMENSIONS, FIELDS, GIVEN_FIELDS, RANGE, Kind, Member
+from ..model.domain import Decision, TargetType
 from ..model.errors import PolicyRefError, Problem, StrikeError
 from ..model.strike import ProposedStrike, facts
 from ..packs.pack import COMMON, Policy
 from ..packs.resolved import ResolvedPack
-from .boxes import EVERY, Point, Universe, constraints, describe, first, merge, size, supplier_label
-from .partition import RANGE, Key, Partition, StrikeClass, supplier_codes
+from .merging import EVERY, constraints, describe, first, merge, size, supplier_label
+from .partition import Key, Partition, Point, StrikeClass, Universe, supplier_codes
 
-FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
-          "defended_region", "range_km")
-_DERIVED = {"target_country": ("target_region", COUNTRIES),
-            "target_category": ("target_type", tuple(c.value for c in TargetCategory))}
+# The fields a partly known strike may give (every given field but the date, which is never unknown).
+KNOWN_FIELDS = tuple(f for f in GIVEN_FIELDS if FIELDS[f].kind is not Kind.DATE)
 
 
 class Possibility(BaseModel):
@@ -95,14 +94,15 @@ def known_fields(resolved: ResolvedPack, fields: Mapping[str, Any]) -> dict[str,
         data.pop("weapon_class", None)
     derived: dict[str, Any] = {}
     problems = []
-    for f, (source, values) in _DERIVED.items():
+    catalog = resolved.pack.catalog
+    for f in DERIVED_FIELDS:
+        source, values = FIELDS[f].derived_from, FIELDS[f].values(catalog)  # type: ignore[misc]
         if f in data and source not in data:
             if data[f] not in values:
                 problems.append(Problem(f, f"unknown value {data[f]!r}; known: {', '.join(values)}"))
             derived[f] = data.pop(f)
     if problems:
         raise StrikeError(problems)
-    catalog = resolved.pack.catalog
     probe = dict(data)
     if "target_region" not in probe:  # placeholders for the unknown required fields, consistent with the known
         probe["target_region"] = next(r.id for r in catalog.regions
@@ -115,11 +115,11 @@ def known_fields(resolved: ResolvedPack, fields: Mapping[str, Any]) -> dict[str,
         probe["weapon_class"] = "drone"
     s = ProposedStrike.parse(probe, catalog)
     given = facts(s)
-    known: dict[str, Any] = {k: given[k] for k in FIELDS if k in data}
+    known: dict[str, Any] = {k: given[k] for k in KNOWN_FIELDS if k in data}
     if data.get("weapon") is not None:
         known.update(weapon_class=given["weapon_class"], supplier=given["supplier"])
-    for d, (source, _) in _DERIVED.items():
-        if source in data:
+    for d in DERIVED_FIELDS:
+        if FIELDS[d].derived_from in data:
             known[d] = given[d]
     known.update(derived)
     if "date" in data and s.date is not None:
@@ -151,26 +151,27 @@ def _policies(resolved: ResolvedPack, known: Mapping[str, Any]) -> list[Partitio
 
 def consistent(p: Partition, known: Mapping[str, Any]) -> Universe:
     """The classes of ``p`` some strike with the known fields falls in."""
-    pairs: set[tuple[Key, Key]] = set()
-    x = known.get(RANGE)
-    for o in p.options:
-        if any(k in known and getattr(o, k) != (p.atom(k, known[k]) if k == "supplier" else known[k])
-               for k in ("weapon", "weapon_class", "supplier")):
-            continue
-        wkey = p.project(("weapon", "weapon_class", "supplier"), o._asdict())
-        for iv in p.intervals:
-            if (x in iv and x <= o.reach) if x is not None else iv.pick(o.reach) is not None:
-                pairs.add((wkey, ((RANGE, iv),) if RANGE in p.fields else ()))
-    def fits(f: Mapping[str, Any]) -> bool:
-        return all(known[k] == v for k, v in f.items() if k in known)
+    def fits(m: Member) -> bool:
+        return all(p.class_value(f, v) == p.class_value(f, known[f]) for f, v in m.facts.items() if f in known)
 
-    regions = {p.project(("target_region", "target_country"), {"target_region": r.id, "target_country": r.country})
-               for r in p.pack.catalog.regions if fits({"target_region": r.id, "target_country": r.country})}
-    types = {p.project(("target_type", "target_category"), {"target_type": t.value,
-                                                          "target_category": t.category.value})
-             for t in TargetType if fits({"target_type": t.value, "target_category": t.category.value})}
-    rest = [{k for k in p.choices(d) if fits(dict(k))} for d in (4, 5)]
-    return Universe(pairs, [regions, types, *rest])
+    pairs: set[tuple[Key, Key]] = set()
+    x = known.get(BOUNDED.primary)
+    for m in p.members(BOUNDING.name):
+        if fits(m):
+            key = p.class_key(BOUNDING.fields, m.facts)
+            for iv in p.cuts[BOUNDED.name]:
+                if (x in iv and x <= m.bound) if x is not None else iv.pick(m.bound) is not None:
+                    pairs.add((key, ((BOUNDED.primary, iv),) if BOUNDED.primary in p.fields else ()))
+    others: dict[str, set[Key]] = {}
+    for d in DIMENSIONS.values():
+        if d is BOUNDING or d is BOUNDED:
+            continue
+        if d.numeric:
+            y = known.get(d.primary)
+            others[d.name] = {k for k in p.choices(d.name) if y is None or not k or y in k[0][1]}
+        else:
+            others[d.name] = {p.class_key(d.fields, m.facts) for m in p.members(d.name) if fits(m)}
+    return Universe(pairs, others)
 
 
 def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> PartialReport:
@@ -183,22 +184,22 @@ def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> Parti
         u = consistent(p, known)
         universes.append(u)
         ids = [r.id for r in p.ruleset.rules] + [DEFAULT_RULE_ID]
-        for cls, out in p.outcomes(u.pairs, u.values[2:]):
+        for cls, out in p.outcomes(u):
             rule = ids[-1 if out.deciding is None else out.deciding]
             groups.setdefault((i, out.decision, rule), {})[cls.point] = cls
     decisions = tuple(sorted({d for _, d, _ in groups}, key=lambda d: d.value))
     rules = tuple(dict.fromkeys(r for _, _, r in groups))
     policies = tuple(dict.fromkeys(parts[i].ruleset.version.ref for i, _, _ in groups))
     shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in known.items()}
-    missing = tuple(f for f in FIELDS if f not in known and not (
-        f in ("target_region", "target_type") and any(d in known for d, (s, _) in _DERIVED.items() if s == f)))
+    missing = tuple(f for f in KNOWN_FIELDS if f not in known and not any(
+        d in known for d in DERIVED_FIELDS if FIELDS[d].derived_from == f))
     possibilities = []
     if len(decisions) > 1:
         near = {**known, "date": known.get("date")}
         for (i, decision, rule), by_point in sorted(groups.items(), key=lambda kv: (kv[0][1].value, kv[0][0])):
             p, u = parts[i], universes[i]
             for box in merge(by_point):
-                example = p.member(by_point[first(box)].values, near)
+                example = p.example(by_point[first(box)].values, near)
                 possibilities.append(Possibility(
                     decision=decision, rule=rule, policy=p.ruleset.version.ref,
                     description=describe(box, u, p.pack.catalog, supplier_label(p)),

@@ -1,24 +1,27 @@
 """The strike space of one rule set, split into finitely many classes that rules cannot tell apart.
 
-Every condition compares a field with enum values, catalog ids, booleans or numeric
-thresholds, so two strikes that agree on every field the rules mention (and fall in the same
-interval between the thresholds of ``range_km``) match the same rules. A :class:`Partition`
-enumerates exactly those classes for one :class:`~policyrules.packs.pack.RuleSet`:
+Every condition compares a field with enum values, catalog ids, booleans or numeric thresholds, so
+two strikes that agree on every field the rules mention (and fall in the same interval between the
+thresholds of each numeric field) match the same rules. A :class:`Partition` enumerates exactly
+those classes for one :class:`~policyrules.packs.pack.RuleSet`, dimension by dimension of the
+registry (:data:`~policyrules.model.dimensions.DIMENSIONS`):
 
 - only fields its resolved conditions mention are split; the others take one value;
-- enum fields split into their values (``None`` too where a strike may omit the field);
-- ``range_km`` splits at every threshold ``t`` of the rules into points ``[t]`` and the open
-  intervals between them, within ``0..MAX_RANGE_KM`` (:func:`intervals`);
+- a value dimension splits into its members (each region, each target type, each weapon from each
+  supplier, ``None`` too where a strike may omit the field), merged where the rules cannot tell
+  them apart;
+- a numeric dimension splits at every threshold ``t`` of the rules into points ``[t]`` and the open
+  intervals between them (:func:`~policyrules.model.intervals.intervals`);
 - only feasible combinations exist: a region fixes its country, a target type its category, a
-  weapon its class, its suppliers and its reach (which bounds ``range_km``); the policy is
-  chosen by supplier, so a supplier policy sees only its own code and ``default`` sees every
-  other one (``"*"`` stands for codes the schema does not name).
+  weapon its class, its suppliers and its reach (which bounds the range); the policy is chosen by
+  supplier, so a supplier policy sees only its own code and ``default`` sees every other one
+  (``"*"`` stands for codes the schema does not name).
 
-Each :class:`StrikeClass` has its values (field -> value or :class:`Interval`) and one
-concrete representative strike that validates as a ``ProposedStrike`` and is evaluated under
-this rule set. :meth:`Partition.class_of` maps a concrete strike to its class and
-:meth:`Partition.outcomes` evaluates every class once, with the compiled backend's matcher
-and the same :class:`~policyrules.deciding.combine.Combiner` as ``Engine.evaluate``.
+Each :class:`StrikeClass` has its values (field -> value or :class:`Interval`) and one concrete
+representative strike that validates as a ``ProposedStrike`` and is evaluated under this rule set.
+:meth:`Partition.class_of` maps a concrete strike to its class and :meth:`Partition.outcomes`
+evaluates every class once, with the compiled backend's matcher and the same
+:class:`~policyrules.deciding.combine.Combiner` as ``Engine.evaluate``.
 """
 
 from __future__ import annotations
@@ -26,51 +29,56 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..deciding.combine import Combiner, Outcome
 from ..language.conditions import Condition
-from ..language.intervals import RANGE, Interval, intervals, mentioned_fields, thresholds
+from ..language.mentions import mentioned_fields, thresholds
 from ..matching import Matcher, build
-from ..model.domain import MAX_RANGE_KM, TargetType, WeaponClass
+from ..model.dimensions import (
+    BOUNDED,
+    BOUNDING,
+    DIMENSIONS,
+    FACT_FIELDS,
+    FIELDS,
+    GROUPS,
+    OTHER_CODE,
+    RANGE,
+    Coords,
+    Dimension,
+    Kind,
+    Member,
+)
+from ..model.domain import MAX_RANGE_KM
 from ..model.errors import PolicyRefError
-from ..model.strike import FACT_FIELDS, ProposedStrike, facts
+from ..model.intervals import Interval, intervals
+from ..model.strike import ProposedStrike, facts
 from ..packs.pack import COMMON, DEFAULT, Pack, RuleSet, Window
 from ..packs.resolved import ResolvedPack
 
-__all__ = ["DIMENSIONS", "OTHER_SUPPLIER", "RANGE", "Interval", "Partition", "StrikeClass", "intervals",
-           "mentioned_fields", "partition", "partition_for", "partitions", "supplier_codes",
-           "thresholds", "unnamed_supplier_code"]
-
-OTHER_SUPPLIER = "*"  # class value: any supplier code the schema does not name
-_WEAPON_FIELDS = ("weapon", "weapon_class", "supplier")
-_TARGET_FIELDS = ("target_region", "target_country")
-_TYPE_FIELDS = ("target_type", "target_category")
+__all__ = ["OTHER_CODE", "RANGE", "Interval", "Key", "Partition", "Point", "StrikeClass", "Universe", "partition",
+           "partition_for", "partitions", "supplier_codes", "unnamed_supplier_code"]
 
 Key = tuple[tuple[str, Any], ...]
-_GROUP_FIELDS = (_TARGET_FIELDS, _TYPE_FIELDS, ("self_defense",), ("defended_region",))
-# The dimensions of the strike space: fields that change together (a weapon fixes its class and
-# suppliers, a region its country, a type its category), with range_km on its own.
-DIMENSIONS: tuple[tuple[str, ...], ...] = (_WEAPON_FIELDS, (RANGE,), *_GROUP_FIELDS)
+Point = Coords[Key]  # a class: its key in each dimension
 
-
-class WeaponOption(NamedTuple):
-    weapon: str | None
-    weapon_class: str
-    supplier: str | None  # "*": a code the schema does not name
-    reach: float
 
 
 @dataclass(frozen=True)
 class _Part:
-    """One group of fields of a class: its class values, its facts and its representative's fields."""
+    """One group of dimensions of a class: its class values, its facts and its representative's fields."""
 
     values: Key
     facts: Mapping[str, Any]
     strike: Mapping[str, Any]
+    keys: Mapping[str, Key] = field(default_factory=dict)  # ``values`` split by dimension
+
+
+def _split(values: Key, group: Sequence[Dimension]) -> dict[str, Key]:
+    return {d.name: tuple((f, v) for f, v in values if FIELDS[f].dimension == d.name) for d in group}
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class StrikeClass:
 
     @property
     def values(self) -> dict[str, Any]:
-        """Field -> value (or :class:`Interval` for ``range_km``), for the fields the rules mention."""
+        """Field -> value (or :class:`Interval` for a numeric field), for the fields the rules mention."""
         key = dict(self.key)
         return {f: key[f] for f in FACT_FIELDS if f in key}
 
@@ -109,9 +117,9 @@ class StrikeClass:
         return out
 
     @property
-    def point(self) -> tuple[Key, ...]:
-        """The class values split by :data:`DIMENSIONS`, as :meth:`Partition.point` gives them."""
-        return (*_split(self.parts[0].values), *(p.values for p in self.parts[1:]))
+    def point(self) -> Point:
+        """The class's key in each dimension, as :meth:`Partition.point_of` gives them."""
+        return Coords({d: k for p in self.parts for d, k in p.keys.items()})
 
     def describe(self) -> str:
         vals = self.values
@@ -120,6 +128,30 @@ class StrikeClass:
         return ", ".join(f"{f} in {v}" if isinstance(v, Interval) and not v.is_point else
                          f"{f}={'none' if v is None else str(v).lower() if isinstance(v, bool) else v}"
                          for f, v in vals.items())
+
+
+class Universe:
+    """A set of classes: feasible pairs of a bounding and a bounded key (a weapon's reach bounds its
+    range) times a set of keys for each other dimension. Tells which dimensions of a box are free:
+    take every value feasible with the box's other values ("any")."""
+
+    def __init__(self, pairs: Iterable[tuple[Key, Key]], others: Mapping[str, Iterable[Key]]) -> None:
+        self.pairs = frozenset(pairs)
+        self.values: Coords[frozenset[Key]] = Coords({
+            BOUNDING.name: frozenset(w for w, _ in self.pairs), BOUNDED.name: frozenset(r for _, r in self.pairs),
+            **{d: frozenset(keys) for d, keys in others.items()}})
+
+    @classmethod
+    def of(cls, p: Partition) -> Universe:
+        """Every class of a partition."""
+        return cls(p.bounded_pairs(), {d: p.choices(d) for d in DIMENSIONS if d not in (BOUNDING.name, BOUNDED.name)})
+
+    def free(self, box: Coords[frozenset[Key]]) -> Coords[bool]:
+        """Per dimension: the box holds every value of it that is feasible with the box's other values."""
+        outer, inner = box[BOUNDING.name], box[BOUNDED.name]
+        return Coords({d: (all(w in outer for w, r in self.pairs if r in inner) if d == BOUNDING.name else
+                           all(r in inner for w, r in self.pairs if w in outer) if d == BOUNDED.name else
+                           box[d] >= self.values[d]) for d in DIMENSIONS})
 
 
 class Partition:
@@ -143,23 +175,26 @@ class Partition:
         self.day = self.windows[0].start
         split = (*self.conditions, *also)
         self.fields = mentioned_fields(split)
-        self.thresholds = thresholds(split)
-        self.intervals = intervals(self.thresholds) if RANGE in self.fields else (Interval(0.0, MAX_RANGE_KM),)
+        self.cuts: dict[str, tuple[Interval, ...]] = {
+            d.name: intervals(thresholds(split, d.primary)) if d.primary in self.fields else
+            (Interval(0.0, MAX_RANGE_KM),) for d in DIMENSIONS.values() if d.numeric}
+        self.thresholds = thresholds(split, RANGE)  # the range's, as check reports them
+        self.intervals = self.cuts[BOUNDED.name]
         self.suppliers = tuple(suppliers) if suppliers is not None else supplier_codes(pack, ruleset.version.policy)
         self._other_code = unnamed_supplier_code(pack)
-        self._weapon = self._weapon_parts()
-        self._groups = (self._target_parts(), self._type_parts(), self._value_parts("self_defense", (False, True)),
-                        self._value_parts("defended_region", (None, *pack.schema["defended_region"].values)))
+        self._members = {d.name: self._concrete(d.members(pack.catalog, self.suppliers))
+                         for d in DIMENSIONS.values() if d.members is not None}
+        self._parts: tuple[dict[Key, _Part], ...] = tuple(self._group_parts(g) for g in GROUPS)
 
     @property
     def label(self) -> str:
         return _label(self.ruleset)
 
     def __len__(self) -> int:
-        return len(self._weapon) * math.prod(len(g) for g in self._groups)
+        return math.prod(len(g) for g in self._parts)
 
     def classes(self) -> Iterator[StrikeClass]:
-        for parts in itertools.product(self._weapon.values(), *(g.values() for g in self._groups)):
+        for parts in itertools.product(*(g.values() for g in self._parts)):
             yield StrikeClass(parts, self.day)
 
     # Evaluation --------------------------------------------------------------------------
@@ -176,23 +211,28 @@ class Partition:
         """The outcome of the class (of its representative, hence of every strike in it)."""
         return self.combiner(self.matcher.match(cls.facts))
 
-    def outcomes(self, pairs: Container[tuple[Key, Key]] | None = None,
-                 keys: Sequence[Container[Key]] | None = None) -> Iterator[tuple[StrikeClass, Outcome]]:
-        """Every class with its outcome, each evaluated once. Given ``pairs`` (of a weapon key and a
-        range key) and ``keys`` (one container per later dimension), only the classes within them."""
+    def outcomes(self, within: Universe | None = None) -> Iterator[tuple[StrikeClass, Outcome]]:
+        """Every class with its outcome, each evaluated once; given ``within``, only its classes."""
         match, combine = self.matcher.match, self.combiner
-        groups = [list(g.values()) if keys is None else [p for p in g.values() if p.values in keys[i]]
-                  for i, g in enumerate(self._groups)]
-        weapons = [wp for wp in self._weapon.values() if pairs is None or _split(wp.values) in pairs]
+        groups: list[list[_Part]] = [list(g.values()) for g in self._parts]
+        if within is not None:
+            for i, (group, parts) in enumerate(zip(GROUPS, self._parts, strict=True)):
+                if group[0] is BOUNDING:
+                    groups[i] = [p for p in parts.values()
+                                 if (p.keys[BOUNDING.name], p.keys[BOUNDED.name]) in within.pairs]
+                else:
+                    groups[i] = [p for p in parts.values()
+                                 if all(p.keys[d.name] in within.values[d.name] for d in group)]
+        first, *others = groups
         rest: list[tuple[tuple[_Part, ...], dict[str, Any]]] = []
-        for parts in itertools.product(*groups):
+        for tail in itertools.product(*others):
             merged: dict[str, Any] = {}
-            for p in parts:
+            for p in tail:
                 merged.update(p.facts)
-            rest.append((parts, merged))
-        for wp in weapons:
-            for parts, merged in rest:
-                yield StrikeClass((wp, *parts), self.day), combine(match({**wp.facts, **merged}))
+            rest.append((tail, merged))
+        for head in first:
+            for tail, merged in rest:
+                yield StrikeClass((head, *tail), self.day), combine(match({**head.facts, **merged}))
 
     # A concrete strike -------------------------------------------------------------------
 
@@ -203,162 +243,173 @@ class Partition:
         if rs.key != self.ruleset.key:
             raise PolicyRefError(f"the strike is judged by {_label(rs)}, not by {self.label}")
         f = facts(s)
-        wkey = self.project(_WEAPON_FIELDS, f)
-        if RANGE in self.fields:
-            i = next(k for k, iv in enumerate(self.intervals) if f[RANGE] in iv)
-            wkey += ((RANGE, self.intervals[i]),)
-        parts = [self._weapon[wkey]]
-        for group, names in zip(self._groups, (_TARGET_FIELDS, _TYPE_FIELDS, ("self_defense",),
-                                               ("defended_region",)), strict=True):
-            parts.append(group[self.project(names, f)])
-        return StrikeClass(tuple(parts), self.day)
+        point = self.point_of({**f, **{d.primary: self.interval_of(d.name, f[d.primary])
+                                        for d in DIMENSIONS.values() if d.numeric}})
+        found = self.class_at(point)
+        assert found is not None, "a valid strike falls in a feasible class"
+        return found
+
+    def interval_of(self, dimension: str, x: float) -> Interval:
+        """The interval of a numeric dimension that ``x`` falls in."""
+        return next(iv for iv in self.cuts[dimension] if x in iv)
 
     # Classes by their values ---------------------------------------------------------------
 
-    def point(self, values: Mapping[str, Any]) -> tuple[Key, ...]:
-        """Class values split by :data:`DIMENSIONS`: one key per dimension (``()`` where none of its
-        fields is split)."""
-        return tuple(tuple((f, values[f]) for f in dim if f in self.fields) for dim in DIMENSIONS)
+    def point_of(self, values: Mapping[str, Any]) -> Point:
+        """Class values as a key per dimension (``()`` where none of its fields is split)."""
+        return Coords({d.name: tuple((f, self.class_value(f, values[f])) for f in d.fields if f in self.fields)
+                       for d in DIMENSIONS.values()})
 
-    def choices(self, dimension: int) -> tuple[Key, ...]:
-        """Every key dimension ``dimension`` (an index into :data:`DIMENSIONS`) takes in some class."""
-        if dimension == 0:
-            return tuple(dict.fromkeys(w for w, _ in self.weapon_ranges()))
-        if dimension == 1:
-            return tuple(((RANGE, iv),) for iv in self.intervals) if RANGE in self.fields else ((),)
-        return tuple(self._groups[dimension - 2])
+    def choices(self, dimension: str) -> tuple[Key, ...]:
+        """Every key the dimension takes in some class (a numeric one's in the order of its intervals)."""
+        d = DIMENSIONS[dimension]
+        if d.numeric:
+            return tuple(((d.primary, iv),) for iv in self.cuts[dimension]) if d.primary in self.fields else ((),)
+        for group, parts in zip(GROUPS, self._parts, strict=True):
+            if any(d.name == dimension for d in group):
+                return tuple(dict.fromkeys(p.keys[dimension] for p in parts.values()))
+        raise KeyError(dimension)
 
-    def weapon_ranges(self) -> tuple[tuple[Key, Key], ...]:
-        """The feasible pairs of a weapon key and a range key (dimensions 0 and 1): reach bounds range."""
-        return tuple(_split(k) for k in self._weapon)
+    def bounded_pairs(self) -> tuple[tuple[Key, Key], ...]:
+        """The feasible pairs of a bounding and a bounded key (a weapon's reach bounds the range)."""
+        (parts,) = (p for g, p in zip(GROUPS, self._parts, strict=True) if g[0] is BOUNDING)
+        return tuple((p.keys[BOUNDING.name], p.keys[BOUNDED.name]) for p in parts.values())
 
-    def lookup(self, values: Mapping[str, Any]) -> StrikeClass | None:
+    def class_with(self, values: Mapping[str, Any]) -> StrikeClass | None:
         """The class with these class values (every split field; others are ignored), or None when
         no feasible strike has them (a weapon's reach short of the range, say)."""
-        return self.at(self.point(values))
+        return self.class_at(self.point_of(values))
 
-    def at(self, point: Sequence[Key]) -> StrikeClass | None:
-        """The class with this key in each dimension (as :meth:`point` gives them), or None when infeasible."""
-        groups = zip(self._groups, point[2:], strict=True)
-        parts = [self._weapon.get(point[0] + point[1]), *(g.get(k) for g, k in groups)]
-        if any(part is None for part in parts):
-            return None
-        return StrikeClass(tuple(p for p in parts if p is not None), self.day)
+    def class_at(self, point: Point) -> StrikeClass | None:
+        """The class with this key in each dimension, or None when infeasible."""
+        parts = []
+        for group, table in zip(GROUPS, self._parts, strict=True):
+            part = table.get(tuple(kv for d in group for kv in point[d.name]))
+            if part is None:
+                return None
+            parts.append(part)
+        return StrikeClass(tuple(parts), self.day)
 
-    def member(self, values: Mapping[str, Any], near: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def example(self, values: Mapping[str, Any], near: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """A strike of the class with these class values (a dict that validates and is judged by this
         rule set when its supplier picks this policy), keeping each field of ``near`` (catalog ids,
-        as in :func:`~policyrules.model.strike.facts`, plus ``date``) that the class allows, and preferring
-        ``near``'s supplier, weapon and weapon class otherwise. None when no strike has these values."""
+        as in :func:`~policyrules.model.strike.facts`, plus ``date``) that the class allows, and
+        preferring ``near``'s values otherwise. None when no strike has these values."""
         near = near or {}
 
         def fits(f: Mapping[str, Any]) -> bool:
-            return all(self.atom(k, v) == values[k] for k, v in f.items() if k in self.fields)
+            return all(self.class_value(k, v) == values[k] for k, v in f.items() if k in self.fields)
 
-        iv = values[RANGE] if RANGE in self.fields else Interval(0.0, MAX_RANGE_KM)
-        want = near.get(RANGE)
-        w, wc, sup = near.get("weapon"), near.get("weapon_class"), near.get("supplier")
-        order = sorted(self.options, key=lambda o: (o.supplier != self.atom("supplier", sup), o.weapon != w,
-                                                    o.weapon_class != wc, (o.weapon is None) != (w is None)))
-        found: list[tuple[WeaponOption, float]] = []  # the first option keeping near's range, else the first
-        for o in order:
-            if fits(o._asdict()):
-                if isinstance(want, (int, float)) and want in iv and want <= o.reach:
-                    found.insert(0, (o, float(want)))
+        out: dict[str, Any] = {}
+        for group in GROUPS:
+            head, bounded = group[0], group[1:]
+            order = self.members_near(head.name, near)
+            if not bounded:
+                chosen = next((m for m in order if fits(m.facts)), None)
+                if chosen is None:
+                    return None
+                out.update(self._code(chosen.strike, near))
+                continue
+            found: list[tuple[Member, dict[str, float | None]]] = []  # keeping near's numbers first
+            for m in order:
+                if not fits(m.facts):
+                    continue
+                xs = {d.primary: self._number(d, values, near, m.bound) for d in bounded}
+                if all(isinstance(near.get(f), (int, float)) and x == near[f] for f, x in xs.items()):
+                    found.insert(0, (m, xs))
                     break
-                x = iv.pick(o.reach)
-                if x is not None and not found:
-                    found.append((o, x))
-        if not found:
-            return None
-        o, x = found[0]
-        code = o.supplier if o.supplier != OTHER_SUPPLIER else (
-            sup if self.atom("supplier", sup) == OTHER_SUPPLIER else self._other_code)
-        out: dict[str, Any] = {"weapon": o.weapon, "weapon_class": o.weapon_class, "supplier": code, RANGE: x}
-        regions = sorted(self.pack.catalog.regions, key=lambda r: (r.id != near.get("target_region"),
-                                                                    r.country != near.get("target_country")))
-        region = next((r for r in regions if fits({"target_region": r.id, "target_country": r.country})), None)
-        types = sorted(TargetType, key=lambda t: (t.value != near.get("target_type"),
-                                                  t.category.value != near.get("target_category")))
-        ttype = next((t for t in types if fits({"target_type": t.value, "target_category": t.category.value})), None)
-        if region is None or ttype is None:
-            return None
-        out.update(target_region=region.id, target_type=ttype.value)
-        for f, default in (("self_defense", False), ("defended_region", None)):
-            out[f] = values[f] if f in self.fields else near.get(f, default)
+                if all(x is not None for x in xs.values()) and not found:
+                    found.append((m, xs))
+            if not found:
+                return None
+            m, xs = found[0]
+            out.update(self._code(m.strike, near))
+            out.update(xs)
         day = near.get("date", self.day)
         if day is not None:
             out["date"] = day.isoformat() if isinstance(day, dt.date) else day
         return {k: v for k, v in out.items() if v is not None}
 
+    def _number(self, d: Dimension, values: Mapping[str, Any], near: Mapping[str, Any], bound: float) -> float | None:
+        """A value of the class's interval of numeric dimension ``d`` within ``bound``: near's when it fits."""
+        iv = values[d.primary] if d.primary in self.fields else Interval(0.0, MAX_RANGE_KM)
+        want = near.get(d.primary)
+        if isinstance(want, (int, float)) and want in iv and want <= bound:
+            return float(want)
+        return iv.pick(bound)
+
+    def _code(self, strike: Mapping[str, Any], near: Mapping[str, Any]) -> dict[str, Any]:
+        """A member's strike fields, an unnamed code replaced by near's own when near has one too."""
+        out = dict(strike)
+        for f, v in strike.items():
+            if FIELDS[f].kind is Kind.CODE and self.class_value(f, v) == OTHER_CODE \
+                    and self.class_value(f, near.get(f)) == OTHER_CODE:
+                out[f] = near[f]
+        return out
+
+    def members_near(self, dimension: str, near: Mapping[str, Any]) -> list[Member]:
+        """The members of a value dimension, those agreeing with ``near`` first (the policy-picking
+        field, then each field in order, then whether the primary field is given at all)."""
+        d = DIMENSIONS[dimension]
+        names = sorted(d.fields, key=lambda f: not FIELDS[f].picks_policy)
+
+        def rank(m: Member) -> tuple[bool, ...]:
+            return (*(self.class_value(f, m.facts[f]) != self.class_value(f, near.get(f)) for f in names),
+                    (m.facts[d.primary] is None) != (near.get(d.primary) is None))
+
+        return sorted(self._members[dimension], key=rank)
+
+    def members(self, dimension: str) -> list[Member]:
+        """The members of a value dimension this policy's strikes can have (unnamed codes made concrete)."""
+        return list(self._members[dimension])
+
     # Building the groups -----------------------------------------------------------------
 
-    def atom(self, field: str, value: Any) -> Any:
-        """The class value of a field's value: itself, or ``"*"`` for a supplier code no rule can name."""
-        if field == "supplier" and value is not None and value not in self.pack.schema["supplier"].values:
-            return OTHER_SUPPLIER
+    def class_value(self, field_name: str, value: Any) -> Any:
+        """The class value of a field's value: itself, or ``"*"`` for a code no rule can name."""
+        if FIELDS[field_name].kind is Kind.CODE and value is not None \
+                and value not in self.pack.schema[field_name].values:
+            return OTHER_CODE
         return value
 
-    def project(self, names: Sequence[str], f: Mapping[str, Any]) -> Key:
+    def class_key(self, names: Iterable[str], f: Mapping[str, Any]) -> Key:
         """The class values of ``names`` in ``f`` (a mapping of field values), for the fields rules mention."""
-        return tuple((n, self.atom(n, f[n])) for n in names if n in self.fields)
+        return tuple((n, self.class_value(n, f[n])) for n in names if n in self.fields)
 
-    @cached_property
-    def options(self) -> tuple[WeaponOption, ...]:
-        """The weapon choices of this policy's strikes: each catalog weapon from each of its suppliers
-        the policy judges, then no weapon with each class and supplier code (reaching MAX_RANGE_KM)."""
-        out = [WeaponOption(w.id, w.weapon_class.value, s, w.reach_km)
-               for w in self.pack.catalog.weapons for s in w.suppliers if s in self.suppliers]
-        out += [WeaponOption(None, wc.value, s, MAX_RANGE_KM) for wc in WeaponClass for s in self.suppliers]
-        return tuple(out)
+    def _concrete(self, members: list[Member]) -> list[Member]:
+        """Members with the stand-in for unnamed codes (``"*"``) replaced by a real unnamed code."""
+        def fix(values: Mapping[str, Any]) -> dict[str, Any]:
+            return {f: self._other_code if v == OTHER_CODE and FIELDS[f].kind is Kind.CODE else v
+                    for f, v in values.items()}
+        return [Member(fix(m.facts), fix(m.strike), m.bound) for m in members]
 
-    def _weapon_parts(self) -> dict[Key, _Part]:
-        """Weapon, class, supplier and range together: a weapon bounds the range by its reach."""
-        by_key: dict[Key, list[WeaponOption]] = {}
-        for opt in self.options:
-            by_key.setdefault(self.project(_WEAPON_FIELDS, opt._asdict()), []).append(opt)
+    def _group_parts(self, group: tuple[Dimension, ...]) -> dict[Key, _Part]:
+        head, bounded = group[0], group[1:]
         out: dict[Key, _Part] = {}
-        for key, opts in by_key.items():
-            for iv in self.intervals:
-                for opt in opts:
-                    x = iv.pick(opt.reach)
-                    if x is None:
+        if head.numeric:  # a numeric dimension on its own
+            for iv in self.cuts[head.name]:
+                x = iv.pick()
+                vals: Key = ((head.primary, iv),) if head.primary in self.fields else ()
+                out.setdefault(vals, _Part(vals, {head.primary: x}, {head.primary: x}, _split(vals, group)))
+            return out
+        by_key: dict[Key, list[Member]] = {}
+        for m in self._members[head.name]:
+            by_key.setdefault(self.class_key(head.fields, m.facts), []).append(m)
+        for key, ms in by_key.items():
+            if not bounded:
+                out[key] = _Part(key, ms[0].facts, ms[0].strike, _split(key, group))
+                continue
+            for ivs in itertools.product(*(self.cuts[d.name] for d in bounded)):
+                for m in ms:
+                    xs = [iv.pick(m.bound) for iv in ivs]
+                    if any(x is None for x in xs):
                         continue
-                    code = self._other_code if opt.supplier == OTHER_SUPPLIER else opt.supplier
-                    vals = key + (((RANGE, iv),) if RANGE in self.fields else ())
-                    f = {"weapon": opt.weapon, "weapon_class": opt.weapon_class, "supplier": code, RANGE: x}
-                    out[vals] = _Part(vals, f, f)
+                    vals = key + tuple((d.primary, iv) for d, iv in zip(bounded, ivs, strict=True)
+                                       if d.primary in self.fields)
+                    numbers = {d.primary: x for d, x in zip(bounded, xs, strict=True)}
+                    out[vals] = _Part(vals, {**m.facts, **numbers}, {**m.strike, **numbers}, _split(vals, group))
                     break
         return out
-
-    def _target_parts(self) -> dict[Key, _Part]:
-        out: dict[Key, _Part] = {}
-        for r in self.pack.catalog.regions:
-            f = {"target_region": r.id, "target_country": r.country}
-            key = self.project(_TARGET_FIELDS, f)
-            if key not in out:
-                out[key] = _Part(key, f, {"target_region": r.id})
-        return out
-
-    def _type_parts(self) -> dict[Key, _Part]:
-        out: dict[Key, _Part] = {}
-        for t in TargetType:
-            f = {"target_type": t.value, "target_category": t.category.value}
-            key = self.project(_TYPE_FIELDS, f)
-            if key not in out:
-                out[key] = _Part(key, f, {"target_type": t.value})
-        return out
-
-    def _value_parts(self, field: str, values: Sequence[Any]) -> dict[Key, _Part]:
-        if field not in self.fields:
-            values = values[:1]
-        return {self.project((field,), {field: v}): _Part(self.project((field,), {field: v}), {field: v},
-                                                           {field: v}) for v in values}
-
-
-def _split(key: Key) -> tuple[Key, Key]:
-    """A weapon part's key as (weapon key, range key)."""
-    return (key[:-1], key[-1:]) if key and key[-1][0] == RANGE else (key, ())
 
 
 def _label(rs: RuleSet) -> str:
@@ -370,7 +421,7 @@ def supplier_codes(pack: Pack, policy_id: str) -> tuple[str | None, ...]:
     named = pack.schema["supplier"].values
     if policy_id == DEFAULT:
         own = {p.id for p in pack.supplier_policies}
-        return (None, *(c for c in named if c.lower() not in own), OTHER_SUPPLIER)
+        return (None, *(c for c in named if c.lower() not in own), OTHER_CODE)
     if policy_id == COMMON:
         return ()  # common is never chosen for a strike: its rules are judged inside each policy
     code = policy_id.upper()

@@ -18,10 +18,13 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from ..deciding.evaluator import Evaluator
+from ..language.conditions import Condition
+from ..language.mentions import thresholds
+from ..model.dimensions import BOUNDED, BOUNDING, DIMENSIONS
 from ..model.errors import ParameterError, PolicyRulesError
 from ..packs.resolved import ResolvedPack
 from .diff import compare
-from .partition import Interval, Key, Partition
+from .partition import Interval, Key, Partition, Point
 
 
 class NamedStrike(Protocol):
@@ -116,10 +119,10 @@ def sweep(resolved: ResolvedPack, parameter: str, points: Sequence[float],
         for i, conds in enumerate(moved):
             n = 0
             if conds != base:
-                band = (min(bundled, points[i]), max(bundled, points[i]))  # only there can classes differ
+                band = _band(base, conds, bundled, points[i])
                 for cls, before, after in compare(pack, rs, base, rs, conds, band=band).rows:
                     if before.decision is not after.decision:
-                        n += weight(*cls.point[:2])
+                        n += weight(cls.point)
             counts[i][label] = n
     changed_scenarios: list[tuple[str, ...]] = [() for _ in points]
     if scenarios:
@@ -134,23 +137,39 @@ def sweep(resolved: ResolvedPack, parameter: str, points: Sequence[float],
             for v, c, s in zip(points, counts, changed_scenarios, strict=True)))
 
 
+def _band(base: Sequence[Condition], moved: Sequence[Condition], a: float, b: float,
+          ) -> tuple[str, float, float] | None:
+    """Where classes can differ when a parameter moved from ``a`` to ``b``: between the two values, in
+    the one numeric dimension the parameter is compared with (None, every class, when there are several)."""
+    changed = [d for d in DIMENSIONS.values() if d.numeric
+               and thresholds(base, d.primary) != thresholds(moved, d.primary)]
+    return (changed[0].name, min(a, b), max(a, b)) if len(changed) == 1 else None
+
+
 class _Weights:
-    """How many classes of the fine partition a coarser class (weapon key, range key) holds."""
+    """How many classes of the fine partition a coarser class holds (its numeric intervals refined)."""
 
     def __init__(self, fine: Partition) -> None:
-        self.ranges: dict[Key, list[Interval]] = {}
-        for w, r in fine.weapon_ranges():
-            self.ranges.setdefault(w, []).extend(iv for _, iv in r)
-        self.cache: dict[tuple[Key, Key], int] = {}
+        self.fine = fine
+        self.bounded: dict[Key, list[Interval]] = {}
+        for w, r in fine.bounded_pairs():
+            self.bounded.setdefault(w, []).extend(iv for _, iv in r)
+        self.cache: dict[tuple[str, Key, Key], int] = {}
 
-    def __call__(self, weapon: Key, rng: Key) -> int:
-        n = self.cache.get((weapon, rng))
-        if n is None:
-            if not rng:
-                n = 1
-            else:
-                outer: Interval = rng[0][1]
-                n = self.cache[(weapon, rng)] = sum(1 for j in self.ranges.get(weapon, ()) if j.pick() in outer)
+    def __call__(self, point: Point) -> int:
+        n = 1
+        for d in DIMENSIONS.values():
+            key = point[d.name] if d.numeric else ()
+            if not key:
+                continue
+            owner = point[BOUNDING.name] if d is BOUNDED else ()
+            found = self.cache.get((d.name, owner, key))
+            if found is None:
+                pool = self.bounded.get(owner, []) if d is BOUNDED else \
+                    [k[0][1] for k in self.fine.choices(d.name) if k]
+                outer: Interval = key[0][1]
+                found = self.cache[(d.name, owner, key)] = sum(1 for j in pool if j.pick() in outer)
+            n *= found
         return n
 
 

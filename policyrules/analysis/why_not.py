@@ -1,8 +1,8 @@
 """``why_not``: the smallest changes to a strike that flip its decision, each with the rule that would decide.
 
 Exact, from the partition of the rule set that judges the strike: a change moves the strike to
-another class along one dimension (:data:`~policyrules.analysis.partition.DIMENSIONS`: the weapon, the
-range, the target region, the target type, self-defense, the defended region), or along two.
+another class along one dimension of the registry (:data:`~policyrules.model.dimensions.DIMENSIONS`: the
+weapon, the range, the target region, the target type, self-defense, the defended region), or along two.
 What may change, and what may not:
 
 - the date never changes, and neither does the supplier: it picks the policy, so another
@@ -26,15 +26,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..deciding.verdict import DEFAULT_RULE_ID
+from ..model.dimensions import DIMENSIONS, FIELDS, Kind, own_fields
 from ..model.domain import Decision
+from ..model.intervals import spans
 from ..model.strike import ProposedStrike, facts
+from ..model.wording import values_of
 from ..packs.resolved import ResolvedPack
-from .boxes import Point, first, merge, size, spans, values_of
-from .partition import DIMENSIONS, RANGE, Key, Partition, partition_for
-
-# The strike's own fields in each dimension: those that must keep their value when it does not change.
-_OWN_FIELDS: tuple[tuple[str, ...], ...] = (("weapon", "weapon_class"), (RANGE,), ("target_region",),
-                                            ("target_type",), ("self_defense",), ("defended_region",))
+from .merging import first, merge, size
+from .partition import Key, Partition, Point, partition_for
 
 
 class FieldChange(BaseModel):
@@ -86,7 +85,7 @@ class WhyNotReport(BaseModel):
 class Candidate:
     """One flipping change, unmerged: the dimensions changed, the class reached, its outcome, a strike."""
 
-    dims: tuple[int, ...]
+    dims: tuple[str, ...]
     point: Point
     decision: Decision
     rule: str
@@ -105,38 +104,38 @@ def candidates(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any
     current = p.outcome(here).decision
 
     def outcome(pt: Point) -> tuple[Decision, str] | None:
-        cls = p.lookup(dict(kv for key in pt for kv in key))
+        cls = p.class_at(pt)
         if cls is None:
             return None
         out = p.outcome(cls)
         return out.decision, DEFAULT_RULE_ID if out.deciding is None else ids[out.deciding]
 
-    def realize(pt: Point, dims: tuple[int, ...]) -> dict[str, Any] | None:
+    def realize(pt: Point, dims: tuple[str, ...]) -> dict[str, Any] | None:
         """A strike of the class that keeps the supplier, the date and every unchanged dimension's fields."""
-        ex = p.member(dict(kv for key in pt for kv in key), near)
+        ex = p.example(dict(kv for key in pt for kv in key), near)
         if ex is None:
             return None
-        keep = ["supplier"] + [f for d in range(len(DIMENSIONS)) if d not in dims for f in _OWN_FIELDS[d]]
-        defaults = {"self_defense": False}
-        return ex if all(ex.get(f, defaults.get(f)) == near[f] for f in keep) else None
+        keep = [f.name for f in FIELDS.values() if f.picks_policy] + \
+            [f for d in DIMENSIONS if d not in dims for f in own_fields(d)]
+        return ex if all(ex.get(f, FIELDS[f].default) == near[f] for f in keep) else None
 
-    choices = [[k for k in p.choices(d) if k != start[d]] for d in range(len(DIMENSIONS))]
+    choices = {d: [k for k in p.choices(d) if k != start[d]] for d in DIMENSIONS}
     out: list[Candidate] = []
-    flips_alone: set[tuple[int, Key]] = set()
-    for d, keys in enumerate(choices):
+    flips_alone: set[tuple[str, Key]] = set()
+    for d, keys in choices.items():
         for k in keys:
-            pt = (*start[:d], k, *start[d + 1:])
+            pt = start.replace({d: k})
             res = outcome(pt)
             if res is not None and res[0] is not current:
                 ex = realize(pt, (d,))
                 if ex is not None:
                     flips_alone.add((d, k))
                     out.append(Candidate((d,), pt, res[0], res[1], ex))
-    for d1, d2 in itertools.combinations(range(len(DIMENSIONS)), 2):
+    for d1, d2 in itertools.combinations(DIMENSIONS, 2):
         for k1, k2 in itertools.product(choices[d1], choices[d2]):
             if (d1, k1) in flips_alone or (d2, k2) in flips_alone:
                 continue
-            pt = tuple(k1 if i == d1 else k2 if i == d2 else k for i, k in enumerate(start))
+            pt = start.replace({d1: k1, d2: k2})
             res = outcome(pt)
             if res is not None and res[0] is not current:
                 ex = realize(pt, (d1, d2))
@@ -145,9 +144,9 @@ def candidates(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any
     return s, p, out
 
 
-def _field(p: Partition, d: int, keys: frozenset[Key], start: Key) -> str:
+def _field(p: Partition, d: str, keys: frozenset[Key], start: Key) -> str:
     """The field a change of dimension ``d`` is named by: the first split field that changes."""
-    names = [f for f in DIMENSIONS[d] if f in p.fields]
+    names = [f for f in DIMENSIONS[d].fields if f in p.fields]
     before = dict(start)
     return next((f for f in names if any(dict(k).get(f) != before.get(f) for k in keys)), names[0])
 
@@ -156,9 +155,9 @@ def _shown(value: Any) -> str:
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _change(p: Partition, d: int, keys: frozenset[Key], start: Key, near: Mapping[str, Any]) -> FieldChange:
+def _change(p: Partition, d: str, keys: frozenset[Key], start: Key, near: Mapping[str, Any]) -> FieldChange:
     field = _field(p, d, keys, start)
-    to: tuple[Any, ...] = tuple(spans(keys)) if d == 1 else tuple(
+    to: tuple[Any, ...] = tuple(spans(dict(k)[field] for k in keys if k)) if DIMENSIONS[d].numeric else tuple(
         sorted(values_of(keys, field), key=lambda v: (v is None, _order_of(p, field, v))))
     return FieldChange.model_validate({"field": field, "from": near.get(field), "to": to})
 
@@ -170,8 +169,8 @@ def _order_of(p: Partition, field: str, value: Any) -> int:
 
 def _phrase(p: Partition, c: FieldChange) -> str:
     """``weapon_class were tube_artillery or rocket_artillery``; ``defended_region were not kharkiv``."""
-    if c.field == RANGE:
-        return f"{RANGE} were " + " or ".join(str(s).removeprefix("= ") for s in c.to)
+    if FIELDS[c.field].kind is Kind.NUMBER:
+        return f"{c.field} were " + " or ".join(str(s).removeprefix("= ") for s in c.to)
     to = set(c.to)
     if c.field == "target_region":
         for country in dict.fromkeys(r.country for r in p.pack.catalog.regions):
@@ -181,7 +180,7 @@ def _phrase(p: Partition, c: FieldChange) -> str:
             if len(mine) > 2 and to == mine - {c.from_}:
                 return f"target_region were any other region of {country}"
     spec = p.pack.schema[c.field]
-    every = [*spec.values, *((None,) if c.field in ("weapon", "supplier", "defended_region") else ())]
+    every = [*spec.values, *((None,) if FIELDS[c.field].optional else ())]
     rest = [v for v in every if v not in to and v != c.from_]
     if spec.kind == "enum" and len(to) > 3 and not rest:
         return f"{c.field} were not {_shown(c.from_)}"
@@ -195,7 +194,7 @@ def why_not(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any]) 
     here = p.class_of(s)
     outcome = p.outcome(here)
     start = here.point
-    groups: dict[tuple[tuple[int, ...], Decision, str], dict[Point, Candidate]] = {}
+    groups: dict[tuple[tuple[str, ...], Decision, str], dict[Point, Candidate]] = {}
     for c in found:
         groups.setdefault((c.dims, c.decision, c.rule), {})[c.point] = c
     alternatives = []
@@ -205,12 +204,10 @@ def why_not(resolved: ResolvedPack, strike: ProposedStrike | Mapping[str, Any]) 
             alternatives.append(Alternative(
                 changes=changes, description=" and ".join(_phrase(p, c) for c in changes), decision=decision,
                 rule=rule, classes=size(box), example=by_point[first(box)].example))
-    alternatives.sort(key=lambda a: (len(a.changes), [DIMENSIONS.index(_dim_of(c.field)) for c in a.changes],
+    order = list(DIMENSIONS)
+    alternatives.sort(key=lambda a: (len(a.changes), [order.index(FIELDS[c.field].dimension) for c in a.changes],
                                      a.rule, a.description))
     rule = DEFAULT_RULE_ID if outcome.deciding is None else p.ruleset.rules[outcome.deciding].id
     return WhyNotReport(strike=s.model_dump(mode="json", exclude_none=True), decision=outcome.decision,
                         rule=rule, policy=p.ruleset.version.ref, alternatives=tuple(alternatives))
 
-
-def _dim_of(field: str) -> tuple[str, ...]:
-    return next(dim for dim in DIMENSIONS if field in dim)

@@ -1,10 +1,10 @@
 """Columnar evaluation: millions of strikes as columns in, decisions and rule ids as columns out.
 
-A row's verdict depends on its non-numeric fields and on where its ``range_km`` falls among
-the thresholds of the rule set that judges it (the same classes as the exact check). So each
-distinct combination of the other fields is validated once (with the catalog: weapon, region,
-class, supplier, date), each row's range is checked against the weapon's reach, and the
-outcome is computed once per (combination, range class) and reused. Results equal
+A row's verdict depends on its non-numeric fields and on where each number falls among the
+thresholds of the rule set that judges it (the same classes as the exact check). So each distinct
+combination of the non-numeric fields is validated once (:func:`policyrules.model.intake.base`),
+each row's numbers are checked against their bounds (a weapon's reach), and the outcome is
+computed once per (combination, rule set, class of each number) and reused. Results equal
 ``evaluate`` row by row; the tests check it.
 """
 
@@ -15,24 +15,25 @@ import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import repeat
 from typing import Any, Protocol
 
-from ..model.catalog import Catalog
-from ..model.domain import MAX_RANGE_KM, Decision
+from ..model import intake
+from ..model.dimensions import FIELDS, KEY_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, Kind
+from ..model.domain import Decision
 from ..model.errors import PolicyRulesError, Problem, StrikeError, located
-from ..model.intake import base_fields
-from ..model.intake import day as quick_day
 from ..model.slots import private_of
 from ..model.strike import ProposedStrike
 from ..packs.pack import Pack, PolicyVersion
 from .decider import RuleSetDecider
 
-KEY_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
-              "defended_region", "date")
-COLUMNS = (*KEY_FIELDS, "range_km")
-REQUIRED = ("target_region", "target_type", "range_km")
-DEFAULTS: dict[str, Any] = {"self_defense": False}
+# Columns in the order rows are read: the non-numeric fields (one validation per distinct
+# combination), the dates, then the numbers (each placed among its rule set's thresholds).
+DATE_FIELDS = tuple(f.name for f in FIELDS.values() if f.given and f.kind is Kind.DATE)
+COLUMNS = (*KEY_FIELDS, *DATE_FIELDS, *NUMBER_FIELDS)
+REQUIRED = REQUIRED_FIELDS
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS.values() if f.given and f.default is not None}
 
 
 @dataclass
@@ -92,74 +93,86 @@ class Deciders(Protocol):
 
 @dataclass
 class _Base:
-    """One distinct combination of the fields other than date and range, validated."""
+    """One distinct combination of the non-numeric fields, validated: its facts, the supplier that
+    picks the policy, and the bound of each numeric field (a weapon's reach)."""
 
     index: int
     facts: dict[str, Any]
     supplier: str | None
-    reach: float
+    bounds: dict[str, float]
 
 
 @dataclass
 class _Route:
-    """The rule set judging a (supplier, date), with its range thresholds. Many routes share
-    one rule set; ``index`` names the rule set, so outcomes are shared across dates."""
+    """The rule set judging a (supplier, date), with its thresholds per numeric field. Many routes
+    share one rule set; ``index`` names the rule set, so outcomes are shared across dates."""
 
     index: int
     decider: RuleSetDecider
-    thresholds: list[float]
+    thresholds: list[list[float]]
     ref: str
+
+
+_NK, _ND = len(KEY_FIELDS), len(DATE_FIELDS)
+_SUPPLIER = next(f.name for f in FIELDS.values() if f.picks_policy)
 
 
 def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
     cols = as_columns(data)
-    n = len(cols["range_km"])
+    n = len(cols[REQUIRED[0]])
     ordered = [cols[f] if f in cols else repeat(DEFAULTS.get(f), n) for f in COLUMNS]
     bases: dict[tuple[Any, ...], _Base] = {}
     routes: dict[tuple[str | None, Any], _Route] = {}
-    outcomes: dict[tuple[int, int, int], tuple[Decision, str, str]] = {}
+    outcomes: dict[tuple[Any, ...], tuple[Decision, str, str]] = {}
     out = ColumnVerdicts()
     decisions, rules, policies = out.decisions, out.rules, out.policies
+    first_number = _NK + _ND
     with paused_gc():
         for i, row in enumerate(zip(*ordered, strict=False)):  # defaults are endless repeat()s
-            key, day, r = row[:-2], row[-2], row[-1]
+            key = row[:_NK]
             b = bases.get(key)
             if b is None:
                 b = bases[key] = _base(engine, row, len(bases), i)
+            day = row[_NK:first_number]
             route = routes.get((b.supplier, day))
             if route is None:
                 route = routes[(b.supplier, day)] = _route(engine, row, b.supplier, i)
-            if type(r) is not float:
-                r = _number(engine, row, i)
-            if not 0 <= r <= b.reach:  # also False for NaN
-                _invalid_row(engine, row, i)
-            t = route.thresholds
-            j = bisect.bisect_left(t, r)
-            code = 2 * j + 1 if j < len(t) and t[j] == r else 2 * j
-            o = outcomes.get((b.index, route.index, code))
+            okey: list[Any] = [b.index, route.index]
+            numbers = {}
+            for k, name in enumerate(NUMBER_FIELDS):
+                x = row[first_number + k]
+                if type(x) is not float:
+                    x = _number(engine, row, i, first_number + k)
+                if not 0 <= x <= b.bounds[name]:  # also False for NaN
+                    _invalid_row(engine, row, i)
+                t = route.thresholds[k]
+                j = bisect.bisect_left(t, x)
+                okey.append(2 * j + 1 if j < len(t) and t[j] == x else 2 * j)
+                numbers[name] = x
+            o = outcomes.get(tuple(okey))
             if o is None:
-                parts = route.decider.decide({**b.facts, "range_km": r})
-                o = outcomes[(b.index, route.index, code)] = (parts["decision"], parts["rule"].id, route.ref)
+                parts = route.decider.decide({**b.facts, **numbers})
+                o = outcomes[tuple(okey)] = (parts["decision"], parts["rule"].id, route.ref)
             decisions.append(o[0])
             rules.append(o[1])
             policies.append(o[2])
     return out
 
 
-def _row(row: tuple[Any, ...], *, date: bool = True, range_km: Any = None) -> dict[str, Any]:
-    """A row as a strike dict: every given field (without the date when ``date`` is False;
-    with ``range_km`` in place of the row's own when given)."""
+def _row(row: tuple[Any, ...], *, dates: bool = True, numbers: float | None = None) -> dict[str, Any]:
+    """A row as a strike dict: every given field (without the dates when ``dates`` is False;
+    with every number at ``numbers`` instead of the row's own when given)."""
     out = {f: v for f, v in zip(COLUMNS, row, strict=True) if v is not None}
-    if not date:
-        out.pop("date", None)
-    if range_km is not None:
-        out["range_km"] = range_km
+    for name in DATE_FIELDS if not dates else ():
+        out.pop(name, None)
+    for name in NUMBER_FIELDS if numbers is not None else ():
+        out[name] = numbers
     return out
 
 
-def _number(engine: Deciders, row: tuple[Any, ...], i: int) -> float:
-    """A range as a float: ints and float subclasses (numpy) convert; anything else is a row error."""
-    r = row[-1]
+def _number(engine: Deciders, row: tuple[Any, ...], i: int, column: int) -> float:
+    """A number as a float: ints and float subclasses (numpy) convert; anything else is a row error."""
+    r = row[column]
     if isinstance(r, (int, float)) and not isinstance(r, bool):
         try:
             return float(r)
@@ -170,39 +183,36 @@ def _number(engine: Deciders, row: tuple[Any, ...], i: int) -> float:
 
 
 def _base(engine: Deciders, row: tuple[Any, ...], index: int, i: int) -> _Base:
-    """Validate the fields other than date (with a harmless range: each row's range is checked apart)."""
-    fast = _fast_base(engine.pack.catalog, row, index)
-    if fast is not None:
-        return fast
+    """Validate the non-numeric fields (with harmless numbers: each row's numbers are checked apart)."""
+    found = intake.base(engine.pack.catalog, row[:_NK])  # the common case, without Pydantic
+    if found is not None:
+        return _Base(index=index, facts=dict(found.facts), supplier=found.fields[_SUPPLIER],
+                     bounds=dict(found.bounds))
     try:
-        s = engine.strike(_row(row, date=False, range_km=0.0))
+        s = engine.strike(_row(row, dates=False, numbers=0.0))
     except PolicyRulesError:
         _invalid_row(engine, row, i)
         raise
-    weapon = engine.pack.catalog.weapon_by_id(s.weapon) if s.weapon else None
+    again = intake.base(engine.pack.catalog, tuple(
+        v.value if isinstance(v, Enum) else v for v in (getattr(s, name) for name in KEY_FIELDS)))
+    assert again is not None, "a valid strike's plain values are checked"
     return _Base(index=index, facts=dict(private_of(s)["_facts"]),  # type: ignore[index]
-                 supplier=s.supplier, reach=weapon.reach_km if weapon else MAX_RANGE_KM)
+                 supplier=getattr(s, _SUPPLIER), bounds=dict(again.bounds))
 
 
 def _route(engine: Deciders, row: tuple[Any, ...], supplier: str | None, i: int) -> _Route:
     try:
-        day = quick_day(row[-2])
-        if day is False:
-            day = engine.strike(_row(row, range_km=0.0)).date
+        when = [intake.date_of(row[_NK + k]) for k in range(_ND)]
+        if any(w is False for w in when):
+            s = engine.strike(_row(row, numbers=0.0))
+            when = [getattr(s, name) for name in DATE_FIELDS]
+        (day,) = when
         d = engine.decider_for(supplier, day)
     except PolicyRulesError:
         _invalid_row(engine, row, i)
         raise
-    return _Route(index=id(d), decider=d, thresholds=list(d.thresholds), ref=d.policy_ref.ref)
-
-
-def _fast_base(catalog: Catalog, row: tuple[Any, ...], index: int) -> _Base | None:
-    """The common case without Pydantic (see :mod:`policyrules.model.intake`), or None."""
-    found = base_fields(catalog, *row[:7])
-    if found is None:
-        return None
-    fields, facts, reach = found
-    return _Base(index=index, facts=facts, supplier=fields["supplier"], reach=reach)
+    return _Route(index=id(d), decider=d, thresholds=[list(d.thresholds_of[name]) for name in NUMBER_FIELDS],
+                  ref=d.policy_ref.ref)
 
 
 def _invalid_row(engine: Deciders, row: tuple[Any, ...], i: int) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 
 from .. import __about__
 from ..language.conditions import Condition
-from ..language.intervals import thresholds
+from ..language.mentions import thresholds
 from ..matching import Matcher, build
+from ..model.dimensions import NUMBER_FIELDS
 from ..model.domain import Decision
 from ..packs.pack import RuleSet
 from .combine import Combiner, Outcome
@@ -35,7 +36,8 @@ class RuleSetDecider:
         self.matcher: Matcher = build(backend, conditions, f"{v.policy}.{v.version}")
         self.match: Callable[[Mapping[str, Any]], tuple[int, ...]] = self.matcher.match
         self.combiner = Combiner(ruleset.rules, v.default)
-        self.thresholds: tuple[float, ...] = thresholds(conditions)
+        self.thresholds_of: dict[str, tuple[float, ...]] = {name: thresholds(conditions, name)
+                                                             for name in NUMBER_FIELDS}
         self.rule_refs = tuple(RuleRef(id=r.id, title=r.title, effect=r.effect, source=r.source, basis=r.basis,
                                        caveats=r.caveats, file=r.file) for r in ruleset.rules)
         self.default_ref = RuleRef(id=DEFAULT_RULE_ID, title=f"No rule matched: the default of {v.ref}",

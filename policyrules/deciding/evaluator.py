@@ -19,9 +19,8 @@ from typing_extensions import Self
 
 from ..matching import BACKENDS
 from ..model.errors import PolicyRulesError, located
-from ..model.intake import strike as quick_strike
 from ..model.slots import private_of
-from ..model.strike import ProposedStrike, facts
+from ..model.strike import ProposedStrike
 from ..packs.loader import load_pack
 from ..packs.pack import Pack, PolicyVersion, RuleSet
 from ..packs.resolved import ResolvedPack
@@ -50,6 +49,7 @@ class Evaluator:
         self.resolved = resolved.with_parameters(parameters) if parameters else resolved
         self.pack = self.resolved.pack
         self._catalog = self.pack.catalog
+        self._catalog_digest = self._catalog.digest
         # Threads: a rule set's decider is built once, under the lock (a durable ruleset is costly
         # and must not be built twice). The route cache is filled without a lock: an entry is
         # computed from immutable data only, so threads racing on one key store equal values, a
@@ -87,11 +87,8 @@ class Evaluator:
     # Evaluation --------------------------------------------------------------------------
 
     def strike(self, data: StrikeInput) -> ProposedStrike:
-        """Validate ``data`` against this engine's catalog."""
-        if type(data) is dict:
-            quick = quick_strike(data, self._catalog)  # the common case, without Pydantic
-            if quick is not None:
-                return quick
+        """Validate ``data`` against this engine's catalog (a strike checked against an equal catalog
+        passes as it is)."""
         return ProposedStrike.parse(data, self._catalog)
 
     def version_for(self, strike: ProposedStrike) -> PolicyVersion:
@@ -100,12 +97,13 @@ class Evaluator:
 
     def evaluate(self, strike: StrikeInput) -> Verdict:
         """The verdict on one strike (a :class:`ProposedStrike` or a dict of its fields)."""
-        if type(strike) is ProposedStrike and private_of(strike)["_catalog"] is self._catalog:  # type: ignore[index]
+        if type(strike) is ProposedStrike and ((c := private_of(strike)["_catalog"]) is self._catalog  # type: ignore[index]
+                                               or private_of(c)["_digest"] == self._catalog_digest):  # type: ignore[index]
             s = strike
         else:
-            s = self.strike(strike)
+            s = ProposedStrike.parse(strike, self._catalog)
         d = self._routes.get((s.supplier, s.date)) or self.decider_for(s.supplier, s.date)
-        return Verdict.trusted(d.decide(private_of(s)["_facts"] or facts(s)), s)  # type: ignore[index]
+        return Verdict.trusted(d.decide(private_of(s)["_facts"]), s)  # type: ignore[index]
 
     def evaluate_many(self, strikes: Iterable[StrikeInput], *,
                       progress: Callable[[int], object] | None = None) -> list[Verdict]:

@@ -9,6 +9,8 @@ Cyrillic ``е`` is not a Latin ``e``; both get a "did you mean" naming the odd c
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -17,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .domain import MAX_RANGE_KM, WeaponClass
+from .errors import echo
 from .slots import private_of
 from .sources import Source
 
@@ -81,8 +84,11 @@ class Catalog(BaseModel):
     _weapon_index: dict[str, str] = PrivateAttr(default_factory=dict)
     _weapons_by_id: dict[str, Weapon] = PrivateAttr(default_factory=dict)
     _regions_by_id: dict[str, Region] = PrivateAttr(default_factory=dict)
-    # Results of policyrules.model.intake.base_fields by input, for this catalog (bounded there).
-    _quick: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
+    # A digest of the content: catalogs with equal content are interchangeable (strikes checked
+    # against one need no new check against the other).
+    _digest: str = PrivateAttr(default="")
+    # Strike intake's results by input, for this catalog (policyrules.model.intake, bounded there).
+    _intake: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:
@@ -110,16 +116,23 @@ class Catalog(BaseModel):
         self._weapon_index = names
         self._weapons_by_id = {w.id: w for w in self.weapons}
         self._regions_by_id = by_id
+        content = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        self._digest = hashlib.sha256(content.encode()).hexdigest()
         return self
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the content (weapons and regions): equal digests, interchangeable catalogs."""
+        return (private_of(self) or {})["_digest"]  # type: ignore[no-any-return]
 
     def __eq__(self, other: object) -> bool:
         """Catalogs are equal when their weapons and regions are: indexes and caches do not count."""
         if not isinstance(other, Catalog):
             return NotImplemented
-        return self.weapons == other.weapons and self.regions == other.regions
+        return self.digest == other.digest
 
     def __hash__(self) -> int:
-        return hash((self.weapons, self.regions))
+        return hash(self.digest)
 
     # Lookups -----------------------------------------------------------------------------
 
@@ -137,6 +150,28 @@ class Catalog(BaseModel):
         if key is None:
             return None
         return (private_of(self) or {})["_regions_by_id"].get(key)  # type: ignore[no-any-return]
+
+    def lookup(self, table: str, text: str) -> str | None:
+        """The id of the ``table`` entry (``weapon`` or ``region``) named by ``text``, or None."""
+        if table == "weapon":
+            found = self.weapon(text)
+            return found.id if found is not None else None
+        region = self.region(text)
+        return region.id if region is not None else None
+
+    def unknown(self, table: str, text: str) -> str:
+        """The message for a name ``table`` does not have: ``unknown weapon 'x' (did you mean 'y'?)``."""
+        if table == "weapon":
+            return f"unknown weapon {echo(text, 40)}{did_you_mean(self.suggest_weapon(text), text)}"
+        return (f"unknown region {echo(text, 40)}{did_you_mean(self.suggest_region(text), text)}; "
+                f"known: {known(self.region_ids)}")
+
+    def spellings(self, table: str, entry_id: str) -> tuple[str, ...]:
+        """Every way a strike may name a ``table`` entry: its id, name and aliases, sorted."""
+        if table == "weapon":
+            w = self.weapon_by_id(entry_id)
+            return tuple(sorted({w.id, w.name, *w.aliases}))
+        return (entry_id,)
 
     def weapon_by_id(self, weapon_id: str) -> Weapon:
         return self._weapons_by_id[weapon_id]

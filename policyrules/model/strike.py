@@ -3,14 +3,14 @@
 Validation collects every problem before failing: type errors from Pydantic and catalog
 problems (unknown weapon or region, range beyond reach, a class or supplier contradicting
 the catalog) come back together in one :class:`~policyrules.model.errors.StrikeError`, each
-with its field. ``target_country`` and ``target_category`` are derived and read-only.
+with its field. What needs the catalog is checked by :mod:`policyrules.model.intake`, the one way
+into a strike; Pydantic checks types and words every error. The derived fields
+(``target_country``, ``target_category``) are read-only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -28,32 +28,28 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .catalog import Catalog, Weapon, default_catalog, did_you_mean, known
-from .domain import COUNTRIES, MAX_RANGE_KM, TargetCategory, TargetType, WeaponClass
-from .errors import Problem, StrikeError
-from .slots import private_of
-
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2200, 12, 31)
-DERIVED = ("target_country", "target_category")
-# The JSON Schema form of a date: YYYY-MM-DD within MIN_DATE..MAX_DATE (1900-01-01 to 2200-12-31).
-DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-# The text form a date must have (Python 3.11's fromisoformat also takes 20240601 and 2024-W01-1).
-_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+from . import intake
+from .catalog import Catalog, default_catalog
+from .dates import DATE_PATTERN, DateError, parse_date
+from .dimensions import DERIVED_FIELDS, FIELDS, KEY_FIELDS, NUMBER_FIELDS
+from .domain import MAX_RANGE_KM, TargetCategory, TargetType, WeaponClass
+from .errors import Problem, StrikeError, echo
+from .slots import construct, private_of
 
 
 def _schema_extra(schema: dict[str, Any]) -> None:
     """The input schema: the derived fields are accepted back (a JSON round trip) but read-only,
     and a strike names a weapon or a weapon class."""
     props = schema.setdefault("properties", {})
-    props.setdefault("target_country", {
-        "enum": list(COUNTRIES), "readOnly": True,
-        "description": "derived from target_region (occupied regions are UA); read-only"})
-    props.setdefault("target_category", {
-        "enum": [c.value for c in TargetCategory], "readOnly": True,
-        "description": "derived from target_type; read-only"})
-    schema["anyOf"] = [{"required": [f], "properties": {f: {"type": "string"}}}
-                       for f in ("weapon", "weapon_class")]
+    catalog = None
+    for name in DERIVED_FIELDS:
+        f = FIELDS[name]
+        values = f.values(catalog) if f.values is not None else ()  # type: ignore[arg-type]
+        props.setdefault(name, {"enum": list(values), "readOnly": True,
+                                "description": f"derived from {f.derived_from}; read-only: {f.doc}"})
+    fixed = [f for f in FIELDS.values() if f.fixed_by is not None and not f.optional]
+    schema["anyOf"] = [{"required": [n], "properties": {n: {"type": "string"}}}
+                       for f in fixed for n in (f.fixed_by, f.name)]
 
 
 class ProposedStrike(BaseModel):
@@ -81,9 +77,8 @@ class ProposedStrike(BaseModel):
         default=None, json_schema_extra={"pattern": DATE_PATTERN},
         description="when the strike would happen; omitted: the latest policy version")
 
-    # Set once by validation. Hot paths read them through slots.private_of (plain dict
-    # access), not attribute access (Pydantic's __getattr__ costs microseconds).
-    _country: str = PrivateAttr(default="")
+    # Set once by validation: the catalog checked against, and the strike as rules see it. Hot
+    # paths read them through slots.private_of (plain dict access, not Pydantic's __getattr__).
     _catalog: Catalog | None = PrivateAttr(default=None)
     _facts: dict[str, Any] | None = PrivateAttr(default=None)
 
@@ -99,13 +94,19 @@ class ProposedStrike(BaseModel):
 
     @classmethod
     def parse(cls, data: object, catalog: Catalog | None = None) -> ProposedStrike:
-        """Validate a mapping (or a strike) against ``catalog`` (default: the bundled one)."""
+        """Validate a mapping (or a strike) against ``catalog`` (default: the bundled one). A strike
+        already checked against a catalog of equal content is returned as it is."""
         if isinstance(data, ProposedStrike):
-            if catalog is None or private_of(data)["_catalog"] is catalog:  # type: ignore[index]
+            mine = private_of(data)["_catalog"]  # type: ignore[index]
+            if catalog is None or mine is catalog or (mine is not None and mine.digest == catalog.digest):
                 return data
-            data = data.model_dump(exclude=set(DERIVED))
+            data = data.model_dump(exclude=set(DERIVED_FIELDS))
         if not isinstance(data, Mapping):
             raise StrikeError([Problem("", f"a strike is a mapping of fields, not {type(data).__name__}")])
+        if type(data) is dict and catalog is not None:
+            found = from_plain(data, catalog)  # the common case, without Pydantic
+            if found is not None:
+                return found
         try:
             return cls.model_validate(data, context={"catalog": catalog} if catalog else None)
         except ValidationError as e:
@@ -115,14 +116,14 @@ class ProposedStrike(BaseModel):
         """A copy; with ``update``, a new strike validated against the same catalog (never stale)."""
         if not update:
             return super().model_copy(deep=deep)
-        data = {**self.model_dump(exclude=set(DERIVED)), **update}
+        data = {**self.model_dump(exclude=set(DERIVED_FIELDS)), **update}
         return ProposedStrike.parse(data, private_of(self)["_catalog"])  # type: ignore[index]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def target_country(self) -> str:
         """UA or RU, from the target region (occupied regions are UA)."""
-        return private_of(self)["_country"]  # type: ignore[index,no-any-return]
+        return facts(self)["target_country"]  # type: ignore[no-any-return]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -133,21 +134,12 @@ class ProposedStrike(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _plain_date(cls, v: object) -> object:
-        if isinstance(v, (dt.datetime, int, float, bool)):
-            raise PydanticCustomError("date_type", "a date (YYYY-MM-DD), not {kind}",
-                                      {"kind": type(v).__name__})
-        if isinstance(v, str):
-            try:
-                text = v.strip()
-                if not _DATE_TEXT.fullmatch(text):
-                    raise ValueError(text)
-                v = dt.date.fromisoformat(text)
-            except ValueError:
-                raise PydanticCustomError("date_format", "not a date in YYYY-MM-DD form") from None
-        if isinstance(v, dt.date) and not (MIN_DATE <= v <= MAX_DATE):
-            raise PydanticCustomError("date_range", "out of range ({lo} to {hi})",
-                                      {"lo": MIN_DATE.isoformat(), "hi": MAX_DATE.isoformat()})
-        return v
+        if v is None or not isinstance(v, (str, dt.date, int, float)):
+            return v  # None, or a type Pydantic's own date validation refuses
+        try:
+            return parse_date(v)
+        except DateError as e:
+            raise PydanticCustomError(e.code, e.message) from None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -157,7 +149,7 @@ class ProposedStrike(BaseModel):
         ctx = info.context or {}
         catalog: Catalog = ctx.get("catalog") or default_catalog()
         data = dict(data)
-        mine = _catalog_problems(data, catalog)
+        mine = [_detail(p, data) for p in intake.normalise(catalog, data)]
         try:
             strike: ProposedStrike = handler(data)
         except ValidationError as e:
@@ -165,91 +157,44 @@ class ProposedStrike(BaseModel):
             raise _combined(theirs + mine) from None
         if mine:
             raise _combined(mine)
-        if strike.weapon is not None:  # a number Pydantic accepts but the check above could not read (Decimal)
-            weapon = catalog.weapon_by_id(strike.weapon)
-            if strike.range_km > weapon.reach_km:
-                raise _combined([_beyond_reach(strike.range_km, weapon, data.get("range_km"))])
-        region = catalog.region_by_id(strike.target_region)
+        values = strike.model_dump(include=set(KEY_FIELDS))
+        base = intake.base(catalog, tuple(_plain_value(values[name]) for name in KEY_FIELDS))
+        if base is None:  # pragma: no cover - normalise found no problem, so its part is checked
+            raise _combined([_detail(Problem("", "the strike could not be checked against the catalog"), data)])
+        facts = dict(base.facts)
+        for name in NUMBER_FIELDS:
+            x = getattr(strike, name)
+            problem = intake.beyond(catalog, name, x, values)  # a number Pydantic accepts and normalise could not read
+            if problem is not None:
+                raise _combined([_detail(problem, data)])
+            facts[name] = x
         private: dict[str, Any] = private_of(strike)  # type: ignore[assignment]
-        private["_country"] = region.country
         private["_catalog"] = catalog
-        private["_facts"] = _facts(strike, region.country)
+        private["_facts"] = facts
         return strike
 
 
-
-def _catalog_problems(data: dict[str, Any], catalog: Catalog) -> list[InitErrorDetails]:
-    """Check (and normalise, in place) what needs the catalog; return problems as error details."""
-    out: list[InitErrorDetails] = []
-
-    def bad(field: str, message: str) -> None:
-        out.append(InitErrorDetails(type=PydanticCustomError("catalog", "{msg}", {"msg": message}), loc=(field,),
-                                    input=data.get(field)))
-
-    given = {f: data.pop(f) for f in DERIVED if f in data}  # may come back (JSON round trip); must agree
-
-    weapon = None
-    if isinstance(data.get("weapon"), str):
-        weapon = catalog.weapon(data["weapon"])
-        if weapon is None:
-            name = data["weapon"]
-            bad("weapon", f"unknown weapon {_short(name)}{did_you_mean(catalog.suggest_weapon(name), name)}")
-        else:
-            data["weapon"] = weapon.id
-            wc = data.get("weapon_class")
-            if wc is None:
-                data["weapon_class"] = weapon.weapon_class.value
-            elif isinstance(wc, str) and wc != weapon.weapon_class.value and wc in WeaponClass._value2member_map_:
-                bad("weapon_class", f"{wc} contradicts the catalog: {weapon.name} is {weapon.weapon_class.value}")
-            sup = data.get("supplier")
-            if sup is None:
-                data["supplier"] = weapon.supplier
-            elif isinstance(sup, str):
-                data["supplier"] = sup = sup.strip().upper()
-                if sup not in weapon.suppliers:
-                    bad("supplier", f"{sup} contradicts the catalog: {weapon.name} is supplied by "
-                        + ", ".join(weapon.suppliers))
-            rng = data.get("range_km")
-            if isinstance(rng, (int, float)) and not isinstance(rng, bool) \
-                    and (isinstance(rng, int) or math.isfinite(rng)) and rng > weapon.reach_km:
-                out.append(_beyond_reach(rng, weapon, rng))
-    elif data.get("weapon") is None and data.get("weapon_class") is None:
-        bad("weapon_class", "required when no weapon is given")
-    if isinstance(data.get("supplier"), str):
-        data["supplier"] = data["supplier"].strip().upper()
-
-    for field in ("target_region", "defended_region"):
-        value = data.get(field)
-        if isinstance(value, str):
-            region = catalog.region(value)
-            if region is None:
-                bad(field, f"unknown region {_short(value)}{did_you_mean(catalog.suggest_region(value), value)}; "
-                    f"known: {known(catalog.region_ids)}")
-            elif field == "defended_region" and region.country != "UA":
-                bad(field, f"{region.id} is not a Ukrainian region")
-            else:
-                data[field] = region.id
-                if field == "target_region" and "target_country" in given \
-                        and given["target_country"] != region.country:
-                    bad("target_country", f"is derived from target_region ({region.id} is in "
-                        f"{region.country}), not {_short(given['target_country'])}")
-    ttype = data.get("target_type")
-    if "target_category" in given and isinstance(ttype, str) and ttype in TargetType._value2member_map_:
-        category = TargetType(ttype).category.value
-        if given["target_category"] != category:
-            bad("target_category", f"is derived from target_type ({ttype} is {category}), "
-                f"not {_short(given['target_category'])}")
-    return out
+_ORDER = tuple(ProposedStrike.model_fields)
 
 
-def _beyond_reach(rng: float, weapon: Weapon, given: object) -> InitErrorDetails:
-    try:
-        shown = f"{rng:.12g}"
-    except OverflowError:  # an int too large for a float (and maybe for str())
-        shown = f"about 10^{int(int(rng).bit_length() * math.log10(2))}"
-    return InitErrorDetails(type=PydanticCustomError("catalog", "{msg}", {
-        "msg": f"{shown} km is beyond the reach of {weapon.name} ({weapon.reach_km:g} km)"}),
-        loc=("range_km",), input=given)
+def from_plain(data: Mapping[str, Any], catalog: Catalog) -> ProposedStrike | None:
+    """The strike validation would build from a plain dict of well-formed fields, built without
+    Pydantic (:func:`policyrules.model.intake.parts`), or None when validation must decide."""
+    found = intake.parts(data, catalog)
+    if found is None:
+        return None
+    fields, fields_set, facts = found
+    return construct(ProposedStrike, {name: fields[name] for name in _ORDER}, fields_set,
+                     {"_catalog": catalog, "_facts": facts})
+
+
+def _plain_value(value: Any) -> Any:
+    return value.value if isinstance(value, (WeaponClass, TargetType)) else value
+
+
+def _detail(p: Problem, data: Mapping[str, Any]) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError("catalog", "{msg}", {"msg": p.message}), loc=(p.field,),
+                            input=data.get(p.field))
 
 
 # Pydantic errors of a field that wants text or one of named values: a boolean there is
@@ -270,7 +215,7 @@ def _details(e: ValidationError) -> list[InitErrorDetails]:
             got = err["input"]
             hint = "; in YAML, quote it: unquoted yes, no, on and off are booleans" \
                 if isinstance(got, bool) and err["type"] in _TEXT_ERRORS else ""
-            msg = f"{msg} (got {_short(got)}{hint})"
+            msg = f"{msg} (got {echo(got, 40)}{hint})"
         loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
         out.append(InitErrorDetails(type=PydanticCustomError("strike", "{msg}", {"msg": msg}),
                                     loc=loc, input=err.get("input")))
@@ -296,43 +241,13 @@ def _plain(name: str) -> str:
     or is very long: an unknown key must not break the error's one line."""
     if name and len(name) <= 40 and name.isprintable() and not any(c.isspace() for c in name):
         return name
-    return _short(name)
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return echo(name, 40)
 
 
 # The strike as seen by conditions ---------------------------------------------------------
 
 
-FACT_FIELDS = ("weapon", "weapon_class", "supplier", "target_region", "target_type", "self_defense",
-               "defended_region", "range_km", "target_country", "target_category")
-
-
 def facts(strike: ProposedStrike) -> dict[str, Any]:
-    """The strike as plain values for conditions: enums as strings, None where not given.
-
-    Computed once, when the strike is validated; do not mutate the returned dict."""
-    private: dict[str, Any] = private_of(strike)  # type: ignore[assignment]
-    out = private["_facts"]
-    if out is None:
-        out = private["_facts"] = _facts(strike, private["_country"])
-    return out  # type: ignore[no-any-return]
-
-
-def _facts(strike: ProposedStrike, country: str) -> dict[str, Any]:
-    wc = strike.weapon_class
-    return {
-        "weapon": strike.weapon,
-        "weapon_class": wc.value if wc is not None else None,
-        "supplier": strike.supplier,
-        "target_region": strike.target_region,
-        "target_type": strike.target_type.value,
-        "self_defense": strike.self_defense,
-        "defended_region": strike.defended_region,
-        "range_km": strike.range_km,
-        "target_country": country,
-        "target_category": strike.target_type.category.value,
-    }
+    """The strike as plain values for conditions: enums as strings, None where not given, every
+    field of the registry but the date. Computed once, when the strike is validated; do not mutate."""
+    return private_of(strike)["_facts"]  # type: ignore[index,no-any-return]

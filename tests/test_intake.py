@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policyrules import Engine, PolicyRulesError, ProposedStrike
-from policyrules.model.intake import strike as quick_strike
+from policyrules.model.strike import from_plain as quick_strike
 from policyrules.strategies import strikes
 
 from .test_columnar import ODD

@@ -1,8 +1,9 @@
-"""Numeric classes: the points and open intervals that thresholds cut a range into.
+"""Sets of numbers: the points and open intervals that thresholds cut a range into, and spans.
 
-Used by the partition of the strike space (:mod:`policyrules.analysis.partition`) and by columnar
-evaluation (:mod:`policyrules.deciding.columnar`): a value's verdict depends only on which of these
-pieces it falls in.
+Used by the partition of the strike space (:mod:`policyrules.analysis.partition`), by columnar
+evaluation (:mod:`policyrules.deciding.columnar`) and to word classes: a value's verdict depends
+only on which of these pieces it falls in. A :class:`Span` is the published form (JSON) of a
+set of values, as diff, why-not and partial evaluation report them.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model.domain import MAX_RANGE_KM
-from .conditions import Condition, comparisons
+from pydantic import BaseModel, ConfigDict
 
-RANGE = "range_km"
+from .domain import MAX_RANGE_KM
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,37 @@ def intervals(thresholds: Iterable[float], lo: float = 0.0, hi: float = MAX_RANG
     return tuple(out)
 
 
-def thresholds(conditions: Iterable[Condition], field: str = RANGE) -> tuple[float, ...]:
-    """Every number ``field`` is compared with in resolved ``conditions``, sorted."""
-    return tuple(sorted({float(c.value) for cond in conditions for c in comparisons(cond)
-                         if c.field == field and isinstance(c.value, (int, float))
-                         and not isinstance(c.value, bool)}))
+class Span(BaseModel):
+    """A set of ``range_km`` values: ``lo`` to ``hi``, each end open or closed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lo: float
+    hi: float
+    lo_closed: bool = True
+    hi_closed: bool = True
+
+    def __contains__(self, x: object) -> bool:
+        return x in Interval(self.lo, self.hi, self.lo_closed, self.hi_closed)
+
+    def __str__(self) -> str:
+        lo, hi = f"{self.lo:g}", f"{self.hi:g}"
+        if self.lo == self.hi:
+            return f"= {lo}"
+        if self.lo == 0 and self.lo_closed:
+            return f"{'<=' if self.hi_closed else '<'} {hi}"
+        if self.hi == MAX_RANGE_KM and self.hi_closed:
+            return f"{'>=' if self.lo_closed else '>'} {lo}"
+        return f"{'>=' if self.lo_closed else '>'} {lo} and {'<=' if self.hi_closed else '<'} {hi}"
 
 
-def mentioned_fields(conditions: Iterable[Condition]) -> frozenset[str]:
-    return frozenset(c.field for cond in conditions for c in comparisons(cond))
+def spans(ivs: Iterable[Interval]) -> list[Span]:
+    """Intervals joined into maximal spans, in order."""
+    out: list[Span] = []
+    for iv in sorted(ivs, key=lambda i: (i.lo, not i.lo_closed)):
+        last = out[-1] if out else None
+        if last is not None and last.hi == iv.lo and (last.hi_closed or iv.lo_closed):
+            out[-1] = Span(lo=last.lo, hi=iv.hi, lo_closed=last.lo_closed, hi_closed=iv.hi_closed)
+        else:
+            out.append(Span(lo=iv.lo, hi=iv.hi, lo_closed=iv.lo_closed, hi_closed=iv.hi_closed))
+    return out
