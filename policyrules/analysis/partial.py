@@ -26,7 +26,7 @@ from ..deciding.verdict import DEFAULT_RULE_ID
 from ..model.dimensions import BOUNDED, BOUNDING, DERIVED_FIELDS, DIMENSIONS, FIELDS, GIVEN_FIELDS, RANGE, Kind, Member
 from ..model.domain import Decision, TargetType
 from ..model.errors import PolicyRefError, Problem, StrikeError
-from ..model.strike import ProposedStrike, facts
+from ..model.strike import parse_known
 from ..packs.pack import COMMON, Policy
 from ..packs.resolved import ResolvedPack
 from .merging import EVERY, constraints, describe, first, merge, size, supplier_label
@@ -85,45 +85,11 @@ class PartialReport(BaseModel):
 
 
 def known_fields(resolved: ResolvedPack, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The known fields, validated against the catalog and completed (a :class:`StrikeError` lists
-    every problem); ``date`` is a date, or absent."""
-    if not isinstance(fields, Mapping):
-        raise StrikeError([Problem("", f"a strike is a mapping of fields, not {type(fields).__name__}")])
-    data = dict(fields)
-    if data.get("weapon_class") is None:
-        data.pop("weapon_class", None)
-    derived: dict[str, Any] = {}
-    problems = []
-    catalog = resolved.pack.catalog
-    for f in DERIVED_FIELDS:
-        source, values = FIELDS[f].derived_from, FIELDS[f].values(catalog)  # type: ignore[misc]
-        if f in data and source not in data:
-            if data[f] not in values:
-                problems.append(Problem(f, f"unknown value {data[f]!r}; known: {', '.join(values)}"))
-            derived[f] = data.pop(f)
-    if problems:
-        raise StrikeError(problems)
-    probe = dict(data)
-    if "target_region" not in probe:  # placeholders for the unknown required fields, consistent with the known
-        probe["target_region"] = next(r.id for r in catalog.regions
-                                      if derived.get("target_country", r.country) == r.country)
-    if "target_type" not in probe:
-        probe["target_type"] = next(t.value for t in TargetType
-                                    if derived.get("target_category", t.category.value) == t.category.value)
-    probe.setdefault(RANGE, 0.0)
-    if probe.get("weapon") is None and "weapon_class" not in probe:
-        probe["weapon_class"] = "drone"
-    s = ProposedStrike.parse(probe, catalog)
-    given = facts(s)
-    known: dict[str, Any] = {k: given[k] for k in KNOWN_FIELDS if k in data}
-    if data.get("weapon") is not None:
-        known.update(weapon_class=given["weapon_class"], supplier=given["supplier"])
-    for d in DERIVED_FIELDS:
-        if FIELDS[d].derived_from in data:
-            known[d] = given[d]
-    known.update(derived)
-    if "date" in data and s.date is not None:
-        known["date"] = s.date
+    """The known fields, validated against the catalog and completed as a strike's would be (a
+    :class:`StrikeError` lists every problem); ``date`` is a date, or absent."""
+    known = parse_known(fields, resolved.pack.catalog)
+    if known.get("date") is None:
+        known.pop("date", None)
     return known
 
 

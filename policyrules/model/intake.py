@@ -46,12 +46,13 @@ def supplier_code(text: str) -> str | None:
     return code.upper() if code.isascii() and _CODE.fullmatch(code) else None
 
 
-def normalise(catalog: Catalog, data: dict[str, Any]) -> list[Problem]:
+def normalise(catalog: Catalog, data: dict[str, Any], *, partial: bool = False) -> list[Problem]:
     """Check and normalise, in place, what needs the catalog; return the problems found.
 
     Derived fields given back (a JSON round trip) are taken out of ``data`` and checked against
     what they derive from. Values of a type other than the field's are left alone: Pydantic's
-    validation words those."""
+    validation words those. ``partial``: fields left out are unknown, not missing (nothing is
+    required)."""
     problems: list[Problem] = []
     given = {f: data.pop(f) for f in DERIVED_FIELDS if f in data}
     ok: set[str] = set()  # fields whose value is checked and normalised
@@ -88,7 +89,7 @@ def normalise(catalog: Catalog, data: dict[str, Any]) -> list[Problem]:
                 shown = FIELDS[f.fixed_by].shown(catalog, fixer)
                 problems.append(Problem(name, f"{value} contradicts the catalog: {shown} {f.relation} "
                                               + ", ".join(allowed)))
-        elif fixer is None and value is None and not f.optional:
+        elif fixer is None and value is None and not f.optional and not partial:
             problems.append(Problem(name, f"required when no {f.fixed_by} is given"))
     for name, value in given.items():
         f = FIELDS[name]

@@ -11,7 +11,7 @@ into a strike; Pydantic checks types and words every error. The derived fields
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    TypeAdapter,
     Strict,
     ValidationError,
     ValidationInfo,
@@ -31,7 +32,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from . import intake
 from .catalog import Catalog, default_catalog
 from .dates import DATE_PATTERN, DateError, parse_date
-from .dimensions import DERIVED_FIELDS, FIELDS, KEY_FIELDS, NUMBER_FIELDS
+from .dimensions import DERIVED_FIELDS, FIELDS, KEY_FIELDS, NUMBER_FIELDS, Kind
 from .domain import MAX_RANGE_KM, TargetCategory, TargetType, WeaponClass
 from .errors import Problem, StrikeError, echo
 from .slots import construct, private_of
@@ -177,6 +178,68 @@ class ProposedStrike(BaseModel):
 _ORDER = tuple(ProposedStrike.model_fields)
 
 
+def _adapter(name: str) -> Callable[[Any], Any]:
+    """Validation of one field alone, as the model validates it (for strikes with fields left out)."""
+    if FIELDS[name].kind is Kind.DATE:
+        return lambda v: None if v is None else parse_date(v)
+    info = ProposedStrike.model_fields[name]
+    kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(kind).validate_python  # type: ignore[no-any-return]
+
+
+_ADAPTERS = {name: _adapter(name) for name in _ORDER}
+
+
+def parse_known(data: object, catalog: Catalog) -> dict[str, Any]:
+    """The fields of a partly known strike as the rules see them (facts; ``date`` a date), checked
+    one by one as ``ProposedStrike`` checks them and normalised by the same intake; a field left out
+    is unknown. Fields the known ones fix are filled in (a weapon's class and supplier, a region's
+    country); a derived field may be given alone (``target_country``), and is checked against its
+    values. A :class:`StrikeError` lists every problem."""
+    if not isinstance(data, Mapping):
+        raise StrikeError([Problem("", f"a strike is a mapping of fields, not {type(data).__name__}")])
+    given = {k: v for k, v in data.items() if not (v is None and FIELDS.get(str(k)) is not None
+                                                   and FIELDS[str(k)].fixed_by is not None)}
+    problems: list[Problem] = []
+    alone: dict[str, Any] = {}
+    for name in DERIVED_FIELDS:  # a derived field given without its source: known on its own
+        f = FIELDS[name]
+        if name in given and f.derived_from not in given:
+            value = given.pop(name)
+            values = f.values(catalog) if f.values is not None else ()
+            if value not in values:
+                problems.append(Problem(name, f"unknown value {echo(value, 40)}; known: {', '.join(values)}"))
+            alone[name] = value
+    typed: dict[str, Any] = {}
+    for name, value in given.items():
+        if name not in _ADAPTERS and name not in DERIVED_FIELDS:
+            problems.append(Problem(_plain(str(name)), "unknown field"))
+            continue
+        if name in DERIVED_FIELDS:
+            typed[name] = value
+            continue
+        try:
+            typed[name] = _ADAPTERS[name](value)
+        except ValidationError as e:
+            problems.extend(Problem(name, _worded(err)) for err in e.errors())
+        except DateError as e:
+            problems.append(Problem(name, f"{e.message} (got {echo(value, 40)})"))
+    plain = {k: _plain_value(v) for k, v in typed.items() if k not in {p.field for p in problems}}
+    problems.extend(intake.normalise(catalog, plain, partial=True))
+    if problems:
+        order = list(ProposedStrike.model_fields)
+        raise StrikeError(sorted(problems, key=lambda p: order.index(p.field) if p.field in order else len(order)))
+    known: dict[str, Any] = {}
+    for name in FIELDS:
+        f = FIELDS[name]
+        if name in plain and f.given:
+            known[name] = plain[name]
+        elif f.derived_from is not None and f.derive is not None and f.derived_from in plain:
+            known[name] = f.derive(catalog, plain[f.derived_from])
+    known.update(alone)
+    return known
+
+
 def from_plain(data: Mapping[str, Any], catalog: Catalog) -> ProposedStrike | None:
     """The strike validation would build from a plain dict of well-formed fields, built without
     Pydantic (:func:`policyrules.model.intake.parts`), or None when validation must decide."""
@@ -207,17 +270,22 @@ def _message(err: Any) -> str:
     return {"extra_forbidden": "unknown field", "missing": "required"}.get(err["type"], str(err["msg"]))
 
 
+def _worded(err: Any) -> str:
+    """One Pydantic error in this library's words, with the value given (and a hint for YAML booleans)."""
+    msg = _message(err)
+    if err["type"] not in ("extra_forbidden", "missing") and "input" in err:
+        got = err["input"]
+        hint = "; in YAML, quote it: unquoted yes, no, on and off are booleans" \
+            if isinstance(got, bool) and err["type"] in _TEXT_ERRORS else ""
+        msg = f"{msg} (got {echo(got, 40)}{hint})"
+    return msg
+
+
 def _details(e: ValidationError) -> list[InitErrorDetails]:
     out: list[InitErrorDetails] = []
     for err in e.errors():
-        msg = _message(err)
-        if err["type"] not in ("extra_forbidden", "missing") and "input" in err:
-            got = err["input"]
-            hint = "; in YAML, quote it: unquoted yes, no, on and off are booleans" \
-                if isinstance(got, bool) and err["type"] in _TEXT_ERRORS else ""
-            msg = f"{msg} (got {echo(got, 40)}{hint})"
         loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        out.append(InitErrorDetails(type=PydanticCustomError("strike", "{msg}", {"msg": msg}),
+        out.append(InitErrorDetails(type=PydanticCustomError("strike", "{msg}", {"msg": _worded(err)}),
                                     loc=loc, input=err.get("input")))
     return out
 
