@@ -23,9 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from ..deciding.verdict import DEFAULT_RULE_ID
-from ..model.dimensions import BOUNDED, BOUNDING, DERIVED_FIELDS, DIMENSIONS, FIELDS, GIVEN_FIELDS, RANGE, Kind, Member
-from ..model.domain import Decision, TargetType
-from ..model.errors import PolicyRefError, Problem, StrikeError
+from ..model.dimensions import BOUNDED, BOUNDING, DERIVED_FIELDS, DIMENSIONS, FIELDS, GIVEN_FIELDS, Kind, Member
+from ..model.domain import Decision
+from ..model.errors import PolicyRefError
 from ..model.strike import parse_known
 from ..packs.pack import COMMON, Policy
 from ..packs.resolved import ResolvedPack

@@ -15,7 +15,6 @@ import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
 from itertools import repeat
 from typing import Any, Protocol
 
@@ -92,17 +91,6 @@ class Deciders(Protocol):
 
 
 @dataclass
-class _Base:
-    """One distinct combination of the non-numeric fields, validated: its facts, the supplier that
-    picks the policy, and the bound of each numeric field (a weapon's reach)."""
-
-    index: int
-    facts: dict[str, Any]
-    supplier: str | None
-    bounds: dict[str, float]
-
-
-@dataclass
 class _Route:
     """The rule set judging a (supplier, date), with its thresholds per numeric field. Many routes
     share one rule set; ``index`` names the rule set, so outcomes are shared across dates."""
@@ -114,14 +102,13 @@ class _Route:
 
 
 _NK, _ND = len(KEY_FIELDS), len(DATE_FIELDS)
-_SUPPLIER = next(f.name for f in FIELDS.values() if f.picks_policy)
 
 
 def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
     cols = as_columns(data)
     n = len(cols[REQUIRED[0]])
     ordered = [cols[f] if f in cols else repeat(DEFAULTS.get(f), n) for f in COLUMNS]
-    bases: dict[tuple[Any, ...], _Base] = {}
+    bases: dict[tuple[Any, ...], intake.Base] = {}
     routes: dict[tuple[str | None, Any], _Route] = {}
     outcomes: dict[tuple[Any, ...], tuple[Decision, str, str]] = {}
     out = ColumnVerdicts()
@@ -132,27 +119,27 @@ def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
             key = row[:_NK]
             b = bases.get(key)
             if b is None:
-                b = bases[key] = _base(engine, row, len(bases), i)
+                b = bases[key] = _base(engine, row, i)
             day = row[_NK:first_number]
-            route = routes.get((b.supplier, day))
+            route = routes.get((b.picker, day))
             if route is None:
-                route = routes[(b.supplier, day)] = _route(engine, row, b.supplier, i)
-            okey: list[Any] = [b.index, route.index]
-            numbers = {}
-            for k, name in enumerate(NUMBER_FIELDS):
+                route = routes[(b.picker, day)] = _route(engine, row, b.picker, i)
+            okey: list[Any] = [b.serial, route.index]
+            numbers = []
+            for k, limit in enumerate(b.limits):
                 x = row[first_number + k]
                 if type(x) is not float:
                     x = _number(engine, row, i, first_number + k)
-                if not 0 <= x <= b.bounds[name]:  # also False for NaN
+                if not 0 <= x <= limit:  # also False for NaN
                     _invalid_row(engine, row, i)
                 t = route.thresholds[k]
                 j = bisect.bisect_left(t, x)
                 okey.append(2 * j + 1 if j < len(t) and t[j] == x else 2 * j)
-                numbers[name] = x
+                numbers.append(x)
             o = outcomes.get(tuple(okey))
             if o is None:
-                parts = route.decider.decide({**b.facts, **numbers})
-                o = outcomes[tuple(okey)] = (parts["decision"], parts["rule"].id, route.ref)
+                parts = route.decider.decide_class(b, tuple(numbers))
+                o = outcomes[tuple(okey)] = (parts.decision, parts.rule.id, route.ref)
             decisions.append(o[0])
             rules.append(o[1])
             policies.append(o[2])
@@ -182,22 +169,17 @@ def _number(engine: Deciders, row: tuple[Any, ...], i: int, column: int) -> floa
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _base(engine: Deciders, row: tuple[Any, ...], index: int, i: int) -> _Base:
-    """Validate the non-numeric fields (with harmless numbers: each row's numbers are checked apart)."""
+def _base(engine: Deciders, row: tuple[Any, ...], i: int) -> intake.Base:
+    """Check the non-numeric fields (with harmless numbers: each row's numbers are checked apart)."""
     found = intake.base(engine.pack.catalog, row[:_NK])  # the common case, without Pydantic
     if found is not None:
-        return _Base(index=index, facts=dict(found.facts), supplier=found.fields[_SUPPLIER],
-                     bounds=dict(found.bounds))
+        return found
     try:
         s = engine.strike(_row(row, dates=False, numbers=0.0))
     except PolicyRulesError:
         _invalid_row(engine, row, i)
         raise
-    again = intake.base(engine.pack.catalog, tuple(
-        v.value if isinstance(v, Enum) else v for v in (getattr(s, name) for name in KEY_FIELDS)))
-    assert again is not None, "a valid strike's plain values are checked"
-    return _Base(index=index, facts=dict(private_of(s)["_facts"]),  # type: ignore[index]
-                 supplier=getattr(s, _SUPPLIER), bounds=dict(again.bounds))
+    return private_of(s)["_base"]  # type: ignore[index,no-any-return]
 
 
 def _route(engine: Deciders, row: tuple[Any, ...], supplier: str | None, i: int) -> _Route:

@@ -1,13 +1,22 @@
 """One rule set made ready to decide: its matcher, its combiner and its verdict parts.
 
 A :class:`RuleSetDecider` is what the engine keeps per rule set in force. :meth:`~RuleSetDecider.decide`
-takes a strike's facts and returns the verdict's fields (every one but the strike itself),
-cached per set of matched rules: the matching backend finds the rules that hold, the combining
-rule of :mod:`policyrules.deciding.combine` picks the decision.
+takes a strike's facts and returns the verdict's parts (every one but the strike itself), made
+once per set of matched rules: the matching backend finds the rules that hold, the combining rule
+of :mod:`policyrules.deciding.combine` picks the decision.
+
+:meth:`~RuleSetDecider.decide_class` does the same from a strike's checked non-numeric part
+(:class:`~policyrules.model.intake.Base`) and its numbers. The compiled backend then decides each
+class of the exact partition once: a strike's class is its Base and the interval of each number
+among the rule set's thresholds (one bisect), so the next strike of the class reads the parts from a
+dict. The durable backend asks durable_rules every time (it is the engine that must do the
+matching: its answers are never memoised).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,14 +24,16 @@ from .. import __about__
 from ..language.conditions import Condition
 from ..language.mentions import thresholds
 from ..matching import Matcher, build
-from ..model.dimensions import NUMBER_FIELDS
+from ..model.catalog import Catalog
+from ..model.dimensions import FIELDS, NUMBER_FIELDS
 from ..model.domain import Decision
+from ..model.intake import NUMBERS, Base, number_lines, number_of
 from ..packs.pack import RuleSet
 from .combine import Combiner, Outcome
-from .verdict import DEFAULT_RULE_ID, PolicyRef, RuleRef
+from .verdict import DEFAULT_RULE_ID, PolicyRef, RuleRef, VerdictParts
 
-VerdictParts = dict[str, Any]
 _MAX_CACHED = 65_536
+_MAX_CLASSES = 262_144
 
 
 class RuleSetDecider:
@@ -38,21 +49,38 @@ class RuleSetDecider:
         self.combiner = Combiner(ruleset.rules, v.default)
         self.thresholds_of: dict[str, tuple[float, ...]] = {name: thresholds(conditions, name)
                                                              for name in NUMBER_FIELDS}
+        self._cuts = tuple(self.thresholds_of[name] for name in NUMBER_FIELDS)
         self.rule_refs = tuple(RuleRef(id=r.id, title=r.title, effect=r.effect, source=r.source, basis=r.basis,
                                        caveats=r.caveats, file=r.file) for r in ruleset.rules)
         self.default_ref = RuleRef(id=DEFAULT_RULE_ID, title=f"No rule matched: the default of {v.ref}",
                                    effect=v.default, file=v.file)
         self.policy_ref = PolicyRef(id=v.policy, version=v.version, title=v.title, effective_from=v.effective_from,
                                     effective_until=v.effective_until, file=v.file)
-        self._common = {"backend": backend, "pack_digest": pack_digest, "library_version": __about__.__version__}
-        # Per set of matched rules: every verdict field but the strike. Filled without a lock: an
-        # entry is computed from immutable data only, so threads racing on one key store equal values.
+        self._common = (backend, pack_digest, __about__.__version__)
+        # Per set of matched rules, and (compiled only) per class: the verdict's parts. Filled without
+        # a lock: an entry is computed from immutable data only, so threads racing on one key store
+        # equal values, and a dict item assignment is atomic.
         self.parts: dict[tuple[int, ...], VerdictParts] = {}
+        self._classes: dict[tuple[int, ...], VerdictParts] | None = {} if backend == "compiled" else None
 
     def decide(self, facts: Mapping[str, Any]) -> VerdictParts:
         """The verdict's parts (decision, rule, policy, matched, ...) for a strike with these facts."""
         matched = self.match(facts)
         return self.parts.get(matched) or self.parts_for(matched)
+
+    def decide_class(self, base: Base, numbers: tuple[float, ...]) -> VerdictParts:
+        """The verdict's parts for a strike given as its checked Base and its numbers (in
+        :data:`~policyrules.model.dimensions.NUMBER_FIELDS` order). Written from the registry at
+        import (:func:`_decide_class_source`): the evaluate hot path."""
+        raise NotImplementedError  # replaced below by the generated method
+
+    def _decide_facts(self, base: Base, numbers: tuple[float, ...], key: tuple[int, ...] | None) -> VerdictParts:
+        """Decide by matching (durable always; compiled once per class, ``key``), and remember the class."""
+        found = self.decide({**base.facts, **dict(zip(NUMBER_FIELDS, numbers, strict=True))})
+        classes = self._classes
+        if key is not None and classes is not None and len(classes) < _MAX_CLASSES:
+            classes[key] = found
+        return found
 
     def outcome(self, facts: Mapping[str, Any]) -> Outcome:
         """The combined outcome (rule indices) for these facts."""
@@ -66,17 +94,84 @@ class RuleSetDecider:
         out = self.combiner(matched)
         rules = self.ruleset.rules
         allowed = out.decision is Decision.ALLOWED
-        t = {
-            "decision": out.decision,
-            "rule": self.default_ref if out.deciding is None else self.rule_refs[out.deciding],
-            "policy": self.policy_ref,
-            "matched": tuple(rules[i].id for i in out.matched),
-            "overridden": tuple(rules[i].id for i in out.overridden),
-            "conflict": tuple(rules[i].id for i in out.conflict),
-            "caveats": tuple(rules[i].caveats for i in out.matched
-                             if allowed and i not in out.overridden and rules[i].caveats),
-            **self._common,
-        }
+        t = VerdictParts(
+            decision=out.decision,
+            rule=self.default_ref if out.deciding is None else self.rule_refs[out.deciding],
+            policy=self.policy_ref,
+            matched=tuple(rules[i].id for i in out.matched),
+            overridden=tuple(rules[i].id for i in out.overridden),
+            conflict=tuple(rules[i].id for i in out.conflict),
+            caveats=tuple(c for i in out.matched
+                          if allowed and i not in out.overridden and (c := rules[i].caveats)),
+            backend=self._common[0], pack_digest=self._common[1], library_version=self._common[2],
+        )
         if len(self.parts) < _MAX_CACHED:
             self.parts[matched] = t
         return t
+
+
+class Route:
+    """What a plain dict's key (:func:`policyrules.model.intake.key_of`) stands for under an engine:
+    its checked Base, its date, the decider of its rule set, and (compiled) that decider's classes."""
+
+    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "limits", "serial")
+
+    def __init__(self, base: Base, day: dt.date | None, decider: RuleSetDecider, catalog: Catalog) -> None:
+        self.base = base
+        self.day = day
+        self.decider = decider
+        self.catalog = catalog
+        self.classes = decider._classes  # noqa: SLF001 - the decider's own class table, read on the hot path
+        self.cuts = decider._cuts  # noqa: SLF001
+        self.serial = base.serial
+        self.limits = base.limits
+
+
+def _parts_of_source() -> str:
+    """``parts_of(data, route)``: a plain dict's numbers checked against its route's bounds and its
+    verdict's parts, as ``(parts, numbers)``; None when a number is not valid (full validation words it)."""
+    lines = ["def parts_of(d, r):", "    limits = r.limits", *number_lines()]
+    codes = []
+    numbers = NUMBERS
+    lines += ["    classes = r.classes", "    if classes is None:",
+              f"        return r.decider._decide_facts(r.base, {numbers}, None), {numbers}", "    cuts = r.cuts"]
+    for i, name in enumerate(NUMBER_FIELDS):
+        code = [f"    c{i} = cuts[{i}]", f"    j{i} = bisect_left(c{i}, x{i})",
+                f"    k{i} = 2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i}"]
+        lines += [f"    if x{i} is None:", f"        k{i} = -1", "    else:", *("    " + c for c in code)] \
+            if FIELDS[name].optional else code
+        codes.append(f"k{i}")
+    lines += [f"    key = (r.serial, {', '.join(codes)})", "    found = classes.get(key)", "    if found is None:",
+              f"        found = r.decider._decide_facts(r.base, {numbers}, key)", f"    return found, {numbers}"]
+    return "\n".join(lines) + "\n"
+
+
+def _decide_class_source() -> str:
+    """``decide_class`` for the registry's numeric fields: a class is the Base's serial and, per
+    number, the index of its interval among the rule set's thresholds (``2j`` between thresholds,
+    ``2j + 1`` on threshold ``j``)."""
+    lines = ["def decide_class(self, base, numbers):", "    classes = self._classes", "    if classes is None:",
+             "        return self._decide_facts(base, numbers, None)", "    cuts = self._cuts"]
+    codes = []
+    for i, name in enumerate(NUMBER_FIELDS):
+        code = [f"    c{i} = cuts[{i}]", f"    j{i} = bisect_left(c{i}, x{i})",
+                f"    k{i} = 2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i}"]
+        lines.append(f"    x{i} = numbers[{i}]")
+        lines += [f"    if x{i} is None:", f"        k{i} = -1", "    else:", *("    " + c for c in code)] \
+            if FIELDS[name].optional else code
+        codes.append(f"k{i}")
+    lines += [f"    key = (base.serial, {', '.join(codes)})", "    found = classes.get(key)",
+              "    return found if found is not None else self._decide_facts(base, numbers, key)"]
+    return "\n".join(lines) + "\n"
+
+
+def _generated(source: str, name: str) -> Any:
+    namespace: dict[str, Any] = {"bisect_left": bisect_left, "number_of": number_of}
+    exec(compile(source, f"<policyrules {name}>", "exec"), namespace)  # noqa: S102 - registry names only
+    return namespace[name]
+
+
+RuleSetDecider.decide_class = _generated(_decide_class_source(), "decide_class")  # type: ignore[method-assign]
+#: ``parts_of(data, route)``: see :func:`_parts_of_source`; the evaluate hot path for plain dicts.
+parts_of: Callable[[Mapping[str, Any], Route], tuple[VerdictParts, tuple[float, ...]] | None] = \
+    _generated(_parts_of_source(), "parts_of")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, computed_field
+from pydantic_core import core_schema
 
+from ..model import intake
+from ..model.catalog import Catalog
 from ..model.domain import Basis, Decision
 from ..model.slots import construct, private_of
 from ..model.sources import Source
-from ..model.strike import ProposedStrike
+from ..model.strike import ProposedStrike, built
 
 DEFAULT_RULE_ID = "default"
 
@@ -46,8 +50,8 @@ class PolicyRef(BaseModel):
         return f"{self.id}@{self.version}"
 
 
-class Verdict(BaseModel):
-    """Allowed or prohibited, by which rule, under which policy version, on what source."""
+class VerdictModel(BaseModel):
+    """The Pydantic form of a :class:`Verdict`: what its JSON holds, with its schema."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -63,16 +67,215 @@ class Verdict(BaseModel):
     pack_digest: str
     library_version: str
 
-    @classmethod
-    def trusted(cls, parts: dict[str, Any], strike: ProposedStrike) -> Verdict:
-        """A verdict from parts the engine already checked (every field but the strike, as
-        :meth:`~policyrules.deciding.decider.RuleSetDecider.decide` gives them) and the strike."""
-        return construct(cls, {**parts, "strike": strike}, _VERDICT_FIELDS)
-
     @computed_field  # type: ignore[prop-decorator]
     @property
     def allowed(self) -> bool:
         return self.decision is Decision.ALLOWED
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictParts:
+    """Every part of a verdict but the strike: shared by all the strikes with one outcome under
+    one rule set (a decider builds one per outcome and keeps it)."""
+
+    decision: Decision
+    rule: RuleRef
+    policy: PolicyRef
+    matched: tuple[str, ...]
+    overridden: tuple[str, ...]
+    conflict: tuple[str, ...]
+    caveats: tuple[str, ...]
+    backend: str
+    pack_digest: str
+    library_version: str
+
+
+# A strike not built yet: (its checked Base, its numbers, its date, the fields it was given with, the catalog).
+LazyStrike = tuple[intake.Base, tuple[float, ...], dt.date | None, tuple[str, ...], Catalog]
+
+
+class RouteLike(Protocol):
+    """What a plain dict's key stands for (see ``policyrules.deciding.decider.Route``)."""
+
+    base: intake.Base
+    day: dt.date | None
+    catalog: Catalog
+_PART_NAMES = tuple(f.name for f in fields(VerdictParts))
+_MODEL_FIELDS = frozenset(VerdictModel.model_fields)
+_new = object.__new__
+
+
+class Verdict:
+    """Allowed or prohibited, by which rule, under which policy version, on what source.
+
+    A light object (the engine makes millions): its parts are shared per outcome and its strike is
+    built when first read. Its Pydantic form, :class:`VerdictModel`, is built on demand: JSON out
+    with :meth:`model_dump` / :meth:`model_dump_json`, JSON in with :meth:`model_validate` /
+    :meth:`model_validate_json`, the schema from :meth:`model_json_schema`; a Pydantic model may
+    have a field of type ``Verdict``."""
+
+    __slots__ = ("_parts", "_source", "_strike")
+
+    _parts: VerdictParts
+    _strike: ProposedStrike | None
+    _source: LazyStrike | tuple[RouteLike, tuple[float, ...], tuple[Any, ...]] | None
+
+    def __init__(self, **fields_: Any) -> None:
+        """A verdict from its fields, validated as :class:`VerdictModel` validates them."""
+        m = VerdictModel.model_validate(fields_)
+        self._fill(VerdictParts(**{name: getattr(m, name) for name in _PART_NAMES}), m.strike, None)
+
+    def _fill(self, parts: VerdictParts, strike: ProposedStrike | None, source: LazyStrike | None) -> None:
+        self._parts = parts
+        self._strike = strike
+        self._source = source
+
+    @classmethod
+    def of(cls, parts: VerdictParts, strike: ProposedStrike) -> Verdict:
+        """The verdict of ``strike`` with parts a decider made (the engine's own constructor: no checks)."""
+        v = _new(cls)
+        v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
+        v._strike = strike  # noqa: SLF001
+        v._source = None  # noqa: SLF001
+        return v
+
+    @classmethod
+    def lazy(cls, parts: VerdictParts, source: LazyStrike | tuple[RouteLike, tuple[float, ...], tuple[Any, ...]],
+             ) -> Verdict:
+        """As :meth:`of`, with the strike built from its checked parts when first read: ``source`` is
+        (Base, numbers, date, given fields, catalog), or (a route, numbers, the dict's key)."""
+        v = _new(cls)
+        v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
+        v._strike = None  # noqa: SLF001
+        v._source = source  # noqa: SLF001
+        return v
+
+    # The fields --------------------------------------------------------------------------
+
+    @property
+    def decision(self) -> Decision:
+        return self._parts.decision
+
+    @property
+    def allowed(self) -> bool:
+        return self._parts.decision is Decision.ALLOWED
+
+    @property
+    def rule(self) -> RuleRef:
+        """The rule that fired (or the policy default, with id ``default``)."""
+        return self._parts.rule
+
+    @property
+    def policy(self) -> PolicyRef:
+        """The policy version that decided."""
+        return self._parts.policy
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        """Every rule whose conditions held."""
+        return self._parts.matched
+
+    @property
+    def overridden(self) -> tuple[str, ...]:
+        """Matched rules that lost to an exception."""
+        return self._parts.overridden
+
+    @property
+    def conflict(self) -> tuple[str, ...]:
+        """Matched rules that disagreed with none overriding the others (the decision is then prohibited)."""
+        return self._parts.conflict
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        return self._parts.caveats
+
+    @property
+    def backend(self) -> str:
+        return self._parts.backend
+
+    @property
+    def pack_digest(self) -> str:
+        return self._parts.pack_digest
+
+    @property
+    def library_version(self) -> str:
+        return self._parts.library_version
+
+    @property
+    def strike(self) -> ProposedStrike:
+        s = self._strike
+        if s is None:
+            source = self._source
+            if len(source) == 3:  # type: ignore[arg-type]
+                route, numbers, key = source  # type: ignore[misc]
+                b, day, keys, catalog = route.base, route.day, intake.given_keys(key), route.catalog
+            else:
+                b, numbers, day, keys, catalog = source  # type: ignore[misc]
+            s = self._strike = built(*intake.strike_parts(b, numbers, day, keys), catalog)
+            self._source = None
+        return s
+
+    # The Pydantic form -------------------------------------------------------------------
+
+    def model(self) -> VerdictModel:
+        """The verdict as its Pydantic model (built now, without validation: the parts are checked)."""
+        values = {name: getattr(self._parts, name) for name in _PART_NAMES}
+        values["strike"] = self.strike
+        return construct(VerdictModel, {name: values[name] for name in VerdictModel.model_fields}, _MODEL_FIELDS)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """As ``BaseModel.model_dump`` (``mode="json"`` for JSON-ready values)."""
+        return self.model().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return self.model().model_dump_json(**kwargs)
+
+    @classmethod
+    def model_validate(cls, data: object) -> Verdict:
+        """A verdict from its JSON-ready form (a dict, a :class:`VerdictModel` or a verdict)."""
+        if isinstance(data, Verdict):
+            return data
+        return cls._from_model(data if isinstance(data, VerdictModel) else VerdictModel.model_validate(data))
+
+    @classmethod
+    def model_validate_json(cls, text: str | bytes) -> Verdict:
+        return cls._from_model(VerdictModel.model_validate_json(text))
+
+    @classmethod
+    def model_json_schema(cls, **kwargs: Any) -> dict[str, Any]:
+        return VerdictModel.model_json_schema(**kwargs)
+
+    @classmethod
+    def _from_model(cls, m: VerdictModel) -> Verdict:
+        return cls.of(VerdictParts(**{name: getattr(m, name) for name in _PART_NAMES}), m.strike)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """A ``Verdict`` field of a Pydantic model: validated from a verdict or its JSON form, dumped as JSON form."""
+        return core_schema.no_info_plain_validator_function(
+            cls.model_validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda v, info: v.model_dump(mode=info.mode), info_arg=True))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        return handler(VerdictModel.__pydantic_core_schema__)
+
+    # Comparing, copying, showing -----------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        return self._parts == other._parts and self.strike == other.strike
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Verdict.of, (self._parts, self.strike))
+
+    def __repr__(self) -> str:
+        return (f"Verdict(decision={self.decision.value!r}, rule={self.rule.id!r}, policy={self.policy.ref!r}, "
+                f"strike={self.strike!r})")
 
     def explain(self) -> str:
         """Readable, multi-line: decision, deciding rule, its source, what was overridden."""
@@ -117,6 +320,3 @@ def _weapon_name(s: ProposedStrike) -> str | None:
     catalog = (private_of(s) or {}).get("_catalog")
     weapon = catalog.weapon(s.weapon) if catalog is not None else None
     return weapon.name if weapon is not None else s.weapon
-
-
-_VERDICT_FIELDS = frozenset(Verdict.model_fields)

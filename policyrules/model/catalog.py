@@ -89,6 +89,7 @@ class Catalog(BaseModel):
     _digest: str = PrivateAttr(default="")
     # Strike intake's results by input, for this catalog (policyrules.model.intake, bounded there).
     _intake: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
+    _keys: dict[tuple[Any, ...], Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:

@@ -18,11 +18,12 @@ wrong, or a value is of a type only Pydantic converts, the fast paths step aside
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from .dates import DateError, parse_date
 from .dimensions import DERIVED_FIELDS, DIMENSIONS, FACT_FIELDS, FIELDS, KEY_FIELDS, NUMBER_FIELDS, Kind
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 _CODE = re.compile(r"[A-Za-z]{2}")
 _MAX_CACHED = 100_000
 _PLAIN = {Kind.CATALOG: (str,), Kind.CODE: (str,), Kind.ENUM: (str,), Kind.BOOL: (bool,)}
+_GIVEN = frozenset(f.name for f in FIELDS.values() if f.given)
+(DATE,) = (f.name for f in FIELDS.values() if f.kind is Kind.DATE)  # the one date: it picks the policy version
+_PICKER = next(f.name for f in FIELDS.values() if f.picks_policy)
+_serials = itertools.count()
 
 
 def supplier_code(text: str) -> str | None:
@@ -140,18 +145,30 @@ def beyond(catalog: Catalog, name: str, x: object, data: Mapping[str, Any]) -> P
 class Base:
     """The non-numeric part of a strike, checked: the model's field values (enums as enums), the
     facts rules see (numbers at 0 until a strike's own are put in), and the bound of each numeric
-    field (a weapon's reach)."""
+    field (a weapon's reach). ``serial`` is unique per Base made in this process (a cache key);
+    ``picker`` is the value of the field that picks the policy (the supplier)."""
 
     fields: Mapping[str, Any]
     facts: Mapping[str, Any]
-    bounds: Mapping[str, float]
-    filled: frozenset[str]  # fields the catalog filled in (a weapon's class and supplier)
+    # How the strike was given and what follows from the two above: not part of what it is.
+    bounds: Mapping[str, float] = field(compare=False)
+    filled: frozenset[str] = field(compare=False)  # fields the catalog filled in (a weapon's class and supplier)
+    serial: int = field(compare=False)
+    picker: str | None = field(compare=False)
+    limits: tuple[float, ...] = field(compare=False)  # the bounds in NUMBER_FIELDS order
 
 
 def base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
     """The checked non-numeric part of a strike with these :data:`KEY_FIELDS` values (in that
     order), or None when only full validation can tell (an odd type, or a problem to word).
     Cached per catalog."""
+    for name, value in zip(KEY_FIELDS, values, strict=True):
+        f = FIELDS[name]
+        if value is None:
+            if not f.optional and f.fixed_by is None:
+                return None
+        elif not isinstance(value, _PLAIN[f.kind]) or (f.kind is Kind.BOOL and type(value) is not bool):
+            return None  # an odd type (1 == True: they must not share an entry): Pydantic decides
     cache: dict[tuple[Any, ...], Base | None] = private_of(catalog)["_intake"]  # type: ignore[index]
     try:
         return cache[values]
@@ -159,13 +176,6 @@ def base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
         pass
     except TypeError:  # an unhashable value: Pydantic will say what is wrong with it
         return None
-    for name, value in zip(KEY_FIELDS, values, strict=True):
-        f = FIELDS[name]
-        if value is None:
-            if not f.optional and f.fixed_by is None:
-                return None
-        elif type(value) not in _PLAIN[f.kind]:
-            return None  # not cached: 1 == True, and they must not share an entry
     found = _base(catalog, values)
     if len(cache) < _MAX_CACHED:
         cache[values] = found
@@ -199,7 +209,8 @@ def _base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
     bounds = {name: _bound(catalog, name, data) for name in NUMBER_FIELDS}
     filled = frozenset(n for n in KEY_FIELDS if FIELDS[n].fixed_by and values[KEY_FIELDS.index(n)] is None
                        and data.get(n) is not None)
-    return Base(fields, facts, bounds, filled)
+    return Base(fields, facts, bounds, filled, next(_serials), fields[_PICKER],
+                tuple(bounds[name] for name in NUMBER_FIELDS))
 
 
 def _bound(catalog: Catalog, name: str, data: Mapping[str, Any]) -> float:
@@ -234,28 +245,139 @@ def number_of(value: object, bound: float) -> float | None:
     return value
 
 
-def parts(data: Mapping[str, Any], catalog: Catalog) -> tuple[dict[str, Any], set[str], dict[str, Any]] | None:
-    """A plain dict of a strike's fields as (the model's field values, the fields set, the facts), or
-    None when full validation must decide (an unknown key, an odd type, any problem)."""
-    if not data.keys() <= _GIVEN:
-        return None  # unknown keys, and derived fields given back (they must be checked)
-    b = base(catalog, tuple(data.get(name, FIELDS[name].default) for name in KEY_FIELDS))
-    if b is None:
+# The hot path ------------------------------------------------------------------------------
+#
+# A plain dict is looked up by its *key*: its length and the value (or absence) of every given
+# field but the numbers, plus whether each optional number is there. Two dicts with one key have
+# the same known fields with the same values and no unknown key (a dict with an unknown key has
+# one known field fewer for the same length, which the key shows, or lacks a required number, which
+# :func:`numbers_of` refuses). What a key stands for is checked once per catalog (:func:`learn`).
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda _: "ABSENT", "__slots__": ()})()
+_OPTIONAL_NUMBERS = tuple(n for n in NUMBER_FIELDS if FIELDS[n].optional)
+
+
+def _key_source() -> str:
+    """The source of :func:`key_of`, written from the registry (field names only: nothing from input)."""
+    lines = ["def key_of(d):", "    g = d.get"]
+    parts = ["len(d)"]
+    for i, name in enumerate((*KEY_FIELDS, DATE)):
+        get = f"g({name!r}, M)"
+        if FIELDS[name].kind is Kind.BOOL:  # 1 == True: an int must not find a bool's entry
+            lines += [f"    k{i} = {get}", f"    if k{i} is not M and k{i}.__class__ is not bool:",
+                      "        return None"]
+            get = f"k{i}"
+        parts.append(get)
+    parts += [f"({name!r} in d)" for name in _OPTIONAL_NUMBERS]
+    lines.append(f"    return ({', '.join(parts)},)")
+    return "\n".join(lines) + "\n"
+
+
+def number_lines() -> list[str]:
+    """Source lines reading a dict ``d``'s numbers into ``x0``, ``x1``, ... (None for an absent optional
+    one), each a float within ``limits[i]``, returning None when one is not; for generated fast paths.
+    ``numbers`` is then the source of the tuple of them."""
+    lines = ["    g = d.get"]
+    for i, name in enumerate(NUMBER_FIELDS):
+        check = [f"    if x{i}.__class__ is not float or not 0.0 <= x{i} <= limits[{i}]:",
+                 f"        x{i} = number_of(x{i}, limits[{i}])", f"        if x{i} is None:", "            return None"]
+        lines.append(f"    x{i} = g({name!r})")
+        lines += [f"    if x{i} is not None:", *("    " + c for c in check)] if FIELDS[name].optional else check
+    return lines
+
+
+#: The source of the tuple of the numbers :func:`number_lines` reads.
+NUMBERS = f"({''.join(f'x{i}, ' for i in range(len(NUMBER_FIELDS)))})"
+
+
+def _numbers_source() -> str:
+    """The source of :func:`numbers_of`."""
+    return "\n".join(["def numbers_of(d, limits):", *number_lines(), f"    return {NUMBERS}"]) + "\n"
+
+
+def _compiled(source: str, name: str) -> Any:
+    namespace: dict[str, Any] = {"M": ABSENT, "number_of": number_of}
+    exec(compile(source, f"<policyrules {name}>", "exec"), namespace)  # noqa: S102 - registry names only
+    return namespace[name]
+
+
+#: ``key_of(data)``: the key of a plain dict of a strike's fields (see above), or None when a value
+#: has a type only full validation can judge.
+key_of: Callable[[Mapping[str, Any]], tuple[Any, ...] | None] = _compiled(_key_source(), "key_of")
+#: ``numbers_of(data, limits)``: its numbers in NUMBER_FIELDS order, each within its limit, or None.
+numbers_of: Callable[[Mapping[str, Any], tuple[float, ...]], tuple[float, ...] | None] = \
+    _compiled(_numbers_source(), "numbers_of")
+
+
+def learn(catalog: Catalog, data: Mapping[str, Any], key: tuple[Any, ...]) -> tuple[Base, dt.date | None] | None:
+    """What a key stands for (see :func:`key_of`): the checked Base and the date of every dict with it,
+    or None when full validation must decide. Cached per catalog."""
+    cache: dict[tuple[Any, ...], tuple[Base, dt.date | None] | Literal[False]] = \
+        private_of(catalog)["_keys"]  # type: ignore[index]
+    try:
+        found = cache.get(key)
+    except TypeError:  # an unhashable value: full validation says what is wrong with it
         return None
+    if found is None:
+        found = _learn(catalog, data, key) or False
+        if len(cache) < _MAX_CACHED:
+            cache[key] = found
+    return found or None
+
+
+def _learn(catalog: Catalog, data: Mapping[str, Any], key: tuple[Any, ...]) -> tuple[Base, dt.date | None] | None:
+    if not _GIVEN.issuperset(data):
+        return None  # unknown keys, and derived fields given back (they must be checked)
+    n = len(KEY_FIELDS)
+    b = base(catalog, tuple(FIELDS[name].default if v is ABSENT else v
+                            for name, v in zip(KEY_FIELDS, key[1:1 + n], strict=True)))
+    raw = key[1 + n]
+    day = None if raw is ABSENT or raw is None else date_of(raw)
+    return None if b is None or day is False else (b, day)  # type: ignore[return-value]
+
+
+Quick = tuple[Base, tuple[float, ...], dt.date | None, tuple[str, ...]]
+
+
+def given_keys(key: tuple[Any, ...]) -> tuple[str, ...]:
+    """The fields a dict with this key (:func:`key_of`) gives: those not absent, and its numbers."""
+    n = len(KEY_FIELDS)
+    out = [name for name, v in zip((*KEY_FIELDS, DATE), key[1:2 + n], strict=True) if v is not ABSENT]
+    present = dict(zip(_OPTIONAL_NUMBERS, key[2 + n:], strict=True))
+    out += [name for name in NUMBER_FIELDS if present.get(name, True)]
+    return tuple(out)
+
+
+def quick(data: Mapping[str, Any], catalog: Catalog) -> Quick | None:
+    """A plain dict of a strike's fields, checked, as (its Base, its numbers in NUMBER_FIELDS order,
+    its date, its keys), or None when full validation must decide."""
+    key = key_of(data)
+    found = learn(catalog, data, key) if key is not None else None
+    if found is None:
+        return None
+    b, day = found
+    numbers = numbers_of(data, b.limits)
+    return None if numbers is None else (b, numbers, day, tuple(data))
+
+
+def parts(data: Mapping[str, Any], catalog: Catalog,
+          ) -> tuple[dict[str, Any], set[str], dict[str, Any], Base] | None:
+    """A plain dict of a strike's fields as (the model's field values, the fields set, the facts, its
+    Base), or None when full validation must decide (an unknown key, an odd type, any problem)."""
+    found = quick(data, catalog)
+    if found is None:
+        return None
+    b, numbers, day, keys = found
+    return strike_parts(b, numbers, day, keys)
+
+
+def strike_parts(b: Base, numbers: tuple[float, ...], day: dt.date | None,
+                 keys: Iterable[str]) -> tuple[dict[str, Any], set[str], dict[str, Any], Base]:
+    """(the model's field values, the fields set, the facts, the Base) of a strike checked by
+    :func:`quick`, whose given fields were ``keys``."""
     fields = dict(b.fields)
     facts = dict(b.facts)
-    for name in NUMBER_FIELDS:
-        x = number_of(data.get(name), b.bounds[name])
-        if x is None:
-            return None
+    for name, x in zip(NUMBER_FIELDS, numbers, strict=True):
         fields[name] = facts[name] = x
-    for name in _DATES:
-        when = date_of(data.get(name))
-        if when is False:
-            return None
-        fields[name] = when
-    return fields, set(data) | {f for f in b.filled if fields[f] is not None}, facts
-
-
-_GIVEN = frozenset(f.name for f in FIELDS.values() if f.given)
-_DATES = tuple(f.name for f in FIELDS.values() if f.kind is Kind.DATE)
+    fields[DATE] = day
+    return fields, {*keys, *b.filled}, facts, b

@@ -19,8 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    TypeAdapter,
     Strict,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     computed_field,
@@ -82,6 +82,7 @@ class ProposedStrike(BaseModel):
     # paths read them through slots.private_of (plain dict access, not Pydantic's __getattr__).
     _catalog: Catalog | None = PrivateAttr(default=None)
     _facts: dict[str, Any] | None = PrivateAttr(default=None)
+    _base: intake.Base | None = PrivateAttr(default=None)
 
     # Pydantic's errors become one StrikeError, at the two entry points users call.
     def __init__(self, /, **data: Any) -> None:
@@ -172,6 +173,7 @@ class ProposedStrike(BaseModel):
         private: dict[str, Any] = private_of(strike)  # type: ignore[assignment]
         private["_catalog"] = catalog
         private["_facts"] = facts
+        private["_base"] = base
         return strike
 
 
@@ -183,8 +185,8 @@ def _adapter(name: str) -> Callable[[Any], Any]:
     if FIELDS[name].kind is Kind.DATE:
         return lambda v: None if v is None else parse_date(v)
     info = ProposedStrike.model_fields[name]
-    kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-    return TypeAdapter(kind).validate_python  # type: ignore[no-any-return]
+    kind: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(kind).validate_python
 
 
 _ADAPTERS = {name: _adapter(name) for name in _ORDER}
@@ -244,11 +246,14 @@ def from_plain(data: Mapping[str, Any], catalog: Catalog) -> ProposedStrike | No
     """The strike validation would build from a plain dict of well-formed fields, built without
     Pydantic (:func:`policyrules.model.intake.parts`), or None when validation must decide."""
     found = intake.parts(data, catalog)
-    if found is None:
-        return None
-    fields, fields_set, facts = found
+    return None if found is None else built(*found, catalog)
+
+
+def built(fields: Mapping[str, Any], fields_set: set[str], facts: dict[str, Any], base: intake.Base,
+          catalog: Catalog) -> ProposedStrike:
+    """A strike from parts :mod:`~policyrules.model.intake` checked (see :func:`intake.strike_parts`)."""
     return construct(ProposedStrike, {name: fields[name] for name in _ORDER}, fields_set,
-                     {"_catalog": catalog, "_facts": facts})
+                     {"_catalog": catalog, "_facts": facts, "_base": base})
 
 
 def _plain_value(value: Any) -> Any:
