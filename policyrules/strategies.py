@@ -203,7 +203,8 @@ def strikes(engine: Engine, *, policies: Iterable[str] | None = None,
         for group in GROUPS:
             head, bounded = group[0], group[1:]
             if head.numeric:
-                out[head.primary] = data(number(head.primary, MAX_RANGE_KM))
+                if not FIELDS[head.primary].optional or data(st.booleans()):
+                    out[head.primary] = data(number(head.primary, MAX_RANGE_KM))
                 continue
             options = choices(head, codes)
             m: Member = data(data(st.sampled_from(options)) if len(options) > 1 else options[0])
@@ -249,7 +250,11 @@ def members(p: Partition, cls: StrikeClass) -> st.SearchStrategy[dict[str, Any]]
         groups.append((group, ms))
     spans = [(w.start, w.end if w.end is not None else min(w.start + _LATEST_SPAN, MAX_DATE)) for w in p.windows]
 
-    def within(data: st.DrawFn, d: Dimension, bound: float) -> float:
+    def within(data: st.DrawFn, d: Dimension, bound: float) -> float | None:
+        if d.primary in fixed and fixed[d.primary] is None:
+            return None  # the class of strikes that leave an optional number out
+        if d.primary not in fixed and FIELDS[d.primary].optional and data(st.booleans()):
+            return None
         iv = interval(d)
         x = iv.pick(bound)
         assert x is not None
@@ -262,7 +267,9 @@ def members(p: Partition, cls: StrikeClass) -> st.SearchStrategy[dict[str, Any]]
         for group, ms in groups:
             head, bounded = group[0], group[1:]
             if head.numeric:
-                out[head.primary] = within(data, head, MAX_RANGE_KM)
+                x = within(data, head, MAX_RANGE_KM)
+                if x is not None:
+                    out[head.primary] = x
                 continue
             m = data(st.sampled_from(ms))
             for name, value in m.strike.items():
@@ -273,7 +280,9 @@ def members(p: Partition, cls: StrikeClass) -> st.SearchStrategy[dict[str, Any]]
                 is_other = f.kind is Kind.CODE and p.class_value(name, value) == OTHER_CODE
                 out[name] = data(st.sampled_from(spare)) if is_other else value
             for d in bounded:
-                out[d.primary] = within(data, d, m.bound)
+                y = within(data, d, m.bound)
+                if y is not None:
+                    out[d.primary] = y
         start, end = data(st.sampled_from(spans))
         out["date"] = data(st.dates(min_value=start, max_value=end)).isoformat()
         return out

@@ -19,6 +19,7 @@ from policyrules.analysis.diff import DiffReport, compare, ruleset_for_ref
 from policyrules.analysis.merging import describe, merge
 from policyrules.analysis.partition import RANGE, Interval, Partition, StrikeClass, Universe
 from policyrules.cli import main
+from policyrules.model.dimensions import DIMENSIONS, Coords
 from policyrules.model.domain import MAX_RANGE_KM
 from policyrules.model.strike import facts
 from policyrules.strategies import members, strikes
@@ -152,16 +153,23 @@ def test_later_us_shifts_read_well(compiled_engine: Engine) -> None:
 def test_merge_joins_intervals_and_sibling_values() -> None:
     iv = [Interval(0, 80, True, False), Interval(80, 80), Interval(80, MAX_RANGE_KM, False, True)]
     wc = [(("weapon_class", c),) for c in ("tube_artillery", "rocket_artillery")]
-    points = [(w, ((RANGE, i),), (), (), (), ()) for w in wc for i in iv[:2]]
+    rest = [d for d in DIMENSIONS if d not in ("weapon", "range")]
+
+    def point(w: Any, i: Interval) -> Coords[Any]:
+        return Coords({"weapon": w, "range": ((RANGE, i),), **dict.fromkeys(rest, ())})
+
+    points = [point(w, i) for w in wc for i in iv[:2]]
     (box,) = merge(points)
-    assert box[0] == frozenset(wc)
-    assert box[1] == frozenset(((RANGE, i),) for i in iv[:2])
-    universe = Universe([(w, ((RANGE, i),)) for w in wc for i in iv],
-                        {d: [()] for d in ("target", "target_type", "self_defense", "defended_region")})
-    assert universe.free(box) == (True, False, True, True, True, True)
-    assert set(merge([*points, (wc[0], ((RANGE, iv[2]),), (), (), (), ())])) == \
-        {(frozenset({wc[0]}), frozenset(((RANGE, i),) for i in iv), *[frozenset({()})] * 4),
-         (frozenset({wc[1]}), frozenset(((RANGE, i),) for i in iv[:2]), *[frozenset({()})] * 4)}
+    assert box["weapon"] == frozenset(wc)
+    assert box["range"] == frozenset(((RANGE, i),) for i in iv[:2])
+    universe = Universe([(w, ((RANGE, i),)) for w in wc for i in iv], {d: [()] for d in rest})
+    assert universe.free(box) == Coords({"weapon": True, "range": False, **dict.fromkeys(rest, True)})
+
+    def box_of(w: Any, ivs: list[Interval]) -> Coords[Any]:
+        return Coords({"weapon": frozenset({w}), "range": frozenset(((RANGE, i),) for i in ivs),
+                       **{d: frozenset({()}) for d in rest}})
+
+    assert set(merge([*points, point(wc[0], iv[2])])) == {box_of(wc[0], iv), box_of(wc[1], iv[:2])}
 
 
 def test_a_weapon_rule_names_the_weapon_and_its_reach_makes_the_range_free(tmp_path: Path) -> None:

@@ -22,11 +22,15 @@ from policyrules.model.dimensions import (
 
 PACKAGE = Path(__file__).resolve().parent.parent / "policyrules"
 REGISTRY = PACKAGE / "model" / "dimensions.py"
+# The registry's own wording: the functions DIMENSIONS names to word each dimension.
+WORDING = PACKAGE / "model" / "wording.py"
 
 
 def field_lists(path: Path) -> list[tuple[int, list[str]]]:
-    """Literal tuples, lists, sets and dict keys in a module naming three or more fields of the registry."""
+    """Literal tuples, lists, sets and dict keys in a module naming three or more fields of the registry,
+    and calls taking a field name first (``FieldSpec("weapon", ...)``) for three or more fields."""
     found = []
+    called: dict[str, int] = {}
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         items = node.keys if isinstance(node, ast.Dict) else \
             node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else []
@@ -34,10 +38,15 @@ def field_lists(path: Path) -> list[tuple[int, list[str]]]:
                  and i.value in FIELDS]
         if len(set(names)) >= 3:
             found.append((node.lineno, names))
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and node.args[0].value in FIELDS:
+            called.setdefault(node.args[0].value, node.lineno)
+    if len(called) >= 3:
+        found.append((min(called.values()), sorted(called)))
     return found
 
 
-@pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if p != REGISTRY),
+@pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if p not in (REGISTRY, WORDING)),
                          ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_no_module_keeps_its_own_copy_of_the_field_list(path: Path) -> None:
     """Fields are listed once, in the registry; every other module iterates it by name."""
@@ -50,6 +59,9 @@ def test_the_check_finds_a_copy_of_the_field_list(tmp_path: Path) -> None:
     module.write_text('KEYS = ("weapon", "target_region", "range_km")\nFACTS = {"weapon": 1, "target_type": 2, '
                       '"self_defense": 3}\nOK = ("weapon", "x")\n')
     assert [line for line, _ in field_lists(module)] == [1, 2]
+    specs = tmp_path / "specs.py"
+    specs.write_text('A = F("weapon", 1)\nB = F("supplier", 2)\nC = F("range_km", 3)\n')
+    assert [line for line, _ in field_lists(specs)] == [1]
 
 
 def test_every_given_field_is_a_field_of_the_strike_model_and_back() -> None:

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from policyrules import Decision, Engine, StrikeError
 from policyrules.analysis.why_not import candidates
 from policyrules.cli import main
-from policyrules.model.dimensions import DIMENSIONS, RANGE, own_fields
+from policyrules.model.dimensions import DIMENSIONS, own_fields
+from policyrules.model.strike import facts
 from policyrules.strategies import strikes
 
 ATACMS = {"weapon": "ATACMS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
@@ -23,15 +24,12 @@ ATACMS_TEXT = (
     "  allowed if weapon_class were tube_artillery or rocket_artillery (us-kharkiv-counterfire)\n"
     "  allowed if target_region were any region of UA (us-inside-ukraine)"
 )
-# The strike's own fields per dimension (what a change of that dimension may change).
 
 
 def fields(strike: dict[str, Any], engine: Engine) -> dict[str, Any]:
+    """The strike's fields as its facts (enums as their values), with its date."""
     s = engine.strike(strike)
-    return {"weapon": s.weapon, "weapon_class": s.weapon_class.value if s.weapon_class else None,
-            "supplier": s.supplier, RANGE: s.range_km, "target_region": s.target_region,
-            "target_type": s.target_type.value, "self_defense": s.self_defense,
-            "defended_region": s.defended_region, "date": s.date}
+    return {**facts(s), "date": s.date}
 
 
 def test_atacms_into_belgorod(compiled_engine: Engine) -> None:

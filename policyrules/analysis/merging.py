@@ -77,7 +77,8 @@ def constraints(box: Box, free: Coords[bool]) -> dict[str, tuple[Any, ...]]:
             continue
         d = DIMENSIONS[name]
         if d.numeric:
-            out[d.primary] = tuple(spans(dict(k)[d.primary] for k in keys if k))
+            values = [dict(k)[d.primary] for k in keys if k]
+            out[d.primary] = (*spans(v for v in values if v is not None), *((None,) if None in values else ()))
             continue
         names = [f for f in d.fields if values_of(keys, f)]
         if any(FIELDS[f].derived_from for f in d.fields):
@@ -91,7 +92,7 @@ def covers(constraint: Mapping[str, tuple[Any, ...]], facts: Mapping[str, Any]) 
     """Whether a strike (its facts: :func:`~policyrules.model.strike.facts`) meets every constraint."""
     for f, vals in constraint.items():
         if FIELDS[f].kind is Kind.NUMBER:
-            if not any(facts[f] in s for s in vals):
+            if not any(facts[f] is None if s is None else facts[f] in s for s in vals):
                 return False
         elif facts[f] not in vals:
             return False

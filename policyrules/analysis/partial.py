@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from ..deciding.verdict import DEFAULT_RULE_ID
-from ..model.dimensions import BOUNDED, BOUNDING, DERIVED_FIELDS, DIMENSIONS, FIELDS, GIVEN_FIELDS, Kind, Member
+from ..model.dimensions import BOUNDED, BOUNDING, DIMENSIONS, FIELDS, GIVEN_FIELDS, Kind, Member
 from ..model.domain import Decision
 from ..model.errors import PolicyRefError
 from ..model.strike import parse_known
@@ -56,7 +56,7 @@ class PartialReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     known: dict[str, Any]
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # the fields not known that change the answer
     decisions: tuple[Decision, ...]
     rules: tuple[str, ...]
     policies: tuple[str, ...]
@@ -132,9 +132,11 @@ def consistent(p: Partition, known: Mapping[str, Any]) -> Universe:
     for d in DIMENSIONS.values():
         if d is BOUNDING or d is BOUNDED:
             continue
-        if d.numeric:
+        if d.numeric:  # a known number: its interval; unknown: any interval (a real strike has one)
             y = known.get(d.primary)
-            others[d.name] = {k for k in p.choices(d.name) if y is None or not k or y in k[0][1]}
+            others[d.name] = {k for k in p.choices(d.name) if not k or (
+                (k[0][1] is None if y is None else k[0][1] is not None and y in k[0][1]) if d.primary in known
+                else k[0][1] is not None)}
         else:
             others[d.name] = {p.class_key(d.fields, m.facts) for m in p.members(d.name) if fits(m)}
     return Universe(pairs, others)
@@ -157,8 +159,6 @@ def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> Parti
     rules = tuple(dict.fromkeys(r for _, _, r in groups))
     policies = tuple(dict.fromkeys(parts[i].ruleset.version.ref for i, _, _ in groups))
     shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in known.items()}
-    missing = tuple(f for f in KNOWN_FIELDS if f not in known and not any(
-        d in known for d in DERIVED_FIELDS if FIELDS[d].derived_from == f))
     possibilities = []
     if len(decisions) > 1:
         near = {**known, "date": known.get("date")}
@@ -170,6 +170,9 @@ def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> Parti
                     decision=decision, rule=rule, policy=p.ruleset.version.ref,
                     description=describe(box, u, p.pack.catalog, supplier_label(p)),
                     constraints=constraints(box, u.free(box)), classes=size(box), example=example or {}))
+    # The missing fields that change the answer: those some possibility's conditions constrain.
+    constrained = {FIELDS[f].derived_from or f for p in possibilities for f in p.constraints}
+    missing = tuple(f for f in KNOWN_FIELDS if f not in known and f in constrained)
     return PartialReport(known=shown, missing=missing, decisions=decisions, rules=rules, policies=policies,
                          possibilities=tuple(possibilities))
 

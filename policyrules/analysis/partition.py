@@ -11,7 +11,8 @@ registry (:data:`~policyrules.model.dimensions.DIMENSIONS`):
   supplier, ``None`` too where a strike may omit the field), merged where the rules cannot tell
   them apart;
 - a numeric dimension splits at every threshold ``t`` of the rules into points ``[t]`` and the open
-  intervals between them (:func:`~policyrules.model.intervals.intervals`);
+  intervals between them (:func:`~policyrules.model.intervals.intervals`), and an optional one
+  (``depth_km``) has a class of its own for strikes that leave it out (the value ``None``);
 - only feasible combinations exist: a region fixes its country, a target type its category, a
   weapon its class, its suppliers and its reach (which bounds the range); the policy is chosen by
   supplier, so a supplier policy sees only its own code and ``default`` sees every other one
@@ -243,8 +244,9 @@ class Partition:
         if rs.key != self.ruleset.key:
             raise PolicyRefError(f"the strike is judged by {_label(rs)}, not by {self.label}")
         f = facts(s)
-        point = self.point_of({**f, **{d.primary: self.interval_of(d.name, f[d.primary])
-                                        for d in DIMENSIONS.values() if d.numeric}})
+        point = self.point_of({**f, **{d.primary: None if f[d.primary] is None else
+                                        self.interval_of(d.name, f[d.primary]) for d in DIMENSIONS.values()
+                                        if d.numeric}})
         found = self.class_at(point)
         assert found is not None, "a valid strike falls in a feasible class"
         return found
@@ -264,7 +266,10 @@ class Partition:
         """Every key the dimension takes in some class (a numeric one's in the order of its intervals)."""
         d = DIMENSIONS[dimension]
         if d.numeric:
-            return tuple(((d.primary, iv),) for iv in self.cuts[dimension]) if d.primary in self.fields else ((),)
+            if d.primary not in self.fields:
+                return ((),)
+            absent = (((d.primary, None),),) if FIELDS[d.primary].optional else ()
+            return (*absent, *(((d.primary, iv),) for iv in self.cuts[dimension]))
         for group, parts in zip(GROUPS, self._parts, strict=True):
             if any(d.name == dimension for d in group):
                 return tuple(dict.fromkeys(p.keys[dimension] for p in parts.values()))
@@ -303,6 +308,9 @@ class Partition:
         out: dict[str, Any] = {}
         for group in GROUPS:
             head, bounded = group[0], group[1:]
+            if head.numeric:  # a number on its own: near's when the class allows it
+                out[head.primary] = self._number(head, values, near, MAX_RANGE_KM)
+                continue
             order = self.members_near(head.name, near)
             if not bounded:
                 chosen = next((m for m in order if fits(m.facts)), None)
@@ -331,9 +339,18 @@ class Partition:
         return {k: v for k, v in out.items() if v is not None}
 
     def _number(self, d: Dimension, values: Mapping[str, Any], near: Mapping[str, Any], bound: float) -> float | None:
-        """A value of the class's interval of numeric dimension ``d`` within ``bound``: near's when it fits."""
-        iv = values[d.primary] if d.primary in self.fields else Interval(0.0, MAX_RANGE_KM)
+        """A value of the class's interval of numeric dimension ``d`` within ``bound``: near's when it fits
+        (None for the class of an optional number left out, or when near leaves an unsplit one out)."""
         want = near.get(d.primary)
+        iv: Interval | None
+        if d.primary in self.fields:
+            iv = values[d.primary]
+            if iv is None:
+                return None
+        elif want is None and FIELDS[d.primary].optional:
+            return None
+        else:
+            iv = Interval(0.0, MAX_RANGE_KM)
         if isinstance(want, (int, float)) and want in iv and want <= bound:
             return float(want)
         return iv.pick(bound)
@@ -386,10 +403,11 @@ class Partition:
     def _group_parts(self, group: tuple[Dimension, ...]) -> dict[Key, _Part]:
         head, bounded = group[0], group[1:]
         out: dict[Key, _Part] = {}
-        if head.numeric:  # a numeric dimension on its own
-            for iv in self.cuts[head.name]:
-                x = iv.pick()
-                vals: Key = ((head.primary, iv),) if head.primary in self.fields else ()
+        if head.numeric:  # a numeric dimension on its own (an optional one: "left out" first)
+            split = head.primary in self.fields
+            for iv in (*((None,) if FIELDS[head.primary].optional else ()), *self.cuts[head.name]):
+                x = None if iv is None else iv.pick()
+                vals: Key = ((head.primary, iv),) if split else ()
                 out.setdefault(vals, _Part(vals, {head.primary: x}, {head.primary: x}, _split(vals, group)))
             return out
         by_key: dict[Key, list[Member]] = {}

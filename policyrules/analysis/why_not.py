@@ -157,7 +157,9 @@ def _shown(value: Any) -> str:
 
 def _change(p: Partition, d: str, keys: frozenset[Key], start: Key, near: Mapping[str, Any]) -> FieldChange:
     field = _field(p, d, keys, start)
-    to: tuple[Any, ...] = tuple(spans(dict(k)[field] for k in keys if k)) if DIMENSIONS[d].numeric else tuple(
+    numbers = [dict(k)[field] for k in keys if k]
+    to: tuple[Any, ...] = (*spans(v for v in numbers if v is not None), *((None,) if None in numbers else ())) \
+        if DIMENSIONS[d].numeric else tuple(
         sorted(values_of(keys, field), key=lambda v: (v is None, _order_of(p, field, v))))
     return FieldChange.model_validate({"field": field, "from": near.get(field), "to": to})
 

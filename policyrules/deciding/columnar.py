@@ -102,6 +102,7 @@ class _Route:
 
 
 _NK, _ND = len(KEY_FIELDS), len(DATE_FIELDS)
+_OPTIONAL = tuple(FIELDS[name].optional for name in NUMBER_FIELDS)
 
 
 def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
@@ -125,9 +126,13 @@ def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
             if route is None:
                 route = routes[(b.picker, day)] = _route(engine, row, b.picker, i)
             okey: list[Any] = [b.serial, route.index]
-            numbers = []
+            numbers: list[float | None] = []
             for k, limit in enumerate(b.limits):
                 x = row[first_number + k]
+                if x is None and _OPTIONAL[k]:  # an optional number left out: a class of its own
+                    okey.append(-1)
+                    numbers.append(None)
+                    continue
                 if type(x) is not float:
                     x = _number(engine, row, i, first_number + k)
                 if not 0 <= x <= limit:  # also False for NaN

@@ -68,13 +68,13 @@ class RuleSetDecider:
         matched = self.match(facts)
         return self.parts.get(matched) or self.parts_for(matched)
 
-    def decide_class(self, base: Base, numbers: tuple[float, ...]) -> VerdictParts:
+    def decide_class(self, base: Base, numbers: tuple[float | None, ...]) -> VerdictParts:
         """The verdict's parts for a strike given as its checked Base and its numbers (in
         :data:`~policyrules.model.dimensions.NUMBER_FIELDS` order). Written from the registry at
         import (:func:`_decide_class_source`): the evaluate hot path."""
         raise NotImplementedError  # replaced below by the generated method
 
-    def _decide_facts(self, base: Base, numbers: tuple[float, ...], key: tuple[int, ...] | None) -> VerdictParts:
+    def _decide_facts(self, base: Base, numbers: tuple[float | None, ...], key: tuple[int, ...] | None) -> VerdictParts:
         """Decide by matching (durable always; compiled once per class, ``key``), and remember the class."""
         found = self.decide({**base.facts, **dict(zip(NUMBER_FIELDS, numbers, strict=True))})
         classes = self._classes
@@ -173,5 +173,5 @@ def _generated(source: str, name: str) -> Any:
 
 RuleSetDecider.decide_class = _generated(_decide_class_source(), "decide_class")  # type: ignore[method-assign]
 #: ``parts_of(data, route)``: see :func:`_parts_of_source`; the evaluate hot path for plain dicts.
-parts_of: Callable[[Mapping[str, Any], Route], tuple[VerdictParts, tuple[float, ...]] | None] = \
+parts_of: Callable[[Mapping[str, Any], Route], tuple[VerdictParts, tuple[float | None, ...]] | None] = \
     _generated(_parts_of_source(), "parts_of")

@@ -91,7 +91,7 @@ class VerdictParts:
 
 
 # A strike not built yet: (its checked Base, its numbers, its date, the fields it was given with, the catalog).
-LazyStrike = tuple[intake.Base, tuple[float, ...], dt.date | None, tuple[str, ...], Catalog]
+LazyStrike = tuple[intake.Base, tuple[float | None, ...], dt.date | None, tuple[str, ...], Catalog]
 
 
 class RouteLike(Protocol):
@@ -118,7 +118,7 @@ class Verdict:
 
     _parts: VerdictParts
     _strike: ProposedStrike | None
-    _source: LazyStrike | tuple[RouteLike, tuple[float, ...], tuple[Any, ...]] | None
+    _source: LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]] | None
 
     def __init__(self, **fields_: Any) -> None:
         """A verdict from its fields, validated as :class:`VerdictModel` validates them."""
@@ -140,7 +140,7 @@ class Verdict:
         return v
 
     @classmethod
-    def lazy(cls, parts: VerdictParts, source: LazyStrike | tuple[RouteLike, tuple[float, ...], tuple[Any, ...]],
+    def lazy(cls, parts: VerdictParts, source: LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]],
              ) -> Verdict:
         """As :meth:`of`, with the strike built from its checked parts when first read: ``source`` is
         (Base, numbers, date, given fields, catalog), or (a route, numbers, the dict's key)."""

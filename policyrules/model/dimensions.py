@@ -197,6 +197,9 @@ FIELDS: Mapping[str, Field] = {f.name: f for f in (
           values=ukrainian_regions, within="a Ukrainian region", table="region", optional=True),
     Field(RANGE, Kind.NUMBER, "range", "launcher-to-target distance in km",
           bound=lambda c, w: c.weapon_by_id(w).reach_km, bound_name="reach", unit="km"),
+    Field("depth_km", Kind.NUMBER, "depth", "how far inside the target's country the target lies, from the "
+          "border, in km; omitted: unknown (a rule that tests it then does not hold, and the verdict says "
+          "the answer depends on it)", unit="km", optional=True),
     Field("date", Kind.DATE, "date", "when the strike would happen; omitted: the latest policy version",
           optional=True),
     Field("target_country", Kind.ENUM, "target", "UA or RU, from the target region (occupied regions are UA)",
@@ -221,6 +224,7 @@ DIMENSIONS: Mapping[str, Dimension] = {d.name: d for d in (
               members=_self_defense_members, worded_with=("defended_region",)),
     Dimension("defended_region", ("defended_region",), merge_rank=4, phrase_rank=2, words=None,
               members=_defended_members),
+    Dimension("depth", ("depth_km",), merge_rank=6, phrase_rank=5, words=wording.numbers, unit="km"),
 )}
 
 #: Fields the conditions of rules see (every field but the date), in registry order.

@@ -305,7 +305,7 @@ def _compiled(source: str, name: str) -> Any:
 #: has a type only full validation can judge.
 key_of: Callable[[Mapping[str, Any]], tuple[Any, ...] | None] = _compiled(_key_source(), "key_of")
 #: ``numbers_of(data, limits)``: its numbers in NUMBER_FIELDS order, each within its limit, or None.
-numbers_of: Callable[[Mapping[str, Any], tuple[float, ...]], tuple[float, ...] | None] = \
+numbers_of: Callable[[Mapping[str, Any], tuple[float, ...]], tuple[float | None, ...] | None] = \
     _compiled(_numbers_source(), "numbers_of")
 
 
@@ -336,7 +336,7 @@ def _learn(catalog: Catalog, data: Mapping[str, Any], key: tuple[Any, ...]) -> t
     return None if b is None or day is False else (b, day)  # type: ignore[return-value]
 
 
-Quick = tuple[Base, tuple[float, ...], dt.date | None, tuple[str, ...]]
+Quick = tuple[Base, tuple[float | None, ...], dt.date | None, tuple[str, ...]]
 
 
 def given_keys(key: tuple[Any, ...]) -> tuple[str, ...]:
@@ -371,7 +371,7 @@ def parts(data: Mapping[str, Any], catalog: Catalog,
     return strike_parts(b, numbers, day, keys)
 
 
-def strike_parts(b: Base, numbers: tuple[float, ...], day: dt.date | None,
+def strike_parts(b: Base, numbers: tuple[float | None, ...], day: dt.date | None,
                  keys: Iterable[str]) -> tuple[dict[str, Any], set[str], dict[str, Any], Base]:
     """(the model's field values, the fields set, the facts, the Base) of a strike checked by
     :func:`quick`, whose given fields were ``keys``."""

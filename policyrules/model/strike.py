@@ -74,6 +74,9 @@ class ProposedStrike(BaseModel):
         default=None, description="the Ukrainian region the strike defends")
     range_km: Annotated[float, Strict()] = Field(
         ge=0, le=MAX_RANGE_KM, allow_inf_nan=False, description="launcher-to-target distance in km")
+    depth_km: Annotated[float, Strict()] | None = Field(
+        default=None, ge=0, le=MAX_RANGE_KM, allow_inf_nan=False,
+        description="how far inside the target's country the target lies, from the border, in km")
     date: dt.date | None = Field(
         default=None, json_schema_extra={"pattern": DATE_PATTERN},
         description="when the strike would happen; omitted: the latest policy version")

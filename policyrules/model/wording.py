@@ -144,5 +144,9 @@ def numbers(d: Dimension, shown: Shown, _: Mapping[str, frozenset[Key]], __: Cat
     keys = shown[d.name]
     if keys is None:
         return []
-    ivs = [dict(k)[d.primary] for k in keys if k]
-    return [f"{d.name} " + " or ".join(str(s) for s in spans(ivs)) + (f" {d.unit}" if d.unit else "")]
+    values = [dict(k)[d.primary] for k in keys if k]
+    ivs = [v for v in values if v is not None]
+    words = [f"{d.name} " + " or ".join(str(s) for s in spans(ivs)) + (f" {d.unit}" if d.unit else "")] if ivs else []
+    if None in values:  # the class of strikes that leave an optional number out
+        words.append(f"{d.name} not given")
+    return [" or ".join(words)]
