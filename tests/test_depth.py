@@ -78,8 +78,8 @@ def test_depth_is_checked_like_the_range(engine: Engine) -> None:
 def test_check_gives_depth_a_class_of_its_own_for_strikes_without_it(engine: Engine) -> None:
     report = engine.check()
     assert report.ok, report.to_text()
-    (p1, p2) = partitions(engine.resolved)
-    assert ((("depth_km", None),)) in p1.choices("depth")
+    p1, _ = partitions(engine.resolved)
+    assert (("depth_km", None),) in p1.choices("depth")
     assert {k[0][1].hi for k in p1.choices("depth") if k and k[0][1] is not None} >= {30.0}
 
 
