@@ -86,6 +86,22 @@ class RuleSetDecider:
         """The combined outcome (rule indices) for these facts."""
         return self.combiner(self.match(facts))
 
+    def _rests_on(self, deciding: int | None) -> str:
+        v = self.ruleset.version
+        if deciding is None:
+            return f"the default of {v.ref} ({v.default.value} where no rule matches)"
+        return self.ruleset.rules[deciding].source.rests_on()
+
+    def _notes(self, deciding: int | None) -> tuple[str, ...]:
+        v = self.ruleset.version
+        rule = self.ruleset.rules[deciding] if deciding is not None else None
+        out = [f"rule {rule.id}: {rule.note}"] if rule is not None and rule.note else []
+        owner = self.ruleset.common if rule is not None and self.ruleset.common is not None \
+            and rule.policy == self.ruleset.common.policy else v
+        if owner.note:
+            out.append(f"{owner.ref}: {owner.note}")
+        return tuple(" ".join(n.split()) for n in out)
+
     def parts_for(self, matched: tuple[int, ...]) -> VerdictParts:
         """The verdict's parts for a set of matched rules (cached)."""
         t = self.parts.get(matched)
@@ -104,6 +120,8 @@ class RuleSetDecider:
             caveats=tuple(c for i in out.matched
                           if allowed and i not in out.overridden and (c := rules[i].caveats)),
             backend=self._common[0], pack_digest=self._common[1], library_version=self._common[2],
+            rests_on=self._rests_on(out.deciding),
+            notes=self._notes(out.deciding),
         )
         if len(self.parts) < _MAX_CACHED:
             self.parts[matched] = t

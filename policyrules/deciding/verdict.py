@@ -66,6 +66,8 @@ class VerdictModel(BaseModel):
     backend: str
     pack_digest: str
     library_version: str
+    rests_on: str | None = None
+    notes: tuple[str, ...] = ()
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -88,6 +90,8 @@ class VerdictParts:
     backend: str
     pack_digest: str
     library_version: str
+    rests_on: str | None = None  # the weakest link: what the decision's source rests on
+    notes: tuple[str, ...] = ()  # the deciding rule's note and its version's, as "rule x: ..." / "us@v: ..."
 
 
 # A strike not built yet: (its checked Base, its numbers, its date, the fields it was given with, the catalog).
@@ -202,6 +206,16 @@ class Verdict:
         return self._parts.library_version
 
     @property
+    def rests_on(self) -> str | None:
+        """The weakest link: what the source of the decision rests on (``an official on the record (...)``)."""
+        return self._parts.rests_on
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``)."""
+        return self._parts.notes
+
+    @property
     def strike(self) -> ProposedStrike:
         s = self._strike
         if s is None:
@@ -307,10 +321,22 @@ class Verdict:
             lines.append("  also matched: " + ", ".join(others))
         for c in self.caveats:
             lines.append(f"  caveat:  {c}")
+        if self.rests_on:
+            lines.append(f"  rests on: {self.rests_on}")
+        for note in self.notes:
+            lines.append(f"  note:    {brief(note)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return f"{self.decision.value} by {self.rule.id} ({self.policy.ref})"
+
+
+def brief(text: str, limit: int = 160) -> str:
+    """A note's first sentence, cut to about ``limit`` characters (the whole is in the JSON)."""
+    one = " ".join(text.split())
+    end = one.find(". ")
+    first = one if end < 0 else one[: end + 1]
+    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
 
 
 def _weapon_name(s: ProposedStrike) -> str | None:
