@@ -1,0 +1,143 @@
+"""Issue 16: every hostile input ends in a clear error (one line; exit 2 at the CLI) or a correct
+answer, never a wrong verdict, a traceback or unbounded reading. One regression test per finding,
+named after it. Inputs that could eat memory or hang run in a child process with a memory cap
+and a timeout, so a regression fails its test instead of the test run.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policyrules import RuleFileError
+from policyrules.cli import main
+from policyrules.packs.loader import bundled_rules_dir, load_pack
+from policyrules.packs.yamlio import YamlError, load_text, read_file
+
+RULES = bundled_rules_dir()
+MEMORY_CAP = 512 * 2**20
+STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+          "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
+
+
+@pytest.fixture
+def pack_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled pack, in a directory called ``rules``."""
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def load_error(root: Path) -> RuleFileError:
+    with pytest.raises(RuleFileError) as info:
+        load_pack(root)
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def _capped() -> None:  # pragma: no cover - runs in the child
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def child(*argv: str | Path, stdin: int | None = subprocess.DEVNULL, timeout: float = 30,
+          shell_stdout: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``policyrules ARGV`` in a child process under a memory cap, with a timeout; ``shell_stdout``
+    (``"| head -c 10"``, ``"> /dev/full"``) runs it through the shell with that redirection."""
+    cmd = [sys.executable, "-m", "policyrules.cli", *map(str, argv)]
+    if shell_stdout is not None:
+        import shlex
+
+        return subprocess.run(f"{shlex.join(cmd)} {shell_stdout}", shell=True, capture_output=True,
+                              text=True, timeout=timeout, preexec_fn=_capped, check=False, stdin=stdin)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=_capped,
+                          check=False, stdin=stdin)
+
+
+def assert_one_line_exit_2(done: subprocess.CompletedProcess[str], command: str, text: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"policyrules {command}: error: "), done.stderr
+    assert text in done.stderr, done.stderr
+
+
+# 2. YAML 1.1 numbers ---------------------------------------------------------------------
+
+THRESHOLD = ("us/baseline.yaml", "      target_country: RU\n")
+
+
+@pytest.mark.parametrize(("written", "read_as"), [
+    ("010", "has a leading zero: YAML 1.1 reads it as octal (8), YAML 1.2 as 10"),
+    ("-07", "has a leading zero: YAML 1.1 reads it as octal (-7), YAML 1.2 as -7"),
+    ("1:30", "is a base-60 number in YAML 1.1 (read as 90) and text in YAML 1.2"),
+    ("1:30.5", "is a base-60 number in YAML 1.1 (read as 90.5) and text in YAML 1.2"),
+    ("1_000", "has '_' in it: YAML 1.1 reads it as 1000, YAML 1.2 as text"),
+    ("0b101", "is a binary number in YAML 1.1 (read as 5) and text in YAML 1.2"),
+])
+def test_yaml_octal_and_sexagesimal_thresholds_are_refused_naming_file_line_and_number(
+        pack_copy: Path, written: str, read_as: str) -> None:
+    """``gt: 010`` used to be read as 8 and ``gt: 1:30`` as 90, silently moving a threshold."""
+    edit(pack_copy, *THRESHOLD, f"      target_country: RU\n      range_km: {{gt: {written}}}\n")
+    err = load_error(pack_copy)
+    assert err.file == "rules/us/baseline.yaml"
+    assert err.line is not None and str(err).startswith(f"rules/us/baseline.yaml:{err.line}: ")
+    assert f"the number {written} {read_as}; write it in plain decimal digits, or quote it if it is text" in str(err)
+
+
+@pytest.mark.parametrize(("text", "value"), [("80", 80), ("-3", -3), ("0", 0), ("80.5", 80.5), ("0x50", 80),
+                                              ("1.5e+2", 150.0), ('"010"', "010"), ("'1:30'", "1:30")])
+def test_numbers_both_yaml_versions_read_alike_and_quoted_text_still_load(text: str, value: object) -> None:
+    assert load_text(f"a: {text}") == {"a": value}
+
+
+def test_a_yaml_octal_range_in_a_strike_file_is_refused_at_the_cli(tmp_path: Path) -> None:
+    f = tmp_path / "strike.yaml"
+    f.write_text("weapon: HIMARS\ntarget_region: belgorod\ntarget_type: artillery\nrange_km: 010\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["evaluate", str(f)], out=out, err=err) == 2
+    assert err.getvalue() == (f"policyrules evaluate: error: {f}:4: the number 010 has a leading zero: YAML 1.1 "
+                              "reads it as octal (8), YAML 1.2 as 10; write it in plain decimal digits, or quote "
+                              "it if it is text\n")
+
+
+# 5. Unbounded reads ----------------------------------------------------------------------
+
+
+def test_read_file_never_reads_more_than_the_limit_plus_one_byte(tmp_path: Path) -> None:
+    f = tmp_path / "a.yaml"
+    f.write_bytes(b"x" * 101)
+    assert read_file(f, limit=101) == b"x" * 101
+    with pytest.raises(YamlError, match="file is 101 bytes; the limit is 100"):
+        read_file(f, limit=100)
+
+
+@pytest.mark.parametrize("make", ["fifo", "device", "directory"])
+def test_read_file_refuses_fifos_devices_and_directories_without_waiting(tmp_path: Path, make: str) -> None:
+    """Run in a child: opening a FIFO for reading used to wait for a writer forever."""
+    path = tmp_path / "x.yaml"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    code = ("import sys; from policyrules.packs.yamlio import YamlError, read_file\n"
+            "try: read_file(__import__('pathlib').Path(sys.argv[1]))\n"
+            "except YamlError as e: print(e.message)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=30,
+                          preexec_fn=_capped, check=False)
+    kind = {"fifo": "a FIFO (named pipe)", "device": "a character device", "directory": "a directory"}[make]
+    assert (done.returncode, done.stdout) == (0, f"cannot read: {kind}, not a regular file\n"), done.stderr
