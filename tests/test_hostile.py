@@ -12,14 +12,16 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from policyrules import RuleFileError
 from policyrules.cli import main
+from policyrules.packs.files import MAX_DEPTH
 from policyrules.packs.loader import bundled_rules_dir, load_pack
-from policyrules.packs.yamlio import YamlError, load_text, read_file
+from policyrules.packs.yamlio import MAX_FILE_BYTES, YamlError, load_text, read_file
 
 RULES = bundled_rules_dir()
 MEMORY_CAP = 512 * 2**20
@@ -92,7 +94,7 @@ def test_yaml_octal_and_sexagesimal_thresholds_are_refused_naming_file_line_and_
     """``gt: 010`` used to be read as 8 and ``gt: 1:30`` as 90, silently moving a threshold."""
     edit(pack_copy, *THRESHOLD, f"      target_country: RU\n      range_km: {{gt: {written}}}\n")
     err = load_error(pack_copy)
-    assert err.file == "rules/us/baseline.yaml"
+    assert (err.file, err.code) == ("rules/us/baseline.yaml", "invalid-yaml")
     assert err.line is not None and str(err).startswith(f"rules/us/baseline.yaml:{err.line}: ")
     assert f"the number {written} {read_as}; write it in plain decimal digits, or quote it if it is text" in str(err)
 
@@ -114,6 +116,16 @@ def test_a_yaml_octal_range_in_a_strike_file_is_refused_at_the_cli(tmp_path: Pat
 
 
 # 5. Unbounded reads ----------------------------------------------------------------------
+
+
+def test_a_sparse_rule_file_over_the_size_limit_is_refused_without_being_read(pack_copy: Path) -> None:
+    """A sparse 1.5 GB file used to cost seconds and gigabytes before it was refused."""
+    with (pack_copy / "us" / "huge.yaml").open("wb") as f:
+        f.truncate(1_500_000_000)
+    start = time.perf_counter()
+    err = load_error(pack_copy)
+    assert time.perf_counter() - start < 2
+    assert (err.file, err.detail) == ("rules/us/huge.yaml", f"file is 1500000000 bytes; the limit is {MAX_FILE_BYTES}")
 
 
 def test_read_file_never_reads_more_than_the_limit_plus_one_byte(tmp_path: Path) -> None:
@@ -141,3 +153,87 @@ def test_read_file_refuses_fifos_devices_and_directories_without_waiting(tmp_pat
                           preexec_fn=_capped, check=False)
     kind = {"fifo": "a FIFO (named pipe)", "device": "a character device", "directory": "a directory"}[make]
     assert (done.returncode, done.stdout) == (0, f"cannot read: {kind}, not a regular file\n"), done.stderr
+
+
+# 3 and 9. The directory walk: depth, links, odd files ------------------------------------
+
+
+def test_a_directory_tree_1100_levels_deep_is_refused_at_the_depth_limit_not_by_a_recursion_error(
+        pack_copy: Path) -> None:
+    deep = pack_copy / "us"
+    for _ in range(1100):
+        deep = deep / "d"
+        deep.mkdir()
+    try:
+        err = load_error(pack_copy)
+    finally:  # shutil.rmtree (pytest's clean-up) recurses: remove the tree from the bottom up
+        while deep != pack_copy / "us":
+            deep.rmdir()
+            deep = deep.parent
+    assert err.file == "rules/us/" + "/".join(["d"] * (MAX_DEPTH)), err.file
+    assert err.detail == f"directories nest more than {MAX_DEPTH} levels below the rules directory"
+
+
+def test_rule_files_at_the_depth_limit_still_load(pack_copy: Path) -> None:
+    deep = pack_copy.joinpath(*["d"] * (MAX_DEPTH - 1))
+    deep.mkdir(parents=True)
+    (pack_copy / "us" / "2024-11-17.yaml").rename(deep / "us.yaml")
+    assert load_pack(pack_copy).policies["us"].versions[-1].file == "rules/" + "d/" * (MAX_DEPTH - 1) + "us.yaml"
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p, root: p.symlink_to(root / "nowhere.yaml"), "a broken symbolic link (No such file or directory)"),
+    (lambda p, root: p.symlink_to(p), "a symbolic link loop (Too many levels of symbolic links)"),
+    (lambda p, root: os.mkfifo(p), "a FIFO (named pipe): a rule file must be a regular file"),
+], ids=["dangling", "loop", "fifo"])
+def test_dangling_symlinks_symlink_loops_and_fifos_among_rule_files_are_refused_not_skipped(
+        pack_copy: Path, make: object, message: str) -> None:
+    make(pack_copy / "us" / "odd.yaml", pack_copy)  # type: ignore[operator]
+    code = ("import sys; from policyrules.packs.loader import load_pack\n"
+            "try: load_pack(sys.argv[1])\nexcept Exception as e: print(type(e).__name__, e)")
+    done = subprocess.run([sys.executable, "-c", code, str(pack_copy)], capture_output=True, text=True, timeout=30,
+                          preexec_fn=_capped, check=False)
+    assert done.stdout == f"RuleFileError rules/us/odd.yaml: {message}\n", done.stderr
+
+
+def test_a_symlink_to_a_file_outside_the_rules_folder_is_refused(pack_copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    shutil.copy(pack_copy / "us" / "2024-11-17.yaml", outside)
+    (pack_copy / "us" / "2024-11-17.yaml").unlink()
+    (pack_copy / "us" / "2024-11-17.yaml").symlink_to(outside)
+    err = load_error(pack_copy)
+    assert err.file == "rules/us/2024-11-17.yaml"
+    assert err.detail.startswith("a symbolic link to ")
+    assert err.detail.endswith(", outside the rules directory; links are followed only inside it")
+
+
+def test_a_symlinked_directory_outside_the_rules_folder_is_refused(pack_copy: Path, tmp_path: Path) -> None:
+    shutil.move(pack_copy / "gb", tmp_path / "gb")
+    (pack_copy / "gb").symlink_to(tmp_path / "gb")
+    assert "outside the rules directory" in load_error(pack_copy).detail
+
+
+def test_symlinks_inside_the_rules_folder_are_followed(pack_copy: Path) -> None:
+    (pack_copy / "gb" / "2024-05-02.yaml").rename(pack_copy / "gb.txt")  # not a rule file itself
+    (pack_copy / "gb" / "2024-05-02.yaml").symlink_to(pack_copy / "gb.txt")
+    assert load_pack(pack_copy).digest == load_pack(RULES).digest
+
+
+def test_a_directory_linked_twice_is_refused_not_read_twice(pack_copy: Path) -> None:
+    (pack_copy / "again").symlink_to(pack_copy / "us")
+    err = load_error(pack_copy)
+    assert (err.file, err.detail) == ("rules/us", ("a link to a directory read already (rules/again); "
+                                                   "a link must not repeat a directory of the pack"))
+
+
+def test_a_link_to_an_enclosing_directory_is_refused_not_walked_forever(pack_copy: Path) -> None:
+    (pack_copy / "us" / "up").symlink_to(pack_copy)
+    err = load_error(pack_copy)
+    assert (err.file, err.detail) == ("rules/us/up", ("a link to a directory read already (rules); "
+                                                      "a link must not repeat a directory of the pack"))
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_rules_path_is_refused_not_read_as_the_current_directory(path: str) -> None:
+    with pytest.raises(RuleFileError, match="an empty path is not a rules directory"):
+        load_pack(path)

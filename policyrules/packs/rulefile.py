@@ -19,6 +19,9 @@ from ..model.sources import Source
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 POLICY_ID = r"^[a-z][a-z0-9_-]*$"
 RESERVED_RULE_IDS = frozenset({"default", "all"})
+#: The longest rule id; policy ids and version names are at most :data:`MAX_NAME_CHARS`.
+MAX_ID_CHARS = 120
+MAX_NAME_CHARS = 40
 
 
 def _version_text(v: object) -> object:
@@ -56,7 +59,7 @@ class RuleSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=RULE_ID, max_length=120)
+    id: str = Field(pattern=RULE_ID, max_length=MAX_ID_CHARS)
     title: str = Field(min_length=1)
     effect: Decision
     when: dict[str, object] | None = None
