@@ -6,6 +6,7 @@ and a timeout, so a regression fails its test instead of the test run.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import resource
@@ -160,16 +161,17 @@ def test_read_file_refuses_fifos_devices_and_directories_without_waiting(tmp_pat
 
 def test_a_directory_tree_1100_levels_deep_is_refused_at_the_depth_limit_not_by_a_recursion_error(
         pack_copy: Path) -> None:
-    deep = pack_copy / "us"
-    for _ in range(1100):
-        deep = deep / "d"
-        deep.mkdir()
+    fds = [os.open(pack_copy / "us", os.O_RDONLY)]
+    for _ in range(1100):  # each directory made relative to its parent's descriptor: no long paths
+        os.mkdir("d", dir_fd=fds[-1])
+        fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
     try:
         err = load_error(pack_copy)
     finally:  # shutil.rmtree (pytest's clean-up) recurses: remove the tree from the bottom up
-        while deep != pack_copy / "us":
-            deep.rmdir()
-            deep = deep.parent
+        for fd in reversed(fds):
+            os.close(fd)
+            if fd != fds[0]:
+                os.rmdir("d", dir_fd=fds[fds.index(fd) - 1])
     assert err.file == "rules/us/" + "/".join(["d"] * (MAX_DEPTH)), err.file
     assert err.detail == f"directories nest more than {MAX_DEPTH} levels below the rules directory"
 
@@ -237,3 +239,101 @@ def test_a_link_to_an_enclosing_directory_is_refused_not_walked_forever(pack_cop
 def test_an_empty_rules_path_is_refused_not_read_as_the_current_directory(path: str) -> None:
     with pytest.raises(RuleFileError, match="an empty path is not a rules directory"):
         load_pack(path)
+
+
+# 3. Tracebacks at load -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("effective_until", "9999-12-31", "out of range (1900-01-01 to 2200-12-31)"),
+    ("effective_from", "0001-01-01", "out of range (1900-01-01 to 2200-12-31)"),
+    ("effective_from", '"20241117"', "not a date in YYYY-MM-DD form"),
+    ("effective_from", '"2024-11-17T00:00:00"', "not a date in YYYY-MM-DD form"),
+])
+def test_effective_until_9999_12_31_is_refused_not_an_overflow_error(
+        pack_copy: Path, field: str, value: str, message: str) -> None:
+    """A date at Python's limit used to overflow when the day after a version's window was computed."""
+    old = "effective_from: 2024-11-17"
+    new = f"{old}\neffective_until: {value}" if field == "effective_until" else f"effective_from: {value}"
+    edit(pack_copy, "us/2024-11-17.yaml", old, new)
+    err = load_error(pack_copy)
+    assert (err.file, err.field, err.detail) == ("rules/us/2024-11-17.yaml", field, message)
+
+
+def chained_rules(n: int) -> str:
+    """``n`` rules, each overriding the next: a chain of ``n - 1`` overrides."""
+    return "".join(f"  - id: r{i}\n    title: t\n    effect: {'allowed' if i % 2 else 'prohibited'}\n"
+                   f"    when: {{range_km: {{ge: {i}}}}}\n" + (f"    overrides: [r{i + 1}]\n" if i + 1 < n else "")
+                   + '    source: {document: a.txt, quote: "q"}\n' for i in range(n))
+
+
+def test_a_chain_of_1000_overrides_loads_and_decides_not_a_recursion_error(pack_copy: Path) -> None:
+    edit(pack_copy, "us/2024-11-17.yaml", "rules:\n", "rules:\n" + chained_rules(1001))
+    pack = load_pack(pack_copy)
+    assert len(pack.policies["us"].versions[-1].rules) > 1000
+    from policyrules import Engine
+
+    strike = {**STRIKE, "weapon": "ATACMS", "range_km": 250, "date": None}
+    verdicts = [Engine(pack, backend).evaluate(strike) for backend in ("compiled", "durable")]
+    assert verdicts[0].model_dump(exclude={"backend"}) == verdicts[1].model_dump(exclude={"backend"})
+    chain = {f"r{i}" for i in range(251)}  # r0..r250 match; each overrides the next: all but r0 lose
+    assert chain <= set(verdicts[0].matched) and "r251" not in verdicts[0].matched
+    assert chain - {"r0"} <= set(verdicts[0].overridden) and "r0" not in verdicts[0].overridden
+
+
+def test_an_override_cycle_closing_a_chain_of_1000_is_found(pack_copy: Path) -> None:
+    rules = chained_rules(1001).replace('    source: {document: a.txt, quote: "q"}\n', "    overrides: [r0]\n"
+                                        '    source: {document: a.txt, quote: "q"}\n', 1001)
+    rules = rules.replace("    overrides: [r0]\n", "", 1000)  # only r1000 overrides r0
+    edit(pack_copy, "us/2024-11-17.yaml", "rules:\n", "rules:\n" + rules)
+    err = load_error(pack_copy)
+    assert (err.code, err.rule) == ("override-cycle", "r0")
+    assert err.detail.startswith("override cycle: r0 -> r1 -> r2 -> ") and err.detail.endswith(" -> r1000 -> r0")
+
+
+def test_an_extends_chain_of_1100_versions_loads_and_evaluates_on_durable(pack_copy: Path) -> None:
+    """Each version extends the one before; the files sort newest first, so the loader meets the end of
+    the chain first (it used to recurse once per version)."""
+    for i in range(1, 1101):
+        parent = f"v{i - 1}" if i > 1 else "2024-11-17"
+        day = (dt.date(2025, 1, 1) + dt.timedelta(days=i)).isoformat()
+        (pack_copy / "us" / f"v{99999 - i}.yaml").write_text(
+            f"policy: us\nversion: v{i}\ntitle: t\neffective_from: {day}\nextends: {parent}\n", encoding="utf-8")
+    done = child("evaluate", "--rules", pack_copy, "--format", "json", "--strike", '{"weapon": "HIMARS", '
+                 '"target_region": "kursk", "target_type": "troops", "range_km": 10}', timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import json
+
+    verdict = json.loads(done.stdout)
+    assert (verdict["decision"], verdict["policy"]["version"]) == ("prohibited", "v1100")
+
+
+@pytest.mark.parametrize("value", [10**400, None, [80], "80", True, float("nan")])
+def test_with_parameters_given_10_to_the_400_none_or_a_list_is_a_parameter_error(value: object) -> None:
+    from policyrules import Engine, ParameterError
+
+    engine = Engine.load(backend="compiled")
+    with pytest.raises(ParameterError) as info:
+        engine.with_parameters({"us.long_range_km": value})
+    assert str(info.value).startswith("parameter us.long_range_km: expected a")
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+# 9. One date syntax everywhere -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("ref", ["us@20240601", "us@2024-W22-6", "us@2024-153", "us@２０２４-０６-０１"])
+def test_diff_us_at_20240601_is_refused_like_a_strike_date(ref: str) -> None:
+    """Policy refs take dates as strikes do: YYYY-MM-DD only (Python 3.11 reads 20240601 as a date)."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["diff", ref, "us"], out=out, err=err) == 2
+    assert err.getvalue().startswith(f"policyrules diff: error: {ref!r}: ")
+    assert err.getvalue().endswith(" nor a date (not a date in YYYY-MM-DD form)\n")
+    assert err.getvalue().count("\n") == 1 and out.getvalue() == ""
+
+
+def test_a_policy_ref_date_in_yyyy_mm_dd_form_still_resolves() -> None:
+    from policyrules import Engine
+
+    pack = Engine.load(backend="compiled").pack
+    assert pack.resolve_ref(" us@2024-06-01 ").version == pack.resolve_ref("us@2024-05-30").version == "2024-05-30"

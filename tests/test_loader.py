@@ -584,7 +584,7 @@ def test_a_problem_is_reported_once_not_again_as_its_consequences(tmp_path: Path
 def test_a_version_extending_a_file_that_does_not_load_is_not_reported_as_extending_nothing(tmp_path: Path) -> None:
     bad_base = BASELINE.replace("effective_from: 2022-02-24", "effective_from: someday")
     err = load_error(tmp_path, {"us/baseline.yaml": bad_base, "us/v2.yaml": version("v2", "2024-05-30")})
-    assert_names(err, US, field="effective_from", line=4, text="Input should be a valid date")
+    assert_names(err, US, field="effective_from", line=4, text="not a date in YYYY-MM-DD form")
     assert not isinstance(err, PackError)
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..language.conditions import MAX_ABS_NUMBER
+from ..model.dates import in_range, parse_date
 from ..model.domain import Basis, Decision
 from ..model.sources import Source
 
@@ -105,6 +106,10 @@ class RuleFile(BaseModel):
             raise ValueError(f"a date (YYYY-MM-DD), not the boolean {str(v).lower()}")
         if isinstance(v, (int, float)):
             raise ValueError("a date (YYYY-MM-DD), not a number")
+        if isinstance(v, str):
+            return parse_date(v)
+        if isinstance(v, dt.date):
+            return in_range(v)
         return v
 
     @field_validator("parameters")
