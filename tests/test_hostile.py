@@ -337,3 +337,34 @@ def test_a_policy_ref_date_in_yyyy_mm_dd_form_still_resolves() -> None:
 
     pack = Engine.load(backend="compiled").pack
     assert pack.resolve_ref(" us@2024-06-01 ").version == pack.resolve_ref("us@2024-05-30").version == "2024-05-30"
+
+
+# 1. Long ids -----------------------------------------------------------------------------
+
+LONG = "x" * 70_000
+
+
+LONG_IDS = [
+    ("catalog.yaml", "  - id: himars\n", f"  - id: himars{LONG}\n", "weapons.0.id"),
+    ("catalog.yaml", "    name: HIMARS\n", f"    name: HIMARS{LONG}\n", "weapons.0.name"),
+    ("catalog.yaml", "aliases: [M142,", f"aliases: [M142{LONG},", "weapons.0.aliases.0"),
+    ("catalog.yaml", "  - id: kharkiv\n", f"  - id: kharkiv{LONG}\n", "regions.0.id"),
+    ("us/baseline.yaml", "  - id: us-inside-ukraine\n", f"  - id: us-inside-ukraine{LONG}\n", "id"),
+    ("us/baseline.yaml", "policy: us\n", f"policy: us{LONG}\n", "policy"),
+    ("us/baseline.yaml", 'version: "baseline"\n', f'version: "baseline{LONG}"\n', "version"),
+    ("us/2024-05-30.yaml", "extends: baseline\n", f"extends: baseline{LONG}\n", "extends"),
+    ("us/2024-05-30.yaml", "overrides: [us-no-strikes-in-russia", f"overrides: [us-no-strikes-in-russia{LONG}",
+     "overrides.0"),
+]
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "field"), LONG_IDS, ids=[f"{c[0]}:{c[3]}" for c in LONG_IDS])
+def test_an_id_of_70000_characters_is_refused_at_load_in_one_short_line(
+        pack_copy: Path, rel: str, old: str, new: str, field: str) -> None:
+    """Ids reach durable_rules, which mismatches strings of 65,535 bytes and more: every id and name
+    is bounded far below that when the pack loads, and the error does not echo the value."""
+    edit(pack_copy, rel, old, new)
+    err = load_error(pack_copy)
+    assert (err.file, err.field) == (f"rules/{rel}", field)
+    assert "should have at most" in err.detail or "(at most" in err.detail, err.detail
+    assert len(str(err)) < 300

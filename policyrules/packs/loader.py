@@ -164,6 +164,8 @@ def _pydantic_errors(name: str, e: ValidationError, raw: Any, prefix: tuple[str 
     where in ``raw`` the validated element is (``("rules", 3)`` for a rule validated on its own)."""
     out: dict[tuple[str | None, str | None], RuleFileError] = {}
     for err in e.errors():
+        if err["type"] == "literal_error" and isinstance(err.get("input"), list):
+            continue  # the literal branch of a union given a list (overrides: [...]): the list's errors say more
         full = (*prefix, *err["loc"])
         loc = full
         rule = None
