@@ -65,7 +65,8 @@ def child(*argv: str | Path, stdin: int | None = subprocess.DEVNULL, timeout: fl
         import shlex
 
         return subprocess.run(f"{shlex.join(cmd)} {shell_stdout}", shell=True, capture_output=True,
-                              text=True, timeout=timeout, preexec_fn=_capped, check=False, stdin=stdin)
+                              text=True, timeout=timeout, preexec_fn=_capped, check=False, stdin=stdin,
+                              executable=shutil.which("bash"))
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=_capped,
                           check=False, stdin=stdin)
 
@@ -368,3 +369,68 @@ def test_an_id_of_70000_characters_is_refused_at_load_in_one_short_line(
     assert (err.file, err.field) == (f"rules/{rel}", field)
     assert "should have at most" in err.detail or "(at most" in err.detail, err.detail
     assert len(str(err)) < 300
+
+
+# 5. Unbounded reads at the CLI -----------------------------------------------------------
+
+JSON_STRIKE = '{"weapon": "HIMARS", "target_region": "kursk", "target_type": "troops", "range_km": 10}'
+
+
+@pytest.mark.parametrize("name", ["strike.yaml", "strike.json", "strikes.jsonl", "no-suffix"])
+def test_evaluate_dev_zero_or_a_strike_file_linked_to_it_is_refused_without_reading(tmp_path: Path, name: str) -> None:
+    """``policyrules evaluate /dev/zero`` used to read until MemoryError."""
+    link = tmp_path / name
+    link.symlink_to("/dev/zero")
+    assert_one_line_exit_2(child("evaluate", link), "evaluate",
+                           f"{link}: cannot read: a character device, not a regular file")
+    if name == "no-suffix":
+        assert_one_line_exit_2(child("evaluate", "/dev/zero"), "evaluate",
+                               "/dev/zero: cannot read: a character device, not a regular file")
+
+
+@pytest.mark.parametrize("name", ["strike.json", "strikes.jsonl"])
+def test_a_fifo_as_a_strike_file_is_refused_not_waited_on(tmp_path: Path, name: str) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    assert_one_line_exit_2(child("evaluate", fifo), "evaluate", f"{fifo}: cannot read: a FIFO (named pipe)")
+
+
+def test_standard_input_from_dev_zero_is_refused_at_the_line_limit() -> None:
+    with open("/dev/zero", "rb") as zero:
+        done = child("evaluate", "-", stdin=zero.fileno())
+    assert_one_line_exit_2(done, "evaluate", "stdin:1: a line of more than 1000000 bytes; the limit is 1000000")
+
+
+def test_a_json_strike_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "strike.json"
+    with f.open("wb") as out:
+        out.truncate(3_000_000_000)
+    assert_one_line_exit_2(child("evaluate", f), "evaluate", f"{f}: file is 3000000000 bytes; the limit is 1000000")
+
+
+# 6. Duplicate keys in JSON strikes -------------------------------------------------------
+
+DUPLICATE = '{"weapon": "ATACMS", "target_region": "kursk", "target_type": "troops", "range_km": 500, "range_km": 30}'
+
+
+def test_duplicate_keys_in_a_json_strike_are_refused_not_last_wins(tmp_path: Path) -> None:
+    """``"range_km": 500, "range_km": 30`` used to be judged at 30."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["evaluate", "--strike", DUPLICATE], out=out, err=err) == 2
+    assert err.getvalue() == ("policyrules evaluate: error: --strike is not valid JSON: duplicate key 'range_km' in "
+                              "one object\n")
+    f = tmp_path / "strike.json"
+    f.write_text(DUPLICATE, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["evaluate", str(f)], out=out, err=err) == 2
+    assert err.getvalue() == f"policyrules evaluate: error: {f}: not valid JSON: duplicate key 'range_km' in one object\n"
+
+
+def test_duplicate_keys_in_a_json_lines_strike_are_refused_naming_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "strikes.jsonl"
+    f.write_text(JSON_STRIKE + "\n" + DUPLICATE.replace('"weapon"', '"nested": {"a": 1, "a": 2}, "weapon"') + "\n",
+                 encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["evaluate", "--backend", "compiled", str(f)], out=out, err=err) == 2
+    assert out.getvalue() == "prohibited us-no-strikes-in-russia us@2024-11-17\n"
+    assert err.getvalue() == f"policyrules evaluate: error: {f}:2: not valid JSON: duplicate key 'a' in one object\n"

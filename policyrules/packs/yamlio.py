@@ -19,7 +19,7 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -185,25 +185,40 @@ def _not_regular(mode: int) -> str | None:
     return f"{kind}, not a regular file"
 
 
-def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, reading never more than ``limit`` + 1.
-
-    A FIFO, a device, a socket or a directory is refused before it is read (a FIFO is opened
-    without waiting for a writer), and so is a file whose size is over the limit."""
+def open_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading in binary, when it is a regular file: a FIFO, a device, a socket
+    or a directory is refused (a :class:`YamlError`) before it is opened, and a FIFO is never
+    waited on (opened without blocking, checked again once open)."""
     try:
         mode = path.stat().st_mode
         if _not_regular(mode):
             raise YamlError(f"cannot read: {_not_regular(mode)}", code="invalid-rule-file")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if _not_regular(st.st_mode):  # replaced between the two looks
-                raise YamlError(f"cannot read: {_not_regular(st.st_mode)}", code="invalid-rule-file")
-            if st.st_size > limit:
-                raise YamlError(f"file is {st.st_size} bytes; the limit is {limit}", code="invalid-rule-file")
-            raw = f.read(limit + 1)
     except OSError as e:
         raise YamlError(f"cannot read: {e.strerror or e}", code="invalid-rule-file") from None
+    f = os.fdopen(fd, "rb")
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        f.close()
+        raise YamlError(f"cannot read: {e.strerror or e}", code="invalid-rule-file") from None
+    if _not_regular(mode):  # replaced between the two looks
+        f.close()
+        raise YamlError(f"cannot read: {_not_regular(mode)}", code="invalid-rule-file")
+    return f
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file (:func:`open_file`) of at most ``limit`` bytes, reading never more
+    than ``limit`` + 1; a file whose size is over the limit is refused without being read."""
+    with open_file(path) as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise YamlError(f"file is {size} bytes; the limit is {limit}", code="invalid-rule-file")
+            raw = f.read(limit + 1)
+        except OSError as e:
+            raise YamlError(f"cannot read: {e.strerror or e}", code="invalid-rule-file") from None
     if len(raw) > limit:  # it grew since it was measured
         raise YamlError(f"file is over {limit} bytes; the limit is {limit}", code="invalid-rule-file")
     return raw
