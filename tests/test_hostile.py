@@ -434,3 +434,64 @@ def test_duplicate_keys_in_a_json_lines_strike_are_refused_naming_the_line(tmp_p
     assert main(["evaluate", "--backend", "compiled", str(f)], out=out, err=err) == 2
     assert out.getvalue() == "prohibited us-no-strikes-in-russia us@2024-11-17\n"
     assert err.getvalue() == f"policyrules evaluate: error: {f}:2: not valid JSON: duplicate key 'a' in one object\n"
+
+
+# 8. Output failures ----------------------------------------------------------------------
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly_not_as_a_read_error(tmp_path: Path) -> None:
+    """``evaluate --format json file.jsonl | head -c 10`` used to report "cannot read: Broken pipe"."""
+    f = tmp_path / "strikes.jsonl"
+    f.write_text((JSON_STRIKE + "\n") * 3000, encoding="utf-8")
+    for source in (str(f), "-"):
+        done = child("evaluate", "--backend", "compiled", "--format", "json", source,
+                     shell_stdout=f"< {f} | head -c 10; exit ${{PIPESTATUS[0]}}" if source == "-" else
+                     "| head -c 10; exit ${PIPESTATUS[0]}", timeout=60)
+        assert done.stdout == '{"decision'
+        assert done.returncode == 141 and done.stderr == "", (source, done.returncode, done.stderr)
+
+
+@pytest.mark.parametrize("argv", [("evaluate", "--strike", JSON_STRIKE), ("schema",), ("timeline",)])
+def test_writing_to_a_full_disk_is_one_line_not_a_traceback(argv: tuple[str, ...]) -> None:
+    done = child(*argv, shell_stdout="> /dev/full")
+    assert_one_line_exit_2(done, argv[0], "cannot write the output: No space left on device")
+
+
+def test_a_closed_stdout_is_one_line_not_silence() -> None:
+    done = child("evaluate", "--strike", JSON_STRIKE, shell_stdout=">&-")
+    assert done.returncode == 2
+    assert done.stderr == "policyrules: error: cannot write the output: standard output is closed\n"
+
+
+def test_an_output_stream_closed_meanwhile_is_one_line() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    out.close()
+    assert main(["schema"], out=out, err=err) == 2
+    assert err.getvalue() == "policyrules schema: error: cannot write the output: I/O operation on closed file\n"
+
+
+# 7 and 9 at the CLI ----------------------------------------------------------------------
+
+
+def test_the_cli_never_prints_more_than_one_bounded_printable_line_for_an_error() -> None:
+    from policyrules.commands._common import MAX_MESSAGE_CHARS, one_line
+
+    assert one_line("a\nb\x1b[31mc\x9b" + "x" * 10_000).startswith("a b\\x1b[31mc\\x9bxxx")
+    assert len(one_line("x" * 10_000)) == MAX_MESSAGE_CHARS
+
+
+@pytest.mark.parametrize("command", ["evaluate", "check", "diff", "timeline", "run", "sweep"])
+def test_an_empty_rules_option_is_refused_not_read_as_the_current_directory(command: str) -> None:
+    extra = {"evaluate": ["--strike", JSON_STRIKE], "diff": ["us", "us"], "run": ["x"],
+             "sweep": ["us.long_range_km", "1", "2", "1"]}.get(command, [])
+    out, err = io.StringIO(), io.StringIO()
+    assert main([command, "--rules", "", *extra], out=out, err=err) == 2
+    assert err.getvalue().startswith(f"policyrules {command}: error: argument --rules: an empty path is not a "
+                                     "rules directory")
+
+
+def test_engine_load_of_an_empty_path_is_refused() -> None:
+    from policyrules import Engine
+
+    with pytest.raises(RuleFileError, match="an empty path is not a rules directory"):
+        Engine.load("")
