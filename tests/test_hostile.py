@@ -6,6 +6,7 @@ and a timeout, so a regression fails its test instead of the test run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -160,19 +162,28 @@ def test_read_file_refuses_fifos_devices_and_directories_without_waiting(tmp_pat
 # 3 and 9. The directory walk: depth, links, odd files ------------------------------------
 
 
+@contextlib.contextmanager
+def deep_tree(top: Path, levels: int) -> Iterator[None]:
+    """``top/d/d/.../d``, ``levels`` deep, for the time of a test (removed from the bottom up after:
+    shutil.rmtree, pytest's clean-up, recurses). Each directory is made relative to its parent's
+    descriptor, so no long path is ever resolved."""
+    fds = [os.open(top, os.O_RDONLY)]
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fds[-1])
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        yield
+    finally:
+        for i in range(len(fds) - 1, -1, -1):
+            os.close(fds[i])
+            if i:
+                os.rmdir("d", dir_fd=fds[i - 1])
+
+
 def test_a_directory_tree_1100_levels_deep_is_refused_at_the_depth_limit_not_by_a_recursion_error(
         pack_copy: Path) -> None:
-    fds = [os.open(pack_copy / "us", os.O_RDONLY)]
-    for _ in range(1100):  # each directory made relative to its parent's descriptor: no long paths
-        os.mkdir("d", dir_fd=fds[-1])
-        fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
-    try:
+    with deep_tree(pack_copy / "us", 1100):
         err = load_error(pack_copy)
-    finally:  # shutil.rmtree (pytest's clean-up) recurses: remove the tree from the bottom up
-        for fd in reversed(fds):
-            os.close(fd)
-            if fd != fds[0]:
-                os.rmdir("d", dir_fd=fds[fds.index(fd) - 1])
     assert err.file == "rules/us/" + "/".join(["d"] * (MAX_DEPTH)), err.file
     assert err.detail == f"directories nest more than {MAX_DEPTH} levels below the rules directory"
 
@@ -408,6 +419,12 @@ def test_a_json_strike_file_over_the_size_limit_is_refused(tmp_path: Path) -> No
     assert_one_line_exit_2(child("evaluate", f), "evaluate", f"{f}: file is 3000000000 bytes; the limit is 1000000")
 
 
+def test_a_scenario_file_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "scenarios-x.yaml"
+    os.mkfifo(fifo)
+    assert_one_line_exit_2(child("run", "--backend", "compiled", fifo), "run", f"{fifo}: cannot read: a FIFO")
+
+
 # 6. Duplicate keys in JSON strikes -------------------------------------------------------
 
 DUPLICATE = '{"weapon": "ATACMS", "target_region": "kursk", "target_type": "troops", "range_km": 500, "range_km": 30}'
@@ -434,6 +451,57 @@ def test_duplicate_keys_in_a_json_lines_strike_are_refused_naming_the_line(tmp_p
     assert main(["evaluate", "--backend", "compiled", str(f)], out=out, err=err) == 2
     assert out.getvalue() == "prohibited us-no-strikes-in-russia us@2024-11-17\n"
     assert err.getvalue() == f"policyrules evaluate: error: {f}:2: not valid JSON: duplicate key 'a' in one object\n"
+
+
+# 7. Errors that echo input ---------------------------------------------------------------
+
+
+def test_a_forged_log_line_in_a_rule_file_value_is_escaped_in_the_error(pack_copy: Path) -> None:
+    edit(pack_copy, "us/baseline.yaml", "      target_country: RU\n",
+         '      target_region: "narnia\\nERROR: forged log line"\n')
+    err = load_error(pack_copy)
+    assert "unknown value 'narnia\\nERROR: forged log line' for target_region" in str(err)
+
+
+@pytest.mark.parametrize(("old", "new", "shown"), [
+    ("      target_country: RU\n", "      target_region: " + "n" * 100_000 + "\n", "unknown value 'nnnnnnnn"),
+    ("      target_country: RU\n", "      " + "k" * 1000 + ": 1\n", "unknown field 'kkkkkkk"),  # YAML keys: 1024 at most
+    ("    overrides: [us-no-strikes-in-russia]\n", "    overrides: [" + "g" * 100 + "]\n", "overrides 'gggggg"),
+    ("extends: baseline\n", "extends: " + "b" * 39 + "\n", "extends unknown version 'bbbbb"),
+    ("title:", '"\\e[31m' + "x" * 1000 + '": 1\ntitle:', "field '\\x1b[31mxxxx"),
+])
+def test_a_100000_character_value_is_cut_short_in_the_error(pack_copy: Path, old: str, new: str, shown: str) -> None:
+    rel = "us/2024-05-30.yaml" if "overrides" in old or "extends" in old else "us/baseline.yaml"
+    edit(pack_copy, rel, old, new)
+    err = load_error(pack_copy)
+    assert shown in str(err) and len(str(err)) < 700, str(err)[:1000]
+    assert str(err).isprintable()
+
+
+def test_a_1000_character_unknown_key_in_a_scenario_file_is_cut_short(tmp_path: Path) -> None:
+    f = tmp_path / "scenarios-x.yaml"
+    f.write_text('- name: "a\\nERROR: forged"\n  strike: {}\n  expect: {decision: allowed}\n  '
+                 + "k" * 1000 + ": 1\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", "--backend", "compiled", str(f)], out=out, err=err) == 2
+    assert err.getvalue().startswith(f"policyrules run: error: {f}:4: scenario 'a\\nERROR: forged': 'kkkk")
+    assert err.getvalue().endswith("...: unknown key\n") and len(err.getvalue()) < 300
+
+
+@pytest.mark.parametrize("argv", [["timeline", "us\nERROR: forged" + "x" * 100_000],
+                                  ["diff", "us@" + "x" * 100_000, "us"], ["diff", "\x1b[2Jus", "us"]])
+def test_values_echoed_at_the_cli_are_escaped_and_cut(argv: list[str]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, out=out, err=err) == 2
+    assert err.getvalue().count("\n") == 1 and err.getvalue()[:-1].isprintable(), err.getvalue()[:300]
+    assert len(err.getvalue()) < 600
+
+
+def test_the_cli_never_prints_more_than_one_bounded_printable_line_for_an_error() -> None:
+    from policyrules.commands._common import MAX_MESSAGE_CHARS, one_line
+
+    assert one_line("a\nb\x1b[31mc\x9b" + "x" * 10_000).startswith("a b\\x1b[31mc\\x9bxxx")
+    assert len(one_line("x" * 10_000)) == MAX_MESSAGE_CHARS
 
 
 # 8. Output failures ----------------------------------------------------------------------
@@ -470,14 +538,7 @@ def test_an_output_stream_closed_meanwhile_is_one_line() -> None:
     assert err.getvalue() == "policyrules schema: error: cannot write the output: I/O operation on closed file\n"
 
 
-# 7 and 9 at the CLI ----------------------------------------------------------------------
-
-
-def test_the_cli_never_prints_more_than_one_bounded_printable_line_for_an_error() -> None:
-    from policyrules.commands._common import MAX_MESSAGE_CHARS, one_line
-
-    assert one_line("a\nb\x1b[31mc\x9b" + "x" * 10_000).startswith("a b\\x1b[31mc\\x9bxxx")
-    assert len(one_line("x" * 10_000)) == MAX_MESSAGE_CHARS
+# 9. Smaller ones -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("command", ["evaluate", "check", "diff", "timeline", "run", "sweep"])
@@ -495,3 +556,31 @@ def test_engine_load_of_an_empty_path_is_refused() -> None:
 
     with pytest.raises(RuleFileError, match="an empty path is not a rules directory"):
         Engine.load("")
+
+
+def test_scenario_names_with_newlines_or_escapes_are_shown_escaped() -> None:
+    from policyrules.scenarios import display_name
+
+    assert display_name("plain name") == "plain name"
+    assert display_name("a\nERROR: forged") == "'a\\nERROR: forged'"
+    assert display_name("\x1b[2Jclear") == "'\\x1b[2Jclear'"
+    assert len(display_name("x" * 10_000)) <= 200
+
+
+def test_equal_scenario_names_get_unique_node_ids_even_against_a_name_like_the_suffix() -> None:
+    """ "x", "x", "x (line 4)": the second "x" (on line 4) used to take the third one's id."""
+    from policyrules.pytest_plugin import unique_name
+
+    taken: set[str] = set()
+    names = [unique_name(n, line, taken) for n, line in [("x", 1), ("x", 4), ("x (line 4)", 7), ("x", 4)]]
+    assert names == ["x", "x (line 4)", "x (line 4) (line 7)", "x (line 4, #2)"]
+    assert len(set(names)) == len(names)
+
+
+def test_a_scenario_directory_1100_levels_deep_is_refused_at_the_depth_limit(tmp_path: Path) -> None:
+    (tmp_path / "scenarios-x.yaml").write_text("[]\n", encoding="utf-8")
+    with deep_tree(tmp_path, 1100):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["run", "--backend", "compiled", str(tmp_path)], out=out, err=err) == 2
+    assert err.getvalue() == (f"policyrules run: error: {tmp_path.name}/" + "d/" * 16 + "d: directories nest more "
+                              f"than {MAX_DEPTH} levels below the scenario directory\n")

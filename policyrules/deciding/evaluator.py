@@ -18,7 +18,7 @@ from typing import Any
 from typing_extensions import Self
 
 from ..matching import BACKENDS
-from ..model.errors import PolicyRulesError, located
+from ..model.errors import PolicyRulesError, echo, located
 from ..model.intake import strike as quick_strike
 from ..model.slots import private_of
 from ..model.strike import ProposedStrike, facts
@@ -36,7 +36,7 @@ PROGRESS_EVERY = 1024
 
 def check_backend(backend: object) -> str:
     if backend not in BACKENDS:
-        raise PolicyRulesError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+        raise PolicyRulesError(f"unknown backend {echo(backend)}; use one of: {', '.join(BACKENDS)}")
     return str(backend)
 
 

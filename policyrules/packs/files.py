@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,24 +56,38 @@ def find_files(path: str | Path) -> RuleDir:
         real_root = root.resolve(strict=True)
     except (OSError, RuntimeError) as e:
         raise RuleFileError(label, f"cannot resolve the rules directory: {_why(e)}") from None
-    walk = _Walk(root, real_root, label)
     catalog = root / CATALOG_FILE
+    walk = _Walk(root, real_root, label, lambda name: name.endswith(SUFFIXES), skip=catalog)
     if not os.path.lexists(catalog):
         raise RuleFileError(f"{label}/{CATALOG_FILE}", "missing: a rule directory needs a catalog")
     if walk.look(catalog, rule_file=True) != "file":
         raise walk.problems[0] if walk.problems else \
             RuleFileError(f"{label}/{CATALOG_FILE}", "not a file: a rule directory needs a catalog file")
-    walk.run()
-    files = sorted(walk.files, key=lambda p: p.relative_to(root).parts)
+    files = walk.run()
     if not files and not walk.problems:
         raise RuleFileError(label, "no rule files (*.yaml) besides the catalog")
     names = {p: walk.name(p) for p in [catalog, *files]}
     return RuleDir(label, catalog, tuple(files), names, tuple(walk.problems))
 
 
+def walk(root: Path, accept: Callable[[str], bool], what: str = "the directory"
+         ) -> tuple[list[Path], list[RuleFileError]]:
+    """The files below the directory ``root`` whose names ``accept`` takes, in path order, by the rules
+    of a rule directory (depth, links, regular files only), and the entries refused (problems named
+    ``<root name>/<relative path>``)."""
+    try:
+        real_root = root.resolve(strict=True)
+    except (OSError, RuntimeError) as e:
+        return [], [RuleFileError(root.name or str(root), f"cannot resolve the directory: {_why(e)}")]
+    w = _Walk(root, real_root, root.name or str(root), accept, what=what)
+    return w.run(), w.problems
+
+
 class _Walk:
-    def __init__(self, root: Path, real_root: Path, label: str) -> None:
+    def __init__(self, root: Path, real_root: Path, label: str, accept: Callable[[str], bool],
+                 skip: Path | None = None, what: str = "the rules directory") -> None:
         self.root, self.real_root, self.label = root, real_root, label
+        self.accept, self.skip, self.what = accept, skip, what
         self.files: list[Path] = []
         self.problems: list[RuleFileError] = []
 
@@ -83,7 +98,8 @@ class _Walk:
     def refuse(self, p: Path, message: str) -> None:
         self.problems.append(RuleFileError(self.name(p), message))
 
-    def run(self) -> None:
+    def run(self) -> list[Path]:
+        """Walk the tree (iteratively); the files taken, in path order."""
         seen_dirs = {self.real_root: self.root}
         stack: list[tuple[Path, int]] = [(self.root, 0)]
         while stack:
@@ -96,9 +112,9 @@ class _Walk:
                 continue
             for entry in names:
                 p = directory / entry
-                if p == self.root / CATALOG_FILE:
+                if p == self.skip:
                     continue
-                kind = self.look(p, rule_file=entry.endswith(SUFFIXES))
+                kind = self.look(p, rule_file=self.accept(entry))
                 if kind == "file":
                     self.files.append(p)
                     if len(self.files) > MAX_FILES:
@@ -109,10 +125,11 @@ class _Walk:
                         self.refuse(p, f"a link to a directory read already ({self.name(seen_dirs[real])}); "
                                     "a link must not repeat a directory of the pack")
                     elif depth + 1 > MAX_DEPTH:
-                        self.refuse(p, f"directories nest more than {MAX_DEPTH} levels below the rules directory")
+                        self.refuse(p, f"directories nest more than {MAX_DEPTH} levels below {self.what}")
                     else:
                         seen_dirs[real] = p
                         stack.append((p, depth + 1))
+        return sorted(self.files, key=lambda p: p.relative_to(self.root).parts)
 
     def look(self, p: Path, *, rule_file: bool) -> str | None:
         """``dir`` to walk into, ``file`` for a rule file, None to pass by (refused, when it is a
@@ -131,7 +148,7 @@ class _Walk:
         if link:
             target = Path(os.path.realpath(p))
             if not target.is_relative_to(self.real_root):
-                self.refuse(p, f"a symbolic link to {echo(str(target), 120)}, outside the rules directory; "
+                self.refuse(p, f"a symbolic link to {echo(str(target), 120)}, outside {self.what}; "
                             "links are followed only inside it")
                 return None
         if stat.S_ISDIR(mode):
