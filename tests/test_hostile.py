@@ -584,3 +584,11 @@ def test_a_scenario_directory_1100_levels_deep_is_refused_at_the_depth_limit(tmp
         assert main(["run", "--backend", "compiled", str(tmp_path)], out=out, err=err) == 2
     assert err.getvalue() == (f"policyrules run: error: {tmp_path.name}/" + "d/" * 16 + "d: directories nest more "
                               f"than {MAX_DEPTH} levels below the scenario directory\n")
+
+
+def test_a_rule_file_whose_name_is_not_utf8_is_named_escaped_not_a_unicode_error(pack_copy: Path) -> None:
+    """A file name with bytes that are not UTF-8 used to crash the pack digest (UnicodeEncodeError)."""
+    (pack_copy / "us" / os.fsdecode(b"\xff\n.yaml")).write_text("policy: us\n", encoding="utf-8")
+    err = load_error(pack_copy)
+    assert err.file == "'rules/us/\\udcff\\n.yaml'"
+    assert str(err).isprintable()

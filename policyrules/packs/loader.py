@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,7 +109,7 @@ def load_pack(path: str | Path | None = None) -> Pack:
         except YamlError as e:
             problems.add(RuleFileError(name, e.message, line=e.line, code=e.code))
             continue
-        digest.update(p.relative_to(found.catalog.parent).as_posix().encode() + b"\0" + raw + b"\0")
+        digest.update(os.fsencode(p.relative_to(found.catalog.parent).as_posix()) + b"\0" + raw + b"\0")
         texts[p] = raw
 
     catalog_name = found.names[found.catalog]
