@@ -592,3 +592,23 @@ def test_a_rule_file_whose_name_is_not_utf8_is_named_escaped_not_a_unicode_error
     err = load_error(pack_copy)
     assert err.file == "'rules/us/\\udcff\\n.yaml'"
     assert str(err).isprintable()
+
+
+@pytest.mark.parametrize("make", ["fifo", "sparse"])
+def test_a_source_document_that_is_a_fifo_or_huge_is_a_finding_not_a_hang(tmp_path: Path, make: str) -> None:
+    docs = tmp_path / "seeds"
+    docs.mkdir()
+    doc = docs / "000_018b07ea078c3e2c.txt"
+    if make == "fifo":
+        os.mkfifo(doc)
+    else:
+        with doc.open("wb") as f:
+            f.truncate(3_000_000_000)
+    done = child("check", "--sources", docs, "--format", "json", timeout=60)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    found = {f["message"] for f in json.loads(done.stdout)["findings"] if f["code"] == "document-not-found"}
+    reason = "cannot read: a FIFO (named pipe), not a regular file" if make == "fifo" else \
+        "file is 3000000000 bytes; the limit is 50000000"
+    assert f"document '000_018b07ea078c3e2c.txt' is not in {docs} ({reason})" in found

@@ -30,12 +30,13 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from ..deciding.combine import Outcome
 from ..language.conditions import render
 from ..model.domain import Decision
-from ..model.errors import PackError, PolicyRulesError, RuleFileError
+from ..model.errors import PackError, PolicyRulesError, RuleFileError, echo, shown
 from ..model.sources import Source
 from ..model.strike import FACT_FIELDS
 from ..packs.loader import load_pack, ruleset_problems
 from ..packs.pack import Pack, Rule
 from ..packs.resolved import ResolvedPack
+from ..packs.yamlio import YamlError, read_file
 from .partition import Partition, StrikeClass, partitions
 
 
@@ -369,15 +370,17 @@ def quotes(pack: Pack, docs: Path) -> Iterator[Finding]:
     for w in pack.catalog.weapons:
         if w.source is not None:
             cited.setdefault((catalog_file, w.id), (w.source, {"file": catalog_file, "field": f"weapons.{w.id}"}))
+    why: dict[str, str] = {}
     for source, place in cited.values():
         name = source.document
         if name is None:
             continue
         if name not in texts:
-            texts[name] = _read_document(docs, name)
+            texts[name] = _read_document(docs, name, why)
         text = texts[name]
         if text is None:
-            yield finding("document-not-found", f"document {name!r} is not in {docs}", **place)
+            yield finding("document-not-found", f"document {echo(name)} is not in {shown(str(docs))}"
+                          + (f" ({why[name]})" if name in why else ""), **place)
         elif normalise(source.quote) not in text:
             yield finding("quote-not-found", f'quote not found verbatim in {name}: "{normalise(source.quote)}"',
                           **place)
@@ -387,11 +390,19 @@ def _rule_place(r: Rule) -> dict[str, Any]:
     return {"policy": r.policy, "rule": r.id, "file": r.file, "line": r.line}
 
 
-def _read_document(docs: Path, name: str) -> str | None:
+#: The largest source document read (a quote is looked for in the whole text).
+MAX_DOCUMENT_BYTES = 50_000_000
+
+
+def _read_document(docs: Path, name: str, why: dict[str, str]) -> str | None:
+    """The whitespace-normalised text of a document, or None (with the reason in ``why`` when it is
+    there but cannot be read: not a regular file, over :data:`MAX_DOCUMENT_BYTES`, unreadable)."""
     path = docs / name
-    if Path(name).name != name or name in (".", "..") or not path.is_file():
+    if Path(name).name != name or name in (".", "..") or not path.exists():
         return None
     try:
-        return normalise(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
+        raw = read_file(path, MAX_DOCUMENT_BYTES)
+    except YamlError as e:
+        why[name] = e.message
         return None
+    return normalise(raw.decode("utf-8", errors="replace"))
