@@ -502,7 +502,10 @@ def find_override_cycle(rules: tuple[Rule, ...]) -> list[str] | None:
     """A cycle in "overrides" among ``rules`` (``all`` expanded), as rule ids, or None.
 
     A depth-first search with an explicit stack: a chain of any length costs no recursion."""
-    edges = {r.id: [o.id for o in rules if r.overrides_rule(o)] for r in rules}
+    position = {rid: i for i, rid in enumerate(dict.fromkeys(r.id for r in rules))}  # edges in rule order
+    edges = {r.id: [o for o in position if o != r.id] if r.overrides == "all" else
+             sorted((o for o in r.overrides if o in position and o != r.id), key=position.__getitem__)
+             for r in rules}
     state: dict[str, int] = {}  # 1: on the current path, 2: finished
     for r in rules:
         if r.id in state:
