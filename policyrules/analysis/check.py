@@ -33,9 +33,10 @@ from ..model.domain import Decision
 from ..model.errors import PackError, PolicyRulesError, RuleFileError, echo, shown
 from ..model.sources import Source
 from ..model.strike import FACT_FIELDS
-from ..packs.loader import load_pack, ruleset_problems
+from ..packs.loader import load_pack
 from ..packs.pack import Pack, Rule
 from ..packs.resolved import ResolvedPack
+from ..packs.rulesets import ruleset_problems
 from ..packs.yamlio import YamlError, read_file
 from .partition import Partition, StrikeClass, partitions
 

@@ -10,7 +10,7 @@ file, the rule id, the field and the line where it can, with a code saying what 
 4. compose each version from the one it ``extends`` (inherit, replace, remove, add) and
    parse every condition against the strike schema and the version's parameters;
 5. check each rule set in force (common + version): unique ids, overrides naming
-   existing rules, no override cycles.
+   existing rules, no override cycles (:mod:`.rulesets`).
 
 Problems are collected, not raised one by one: each file is read and validated on its own, and
 composition goes on past a bad rule (kept as a placeholder, so nothing downstream reports a
@@ -37,11 +37,12 @@ from pydantic import BaseModel, ValidationError
 from ..language.conditions import ALWAYS, ConditionError, Schema, parse
 from ..model.catalog import Catalog, provide_default_catalog
 from ..model.domain import Basis, Decision
-from ..model.errors import PackError, RuleFileError, echo
+from ..model.errors import RuleFileError, echo
 from ..model.sources import Source
 from .files import CATALOG_FILE, MAX_FILES, find_files
-from .pack import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
+from .pack import COMMON, Pack, Policy, PolicyVersion, Rule
 from .rulefile import MAX_ID_CHARS, RULE_ID, RuleFile, RuleSpec
+from .rulesets import Problems, check_ruleset, find_override_cycle, ruleset_problems
 from .schema import strike_schema
 from .yamlio import YamlError, boolean_hint, line_of, load_bytes, read_file
 
@@ -71,28 +72,6 @@ def bundled_catalog() -> Catalog:
 
 
 provide_default_catalog(bundled_catalog)  # what ProposedStrike(...) is checked against without an engine
-
-
-class Problems:
-    """The problems found so far, in order, without repeats (a rule inherited into several
-    versions, or in several rule sets, is reported once)."""
-
-    def __init__(self) -> None:
-        self.errors: list[RuleFileError] = []
-        self._seen: set[tuple[object, ...]] = set()
-
-    def add(self, e: RuleFileError) -> None:
-        # An unknown override names the rule set it was missed in: the same defect in two rule sets is one.
-        key = (e.code, e.file, e.line, e.rule, e.field, None if e.code == "unknown-override" else e.detail)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.errors.append(e)
-
-    def raise_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise PackError(self.errors)
 
 
 def load_pack(path: str | Path | None = None) -> Pack:
@@ -453,76 +432,3 @@ def _path_parts(path: str) -> list[object]:
         parts.append(name)
         parts.extend(int(i.rstrip("]")) for i in indexes if i.rstrip("]").isdigit())
     return parts
-
-
-# Stage 5: rule sets ----------------------------------------------------------------------
-
-
-def ruleset_problems(rs: RuleSet) -> list[RuleFileError]:
-    """Every problem of one rule set: duplicate ids, overrides naming no rule of the set or the rule
-    itself, an override cycle."""
-    out: list[RuleFileError] = []
-    by_id: dict[str, Rule] = {}
-    for r in rs.rules:
-        if r.id in by_id:
-            out.append(RuleFileError(r.file, f"duplicate rule id: also defined in {by_id[r.id].file}", rule=r.id,
-                                     field="id", line=r.line, code="duplicate-id"))
-        else:
-            by_id[r.id] = r
-    where = rs.version.ref + (f" + common@{rs.common.version}" if rs.common else "")
-    for r in rs.rules:
-        if r.overrides == "all":
-            continue
-        unknown = [t for t in sorted(r.overrides) if t not in by_id]
-        if unknown:
-            named = ", ".join(echo(t) for t in unknown[:5]) + (f" and {len(unknown) - 5} more" if unknown[5:] else "")
-            what = "is not a rule" if len(unknown) == 1 else "are not rules"
-            out.append(RuleFileError(r.file, f"overrides {named}, which {what} of {where}", rule=r.id,
-                                     field="overrides", line=r.line, code="unknown-override"))
-        if r.id in r.overrides:
-            out.append(RuleFileError(r.file, "a rule cannot override itself", rule=r.id, field="overrides",
-                                     line=r.line, code="override-cycle"))
-    cycle = find_override_cycle(rs.rules)
-    if cycle:
-        first = by_id[cycle[0]]
-        out.append(RuleFileError(first.file, "override cycle: " + " -> ".join([*cycle, cycle[0]]),
-                                 rule=first.id, field="overrides", line=first.line, code="override-cycle"))
-    return out
-
-
-def check_ruleset(rs: RuleSet) -> None:
-    """Raise the problems of one rule set (:func:`ruleset_problems`), if it has any."""
-    problems = Problems()
-    for e in ruleset_problems(rs):
-        problems.add(e)
-    problems.raise_any()
-
-
-def find_override_cycle(rules: tuple[Rule, ...]) -> list[str] | None:
-    """A cycle in "overrides" among ``rules`` (``all`` expanded), as rule ids, or None.
-
-    A depth-first search with an explicit stack: a chain of any length costs no recursion."""
-    position = {rid: i for i, rid in enumerate(dict.fromkeys(r.id for r in rules))}  # edges in rule order
-    edges = {r.id: [o for o in position if o != r.id] if r.overrides == "all" else
-             sorted((o for o in r.overrides if o in position and o != r.id), key=position.__getitem__)
-             for r in rules}
-    state: dict[str, int] = {}  # 1: on the current path, 2: finished
-    for r in rules:
-        if r.id in state:
-            continue
-        path = [r.id]
-        stack = [iter(edges[r.id])]
-        state[r.id] = 1
-        while stack:
-            for m in stack[-1]:
-                if state.get(m) == 1:
-                    return path[path.index(m):]
-                if m not in state:
-                    state[m] = 1
-                    path.append(m)
-                    stack.append(iter(edges[m]))
-                    break
-            else:
-                state[path.pop()] = 2
-                stack.pop()
-    return None
