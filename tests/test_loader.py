@@ -601,6 +601,18 @@ def test_every_duplicate_and_cycle_is_reported_each_once(tmp_path: Path) -> None
     ]
 
 
+def test_every_rule_file_error_lists_its_problems_one_or_many(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = load_error(tmp_path / "a", {"us/baseline.yaml": BASELINE + rule("r2", when="{colour: red}")})
+    assert not isinstance(one, PackError) and one.errors == (one,)
+    many = load_error(tmp_path / "b", {"us/baseline.yaml": BASELINE + rule("r2", when="{colour: red}")
+                                       + rule("r3", when="{colour: blue}")})
+    assert isinstance(many, PackError) and [e.rule for e in many.errors] == ["r2", "r3"]
+    with pytest.raises(ValueError, match="two or more"):
+        PackError([one])
+
+
 def test_a_rule_file_error_carries_a_known_code() -> None:
     assert RuleFileError("f.yaml", "m").code == "invalid-rule-file"
     assert RuleFileError("f.yaml", "m", code="unknown-field").code == "unknown-field"

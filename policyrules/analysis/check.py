@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from ..deciding.combine import Outcome
 from ..language.conditions import render
 from ..model.domain import Decision
-from ..model.errors import PackError, PolicyRulesError, RuleFileError, echo, shown
+from ..model.errors import PolicyRulesError, RuleFileError, echo, shown
 from ..model.sources import Source
 from ..model.strike import FACT_FIELDS
 from ..packs.loader import load_pack
@@ -228,7 +228,7 @@ def load_error(e: RuleFileError) -> Finding:
 
 def load_errors(e: RuleFileError) -> list[Finding]:
     """A finding for every problem of a rule directory that does not load."""
-    return [load_error(one) for one in (e.errors if isinstance(e, PackError) else (e,))]
+    return [load_error(one) for one in e.errors]
 
 
 def structure(pack: Pack) -> Iterator[Finding]:

@@ -112,19 +112,28 @@ class RuleFileError(PolicyRulesError, ValueError):
             parts.append(f"field {self.field}")
         super().__init__(": ".join(parts) + ": " + self.detail)
 
+    @property
+    def errors(self) -> tuple[RuleFileError, ...]:
+        """Every problem this error stands for: itself (a :class:`PackError` holds several)."""
+        return (self,)
+
 
 class PackError(RuleFileError):
     """Every problem found loading a rule directory (more than one): reads as the first, on one line,
     with how many more there are; ``errors`` holds them all, in the order found."""
 
     def __init__(self, errors: Sequence[RuleFileError]) -> None:
-        if len(errors) < 2:
+        self._errors = tuple(e for error in errors for e in error.errors)
+        if len(self._errors) < 2:
             raise ValueError("PackError holds two or more errors; raise a single one as it is")
-        self.errors: tuple[RuleFileError, ...] = tuple(errors)
-        first, more = self.errors[0], len(self.errors) - 1
+        first, more = self._errors[0], len(self._errors) - 1
         super().__init__(first.file, f"{first.detail} (and {more} more problem{'s' if more > 1 else ''})",
                          rule=first.rule, field=first.field, line=first.line, code=first.code)
         self.detail = first.detail  # the first problem's own text; str(self) says how many more
+
+    @property
+    def errors(self) -> tuple[RuleFileError, ...]:
+        return self._errors
 
 
 class PolicyRefError(PolicyRulesError, ValueError):
