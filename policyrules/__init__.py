@@ -29,6 +29,7 @@ from .engine import Engine
 from .model.domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
 from .model.errors import (
     BackendError,
+    PackError,
     ParameterError,
     PolicyRefError,
     PolicyRulesError,
@@ -50,6 +51,7 @@ __all__ = [
     "Engine",
     "FieldChange",
     "Finding",
+    "PackError",
     "ParameterError",
     "PartialReport",
     "PolicyRef",

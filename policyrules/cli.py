@@ -14,12 +14,12 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from .__about__ import __version__
 from .commands import COMMANDS
 from .commands._common import EXIT_BAD_INPUT, one_line
-from .model.errors import PolicyRulesError
+from .model.errors import PolicyRulesError, shown
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    if out is None:  # started with stdout closed (>&-): there is nowhere for an answer to go
+        print("policyrules: error: cannot write the output: standard output is closed", file=err)
+        return EXIT_BAD_INPUT
     parser = build_parser()
     try:  # --help and usage errors go where this call's output and errors go
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -59,7 +62,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return int(e.code or 0)
     func: Callable[[argparse.Namespace, TextIO], int] = args.func
     try:
-        return func(args, out)
+        code = func(args, cast("TextIO", _Output(out)))
+        _Output(out).flush()  # a full disk shows here, not at exit
+        return code
     except PolicyRulesError as e:
         if args.debug:
             traceback.print_exc(file=err)
@@ -68,9 +73,64 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
-        if out is sys.stdout:  # keep the interpreter's final flush from reporting it again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard(out)
         return 141
+    except _OutputError as e:  # a full disk, or an output closed meanwhile
+        _discard(out)
+        if args.debug:
+            traceback.print_exc(file=err)
+        print(f"policyrules {args.command}: error: cannot write the output: {e}", file=err)
+        return EXIT_BAD_INPUT
+    except OSError as e:  # a file the command was asked to write (sweep --plot), or any other I/O
+        if args.debug:
+            traceback.print_exc(file=err)
+        where = f"{shown(str(e.filename))}: " if e.filename else ""
+        print(f"policyrules {args.command}: error: {where}{one_line(e.strerror or str(e))}", file=err)
+        return EXIT_BAD_INPUT
+
+
+class _OutputError(Exception):
+    """Writing the output failed (other than a closed pipe): told apart from every other OSError."""
+
+
+class _Output:
+    """The output stream, with its write failures raised as :class:`_OutputError` (a closed pipe
+    stays a BrokenPipeError); everything else goes to the stream itself."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as e:  # ValueError: the stream was closed
+            raise _OutputError(_why(e)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as e:
+            raise _OutputError(_why(e)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _why(e: Exception) -> str:
+    return (e.strerror if isinstance(e, OSError) else None) or str(e) or type(e).__name__
+
+
+def _discard(out: TextIO) -> None:
+    """Keep the interpreter's final flush of stdout from failing (and reporting) again."""
+    if out is sys.stdout:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,7 +72,7 @@ def _patterns(config: pytest.Config) -> list[str]:
 def engine_key(config: pytest.Config) -> EngineKey:
     """(rules directory or None for the bundled pack, backend) from the options and the ini file."""
     rules: str | None = config.getoption("policyrules_rules")
-    if rules is not None:
+    if rules is not None and rules.strip():  # an empty one stays empty: loading refuses it
         rules = str(Path(rules).resolve())
     else:
         ini_rules = str(config.getini("policyrules_rules")).strip()
@@ -108,19 +108,16 @@ class ScenarioFile(pytest.File):
 
     def collect(self) -> Iterator[ScenarioItem]:
         from .model.errors import PolicyRulesError
-        from .scenarios import load_scenarios
+        from .scenarios import display_name, load_scenarios
 
         try:
             scenarios = load_scenarios(_shown(self.path))
             session_engine(self.config)  # bad rules or backend: one collection error per file, no run
         except PolicyRulesError as e:
             raise self.CollectError(" ".join(str(e).split())) from None
-        seen: dict[str, int] = {}
+        taken: set[str] = set()
         for sc in scenarios:
-            name = sc.name.replace("::", ":")
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] > 1:  # node ids must be unique: name the line of a repeated name
-                name = f"{name} (line {sc.line})"
+            name = unique_name(display_name(sc.name).replace("::", ":"), sc.line, taken)
             yield ScenarioItem.from_parent(self, name=name, scenario=sc)
 
 
@@ -149,21 +146,37 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | TerminalRepr:
-        from .model.errors import PolicyRulesError
+        from .model.errors import PolicyRulesError, echo
 
         if isinstance(excinfo.value, ScenarioMismatchError):
             return mismatch_text(excinfo.value.result)
         if isinstance(excinfo.value, PolicyRulesError) and not self.config.getoption("fulltrace"):
-            return f"{self._where()}: scenario {self.scenario.name!r}: {' '.join(str(excinfo.value).split())}"
+            return f"{self._where()}: scenario {echo(self.scenario.name)}: {' '.join(str(excinfo.value).split())}"
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
+        from .scenarios import display_name
+
         line = self.scenario.line - 1 if self.scenario.line else None
-        return self.path, line, f"scenario: {self.scenario.name}"
+        return self.path, line, f"scenario: {display_name(self.scenario.name)}"
 
     def _where(self) -> str:
         sc = self.scenario
         return f"{sc.file}:{sc.line}" if sc.line else str(sc.file)
+
+
+def unique_name(name: str, line: int | None, taken: set[str]) -> str:
+    """``name``, or, when a scenario before took it, ``name (line N)`` (then ``#2``, ``#3``, ... if
+    even that is taken, by a scenario really named so): node ids must be unique."""
+    candidate = name
+    if candidate in taken:
+        candidate = f"{name} (line {line})"
+        n = 2
+        while candidate in taken:
+            candidate = f"{name} (line {line}, #{n})"
+            n += 1
+    taken.add(candidate)
+    return candidate
 
 
 def _shown(path: Path) -> Path:
@@ -176,12 +189,14 @@ def _shown(path: Path) -> Path:
 
 def mismatch_text(result: ScenarioResult) -> str:
     """What differs, expected against actual, then the verdict's explanation."""
+    from .model.errors import echo
+
     e, v = result.scenario.expect, result.verdict
     sc = result.scenario
     where = f"{sc.file}:{sc.line}" if sc.line else str(sc.file)
     lines = [
         result.mismatch(),
-        f"  scenario: {sc.name!r} ({where})",
+        f"  scenario: {echo(sc.name)} ({where})",
         f"  expected: {e.decision.value:<10}  rule {e.rule or '(any)'}",
         f"  actual:   {v.decision.value:<10}  rule {v.rule.id}  (policy {v.policy.ref}, {v.backend} backend)",
         "",

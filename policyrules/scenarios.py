@@ -11,6 +11,8 @@ A scenario file is a YAML list::
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .deciding.verdict import Verdict
 from .model.domain import Decision
-from .model.errors import PolicyRulesError, ScenarioError
+from .model.errors import PolicyRulesError, ScenarioError, echo, shown
 from .model.sources import Source
+from .packs.files import walk
 from .packs.yamlio import YamlError, line_of, load_file
 
 SCENARIO_GLOB = "scenarios*.yaml"
@@ -73,29 +76,39 @@ class ScenarioResult(BaseModel):
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, plus the ``scenarios*.yaml`` files of directories named."""
+    """Files named directly, plus the ``scenarios*.yaml`` files of directories named (walked as rule
+    directories are: at most 16 levels deep, links followed only inside, regular files only)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(p.rglob(SCENARIO_GLOB))
+            found, problems = walk(p, lambda name: fnmatch.fnmatchcase(name, SCENARIO_GLOB), "the scenario directory")
+            if problems:
+                raise ScenarioError(str(problems[0]))
             if not found:
-                raise ScenarioError(f"{p}: no {SCENARIO_GLOB} files in this directory")
+                raise ScenarioError(f"{shown(str(p))}: no {SCENARIO_GLOB} files in this directory")
             out.extend(found)
-        elif p.is_file():
+        elif os.path.lexists(p):  # a file; one that cannot be read (a FIFO, a device) is refused when read
             out.append(p)
         else:
-            raise ScenarioError(f"{p}: no such file or directory")
+            raise ScenarioError(f"{shown(str(p))}: no such file or directory")
     return out
+
+
+def display_name(name: str) -> str:
+    """A scenario's name as output shows it (a table, a pytest node id): as written when it is one
+    line of printable text, else quoted with its control characters escaped; cut when very long."""
+    return shown(name, 200)
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
     path = Path(path)
+    where = shown(str(path))
     try:
         raw = load_file(path)
     except YamlError as e:
-        raise ScenarioError(f"{path}" + (f":{e.line}" if e.line else "") + f": {e.message}") from None
+        raise ScenarioError(where + (f":{e.line}" if e.line else "") + f": {e.message}") from None
     if not isinstance(raw, list):
-        raise ScenarioError(f"{path}: a scenario file is a list of scenarios (name, strike, expect)")
+        raise ScenarioError(f"{where}: a scenario file is a list of scenarios (name, strike, expect)")
     out = []
     for i, item in enumerate(raw):
         try:
@@ -103,11 +116,12 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         except ValidationError as e:
             err = e.errors()[0]
             name = item.get("name") if isinstance(item, dict) else None
-            field = ".".join(str(p) for p in err["loc"])
+            field = shown(".".join(str(p) for p in err["loc"]), 60)
             line = line_of(raw, (i, *err["loc"]))
             msg = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
-            raise ScenarioError(f"{path}" + (f":{line}" if line else "") + f": scenario "
-                                f"{name or '#' + str(i + 1)!r}: " + (f"{field}: " if field else "") + msg) from None
+            raise ScenarioError(where + (f":{line}" if line else "") + ": scenario "
+                                f"{echo(name) if name else repr('#' + str(i + 1))}: " + (f"{field}: " if field else "")
+                                + msg) from None
         out.append(sc.model_copy(update={"file": str(path), "line": line_of(raw, (i,))}))
     return out
 
@@ -119,7 +133,7 @@ def run_scenarios(engine: Any, scenarios: Sequence[Scenario]) -> list[ScenarioRe
         try:
             verdict = engine.evaluate(sc.strike)
         except PolicyRulesError as e:
-            where = f"{sc.file}:{sc.line}" if sc.line else str(sc.file)
-            raise ScenarioError(f"{where}: scenario {sc.name!r}: {e}") from None
+            where = shown(str(sc.file)) + (f":{sc.line}" if sc.line else "")
+            raise ScenarioError(f"{where}: scenario {echo(sc.name)}: {e}") from None
         results.append(ScenarioResult(scenario=sc, verdict=verdict))
     return results

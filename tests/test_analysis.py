@@ -277,3 +277,41 @@ def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
 def test_sources_must_be_a_directory(tmp_path: Path) -> None:
     with pytest.raises(PolicyRulesError, match="is not a directory"):
         check_path(pack(tmp_path, CLEAN), tmp_path / "missing")
+
+
+def test_check_reports_every_load_error_of_a_pack_in_one_run_each_with_its_code(tmp_path: Path) -> None:
+    """Each problem the loader found is a finding with the code its error carries (set where it was
+    raised, never read from the message), in the order found. (f's override of 'nope' is not one:
+    with a file unread, 'nope' may be one of its rules.)"""
+    rules = f"""\
+        - {{id: a, title: t, effect: allow, {SRC}}}
+        - {{id: b, title: t, effect: allowed, when: {{colour: red}}, {SRC}}}
+        - {{id: c, title: t, effect: allowed, when: {{target_region: atlantis}}, {SRC}}}
+        - {{id: d, title: t, effect: allowed, when: {{range_km: {{gt: {{param: far}}}}}}, {SRC}}}
+        - {{id: e, title: t, effect: allowed, when: {{range_km: {{gt: 1, lt: 2}}}}, {SRC}}}
+        - {{id: e, title: t, effect: allowed, {SRC}}}
+        - {{id: f, title: t, effect: allowed, overrides: [nope], {SRC}}}
+        - {{id: g, title: t, effect: allowed, overrides: [h], {SRC}}}
+        - {{id: h, title: t, effect: allowed, overrides: [g], {SRC}, unless: {{}}}}
+        """
+    report = check_path(pack(tmp_path, dedent(rules), extra={"bad.yaml": "policy: gb\n  x: [\n"}))
+    assert [(f.code, f.rule, f.field) for f in report.findings] == [
+        ("invalid-yaml", None, None),
+        ("unknown-value", "a", "effect"),
+        ("unknown-key", "h", "unless"),
+        ("unknown-field", "b", "when.colour"),
+        ("unknown-value", "c", "when.target_region"),
+        ("unknown-parameter", "d", "when.range_km.gt"),
+        ("invalid-condition", "e", "when.range_km"),
+        ("duplicate-id", "e", "id"),
+        ("override-cycle", "g", "overrides"),
+    ]
+    assert all(f.severity is Severity.ERROR and f.line is not None for f in report.findings)
+    assert not report.ok and report.rulesets == ()
+
+
+def test_every_code_a_rule_file_error_may_carry_is_a_finding_code() -> None:
+    from policyrules.model.errors import RULE_FILE_CODES
+
+    assert set(CODES) >= RULE_FILE_CODES
+    assert all(CODES[c][0] is Severity.ERROR for c in RULE_FILE_CODES)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from policyrules import Decision, Engine, RuleFileError
+from policyrules import Decision, Engine, PackError, RuleFileError
 from policyrules.packs.loader import load_pack
 from policyrules.packs.yamlio import MAX_FILE_BYTES
 
@@ -537,3 +537,94 @@ def test_the_composed_versions_decide_by_date(tmp_path: Path) -> None:
     assert (before.decision, before.rule.id, before.policy.version) == (Decision.PROHIBITED, "b", "baseline")
     # v2: b now allows self-defense, but d (60 > 40 km) prohibits: the fail-safe conflict
     assert (after.decision, after.rule.id, after.conflict) == (Decision.PROHIBITED, "d", ("b", "d"))
+
+
+# Every problem in one run ----------------------------------------------------------------
+
+
+def test_every_problem_of_a_pack_is_reported_in_one_run(tmp_path: Path) -> None:
+    """Problems in different files and rules come back together: the error reads as the first one,
+    on one line, with how many more there are, and carries each with its own code and place."""
+    v2 = version("v2", "2024-05-30", more="rules:\n" + rule("r3", "{target_region: narnia}"))
+    err = load_error(tmp_path, {"us/baseline.yaml": BASELINE.replace("rules:", "colour: red\nrules:") + rule("r2", when="{colour: red}"),
+                                "us/v2.yaml": v2, "gb/bad.yaml": "policy: gb\n  x: [\n"})
+    assert isinstance(err, PackError)
+    assert [(e.code, e.file, e.rule, e.field) for e in err.errors] == [
+        ("invalid-yaml", "pack/gb/bad.yaml", None, None),
+        ("unknown-key", US, None, "colour"),
+        ("unknown-field", US, "r2", "when.colour"),
+        ("unknown-value", "pack/us/v2.yaml", "r3", "when.target_region"),
+    ]
+    assert_names(err, "pack/gb/bad.yaml", line=2, text="not valid YAML: mapping values are not allowed here")
+    assert str(err).endswith("not allowed here (and 3 more problems)")
+    assert (err.code, err.detail) == ("invalid-yaml", "not valid YAML: mapping values are not allowed here")
+
+
+def test_a_rule_that_does_not_validate_does_not_hide_the_rules_after_it(tmp_path: Path) -> None:
+    text = BASELINE + rule("r2", effect="maybe") + rule("r3", when="{colour: red}")
+    err = load_error(tmp_path, {"us/baseline.yaml": text})
+    assert isinstance(err, PackError)
+    assert [(e.code, e.rule, e.field, e.line) for e in err.errors] == [
+        ("unknown-value", "r2", "effect", NEXT_RULE_LINE + 2),
+        ("unknown-field", "r3", "when.colour", NEXT_RULE_LINE + 5 + 3)]
+
+
+def test_a_problem_is_reported_once_not_again_as_its_consequences(tmp_path: Path) -> None:
+    """A bad rule is still there for the overrides and removals naming it, in its version and the
+    versions extending it: its one problem is the only one reported."""
+    base = (BASELINE + rule("r2", when="{colour: red}") + rule("r3", effect="maybe")
+            + rule("r5", extra="    overrides: [r2, r3]\n"))
+    v2 = version("v2", "2024-05-30", more="remove: [r3, r5]\nrules:\n" + rule(
+        "r4", "{target_region: belgorod}", extra="    overrides: [r2]\n"))
+    err = load_error(tmp_path, {"us/baseline.yaml": base, "us/v2.yaml": v2})
+    assert isinstance(err, PackError)
+    assert [(e.code, e.rule) for e in err.errors] == [("unknown-value", "r3"), ("unknown-field", "r2")]
+
+
+def test_a_version_extending_a_file_that_does_not_load_is_not_reported_as_extending_nothing(tmp_path: Path) -> None:
+    bad_base = BASELINE.replace("effective_from: 2022-02-24", "effective_from: someday")
+    err = load_error(tmp_path, {"us/baseline.yaml": bad_base, "us/v2.yaml": version("v2", "2024-05-30")})
+    assert_names(err, US, field="effective_from", line=4, text="not a date in YYYY-MM-DD form")
+    assert not isinstance(err, PackError)
+
+
+def test_every_duplicate_and_cycle_is_reported_each_once(tmp_path: Path) -> None:
+    text = (BASELINE + rule("us-inside-ukraine") + rule("a", extra="    overrides: [b]\n")
+            + rule("b", effect="prohibited", extra="    overrides: [a]\n") + rule("c", extra="    overrides: [c, x, y]\n"))
+    err = load_error(tmp_path, {"us/baseline.yaml": text, "us/v2.yaml": version("v2", "2024-05-30")})
+    assert isinstance(err, PackError)
+    assert [(e.code, e.rule, e.detail) for e in err.errors] == [
+        ("duplicate-id", "us-inside-ukraine", "duplicate rule id (first at rule #1)"),
+        ("unknown-override", "c", "overrides 'x', 'y', which are not rules of us@baseline"),
+        ("override-cycle", "c", "a rule cannot override itself"),
+        ("override-cycle", "a", "override cycle: a -> b -> a"),
+    ]
+
+
+def test_every_rule_file_error_lists_its_problems_one_or_many(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = load_error(tmp_path / "a", {"us/baseline.yaml": BASELINE + rule("r2", when="{colour: red}")})
+    assert not isinstance(one, PackError) and one.errors == (one,)
+    many = load_error(tmp_path / "b", {"us/baseline.yaml": BASELINE + rule("r2", when="{colour: red}")
+                                       + rule("r3", when="{colour: blue}")})
+    assert isinstance(many, PackError) and [e.rule for e in many.errors] == ["r2", "r3"]
+    with pytest.raises(ValueError, match="two or more"):
+        PackError([one])
+
+
+def test_a_rule_file_error_carries_a_known_code() -> None:
+    assert RuleFileError("f.yaml", "m").code == "invalid-rule-file"
+    assert RuleFileError("f.yaml", "m", code="unknown-field").code == "unknown-field"
+    with pytest.raises(ValueError, match="not a rule file error code: 'nonsense'"):
+        RuleFileError("f.yaml", "m", code="nonsense")
+
+
+@pytest.mark.parametrize(("when", "code"), [
+    ("{colour: red}", "unknown-field"), ("{target_region: narnia}", "unknown-value"),
+    ("{range_km: {gt: {param: far}}}", "unknown-parameter"), ("{range_km: {gt: 1, lt: 3}}", "invalid-condition"),
+    ("{self_defense: 'yes'}", "invalid-condition"),
+])
+def test_a_condition_error_carries_its_code_to_the_rule_file_error(tmp_path: Path, when: str, code: str) -> None:
+    err = load_error(tmp_path, {"us/baseline.yaml": BASELINE + rule("r2", when=when)})
+    assert (err.code, err.rule) == (code, "r2")

@@ -222,3 +222,25 @@ def test_one_engine_per_session_and_none_without_scenarios(pytester: pytest.Pyte
 def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
     text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
     assert '[project.entry-points.pytest11]\npolicyrules = "policyrules.pytest_plugin"' in text
+
+
+def test_scenario_names_with_line_breaks_and_escapes_make_one_line_unique_node_ids(pytester: pytest.Pytester) -> None:
+    """Issue 16: names went raw into node ids and output, and "x", "x", "x (line 4)" collided."""
+    strike = COUNTERFIRE % "2024-06-01"
+    pytester.makefile(".yaml", **{"scenarios-odd": f"""\
+- {{name: x, strike: {strike}, expect: {{decision: allowed}}}}
+- name: "a\\nERROR: forged \\e[2J"
+  strike: {strike}
+  expect: {{decision: allowed}}
+- {{name: x, strike: {strike}, expect: {{decision: allowed}}}}
+- {{name: "x (line 5)", strike: {strike}, expect: {{decision: allowed}}}}
+"""})
+    result = run(pytester, "--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "scenarios-odd.yaml::x",
+        "scenarios-odd.yaml::'a\\nERROR: forged \\x1b[2J'",
+        "scenarios-odd.yaml::x (line 5)",
+        "scenarios-odd.yaml::x (line 5) (line 6)",
+        "4 tests collected*",
+    ])
+    assert "\x1b" not in result.stdout.str()

@@ -2,8 +2,9 @@
 
 The checks, in order, each finding with a stable code (:data:`CODES`):
 
-1. loading: a rule directory that does not load becomes one error finding, classified from
-   the loader's :class:`~policyrules.model.errors.RuleFileError` (unknown field, value, override, ...);
+1. loading: a rule directory that does not load becomes one error finding per problem the loader
+   found, each with the code its :class:`~policyrules.model.errors.RuleFileError` carries (unknown
+   field, value, override, ...);
 2. structure of each rule set: unique ids, overrides naming rules, no override cycles;
 3. every class of every rule set in force (:mod:`policyrules.analysis.partition`), evaluated once:
    reachable conflicts, rules that never match, rules that match but never decide, classes
@@ -30,11 +31,13 @@ from ..deciding.combine import Outcome
 from ..language.conditions import render
 from ..model.dimensions import FACT_FIELDS
 from ..model.domain import Decision
-from ..model.errors import PolicyRulesError, RuleFileError
+from ..model.errors import PolicyRulesError, RuleFileError, echo, shown
 from ..model.sources import Source
-from ..packs.loader import check_ruleset, load_pack
+from ..packs.loader import load_pack
 from ..packs.pack import Pack, Rule
 from ..packs.resolved import ResolvedPack
+from ..packs.rulesets import ruleset_problems
+from ..packs.yamlio import YamlError, read_file
 from .partition import Partition, StrikeClass, partitions
 
 
@@ -192,7 +195,7 @@ def check_path(rules: str | Path | None = None, sources: str | Path | None = Non
         pack = load_pack(rules)
     except RuleFileError as e:
         return CheckReport(root=str(rules) if rules is not None else "rules", digest=None,
-                           sources=str(sources) if sources else None, findings=(load_error(e),),
+                           sources=str(sources) if sources else None, findings=tuple(load_errors(e)),
                            seconds=time.perf_counter() - start)
     return check(ResolvedPack(pack), sources)
 
@@ -218,35 +221,25 @@ def check(resolved: ResolvedPack, sources: str | Path | None = None) -> CheckRep
 
 # 1-2. Loading and structure --------------------------------------------------------------
 
-_LOAD_CODES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("override-cycle", ("override cycle", "cannot override itself")),
-    ("unknown-override", ("which is not a rule of",)),
-    ("duplicate-id", ("duplicate rule id",)),
-    ("unknown-field", ("unknown field",)),
-    ("unknown-value", ("unknown value", "unknown region", "unknown weapon")),
-    ("unknown-parameter", ("unknown parameter",)),
-    ("unknown-key", ("unknown key",)),
-    ("invalid-yaml", ("YAML", "duplicate key", "not UTF-8", "binary data")),
-)
-
-
 def load_error(e: RuleFileError) -> Finding:
-    """The finding for a rule directory that does not load: classified, with file, rule, field, line."""
-    code = next((c for c, marks in _LOAD_CODES if any(m in e.detail for m in marks)), None)
-    if code is None:
-        enum_field = (e.field or "").rsplit(".", 1)[-1] in ("effect", "basis", "default")
-        code = "unknown-value" if enum_field and e.detail.startswith("Input should be") else \
-            "invalid-condition" if (e.field or "").startswith("when") else "invalid-rule-file"
-    return finding(code, e.detail, file=e.file, rule=e.rule, field=e.field, line=e.line)
+    """The finding for one problem of a rule directory, with the code the error carries."""
+    return finding(e.code, e.detail, file=e.file, rule=e.rule, field=e.field, line=e.line)
+
+
+def load_errors(e: RuleFileError) -> list[Finding]:
+    """A finding for every problem of a rule directory that does not load."""
+    return [load_error(one) for one in e.errors]
 
 
 def structure(pack: Pack) -> Iterator[Finding]:
     """Unique ids, overrides naming rules and no cycles, per rule set (the loader's checks, as findings)."""
+    seen: set[tuple[object, ...]] = set()
     for rs in pack.all_rulesets():
-        try:
-            check_ruleset(rs)
-        except RuleFileError as e:
-            yield load_error(e).model_copy(update={"policy": rs.version.policy, "version": rs.version.version})
+        for e in ruleset_problems(rs):
+            key = (e.code, e.file, e.line, e.rule, e.field)
+            if key not in seen:
+                seen.add(key)
+                yield load_error(e).model_copy(update={"policy": rs.version.policy, "version": rs.version.version})
 
 
 # 3. Every class of a rule set ------------------------------------------------------------
@@ -378,15 +371,17 @@ def quotes(pack: Pack, docs: Path) -> Iterator[Finding]:
     for w in pack.catalog.weapons:
         if w.source is not None:
             cited.setdefault((catalog_file, w.id), (w.source, {"file": catalog_file, "field": f"weapons.{w.id}"}))
+    why: dict[str, str] = {}
     for source, place in cited.values():
         name = source.document
         if name is None:
             continue
         if name not in texts:
-            texts[name] = _read_document(docs, name)
+            texts[name] = _read_document(docs, name, why)
         text = texts[name]
         if text is None:
-            yield finding("document-not-found", f"document {name!r} is not in {docs}", **place)
+            yield finding("document-not-found", f"document {echo(name)} is not in {shown(str(docs))}"
+                          + (f" ({why[name]})" if name in why else ""), **place)
         elif normalise(source.quote) not in text:
             yield finding("quote-not-found", f'quote not found verbatim in {name}: "{normalise(source.quote)}"',
                           **place)
@@ -396,11 +391,19 @@ def _rule_place(r: Rule) -> dict[str, Any]:
     return {"policy": r.policy, "rule": r.id, "file": r.file, "line": r.line}
 
 
-def _read_document(docs: Path, name: str) -> str | None:
+#: The largest source document read (a quote is looked for in the whole text).
+MAX_DOCUMENT_BYTES = 50_000_000
+
+
+def _read_document(docs: Path, name: str, why: dict[str, str]) -> str | None:
+    """The whitespace-normalised text of a document, or None (with the reason in ``why`` when it is
+    there but cannot be read: not a regular file, over :data:`MAX_DOCUMENT_BYTES`, unreadable)."""
     path = docs / name
-    if Path(name).name != name or name in (".", "..") or not path.is_file():
+    if Path(name).name != name or name in (".", "..") or not path.exists():
         return None
     try:
-        return normalise(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
+        raw = read_file(path, MAX_DOCUMENT_BYTES)
+    except YamlError as e:
+        why[name] = e.message
         return None
+    return normalise(raw.decode("utf-8", errors="replace"))

@@ -28,12 +28,20 @@ class UsageError(PolicyRulesError):
 
 
 def add_common(p: argparse.ArgumentParser, *, backend: bool = True) -> None:
-    p.add_argument("--rules", metavar="DIR", help="directory of rule files (default: the bundled pack)")
+    p.add_argument("--rules", metavar="DIR", type=rules_dir, help="directory of rule files (default: the bundled pack)")
     if backend:
         p.add_argument("--backend", choices=BACKENDS, default="durable",
                        help="matching backend (default: durable)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def rules_dir(text: str) -> str:
+    """``--rules DIR``: an empty one is refused (it would read the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path is not a rules directory (leave --rules out for the "
+                                         "bundled pack)")
+    return text
 
 
 def subparser(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -47,8 +55,16 @@ def engine_from(args: argparse.Namespace) -> Engine:
     return Engine.load(args.rules, backend=getattr(args, "backend", "compiled"))
 
 
+#: The longest error message shown: a last guard (values in messages are cut where they are echoed).
+MAX_MESSAGE_CHARS = 2000
+
+
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """A message as the CLI shows it: one line, no control characters (escaped), bounded."""
+    text = " ".join(text.split())
+    if not text.isprintable():  # escapes that whitespace splitting leaves: ESC, DEL, C1 controls
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 def is_terminal(stream: TextIO | None) -> bool:

@@ -8,12 +8,12 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 
 from ..deciding.verdict import Verdict
 from ..engine import Engine
-from ..model.errors import PolicyRulesError
-from ..packs.yamlio import YamlError, load_file
+from ..model.errors import PolicyRulesError, echo, shown
+from ..packs.yamlio import MAX_FILE_BYTES, YamlError, load_file, open_file, read_file
 from ._common import (
     EXIT_OK,
     Progress,
@@ -28,6 +28,8 @@ from ._common import (
 STDIN = "-"
 Render = Callable[[Verdict], str]
 NO_STRIKE = "give a strike file or --strike JSON (or JSON Lines on stdin: -)"
+#: The longest line of JSON Lines (one strike), like a strike file.
+MAX_LINE_BYTES = MAX_FILE_BYTES
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,29 +57,48 @@ def read_strike(args: argparse.Namespace) -> Any:
     if args.strike is not None and args.file is not None:
         raise UsageError("give a strike file or --strike, not both")
     if args.strike is not None:
-        try:
-            return json.loads(args.strike)
-        except json.JSONDecodeError as e:
-            raise UsageError(f"--strike is not valid JSON: {e.msg} at column {e.colno}") from None
-        except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
-            raise UsageError(f"--strike is not usable JSON: {e}") from None
+        return parse_json(args.strike, "--strike is", "column")
     if args.file is None:
         raise UsageError(NO_STRIKE)
     path = Path(args.file)
     try:
         if path.suffix == ".json":
-            text = path.read_text(encoding="utf-8")
+            raw = read_file(path)
             try:
-                return json.loads(text)
-            except json.JSONDecodeError as e:
-                raise UsageError(f"{path}: not valid JSON: {e.msg} at line {e.lineno}") from None
-            except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
-                raise UsageError(f"{path}: not usable JSON: {e}") from None
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise UsageError(f"{shown(str(path))}: not UTF-8 text (byte {e.start})") from None
+            return parse_json(text, f"{shown(str(path))}:", "line")
         return load_file(path)
     except YamlError as e:
-        raise UsageError(f"{path}" + (f":{e.line}" if e.line else "") + f": {e.message}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+        raise UsageError(shown(str(path)) + (f":{e.line}" if e.line else "") + f": {e.message}") from None
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (JSON parsers keep the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(f"duplicate key {echo(key)} in one object")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, where: str, position: Literal["line", "column"]) -> Any:
+    """Strict JSON (no key twice in one object); a :class:`UsageError` starting with ``where``."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKeyError as e:
+        raise UsageError(f"{where} not valid JSON: {e}") from None
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{where} not valid JSON: {e.msg} at {position} "
+                         f"{e.lineno if position == 'line' else e.colno}") from None
+    except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
+        raise UsageError(f"{where} not usable JSON: {e}") from None
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -138,19 +159,26 @@ def run_lines(args: argparse.Namespace, out: TextIO, *, implicit: bool) -> int:
     else:
         path = Path(args.file)
         try:
-            with path.open("rb") as f:
-                count = _stream(engine, str(path), _lines(f), out, render)
-        except OSError as e:
-            raise UsageError(f"{path}: cannot read: {e.strerror or e}") from None
+            f = open_file(path)
+        except YamlError as e:
+            raise UsageError(f"{shown(str(path))}: {e.message}") from None
+        with f:  # errors writing the verdicts are not errors reading the file: they go up as they are
+            count = _stream(engine, shown(str(path)), _lines(f), out, render)
     if implicit and count == 0:
         raise UsageError(NO_STRIKE)
     return EXIT_OK
 
 
 def _lines(stream: TextIO | BinaryIO) -> Iterator[bytes | str]:
-    """Raw lines; bytes when the stream has them, so decoding (UTF-8) happens line by line."""
+    """Raw lines, each read up to :data:`MAX_LINE_BYTES` + 1 (a stream with no line break, like
+    /dev/zero, is never read whole); bytes when the stream has them, so decoding (UTF-8) happens
+    line by line."""
     source: Any = getattr(stream, "buffer", stream)
-    return iter(source)
+    while True:
+        line = source.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        yield line
 
 
 def _stream(engine: Engine, name: str, lines: Iterator[bytes | str], out: TextIO,
@@ -183,6 +211,8 @@ def _records(name: str, lines: Iterator[bytes | str]) -> Iterable[tuple[int, Any
             raise UsageError(f"{name}:{n}: not UTF-8 text") from None
         except OSError as e:
             raise UsageError(f"{name}: cannot read: {e.strerror or e}") from None
+        if len(raw) > MAX_LINE_BYTES and raw[-1:] not in ("\n", b"\n"):
+            raise UsageError(f"{name}:{n}: a line of more than {MAX_LINE_BYTES} bytes; the limit is {MAX_LINE_BYTES}")
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -195,12 +225,7 @@ def _records(name: str, lines: Iterator[bytes | str]) -> Iterable[tuple[int, Any
             text = text.removeprefix("\ufeff")
         if not text.strip():
             continue
-        try:
-            yield n, json.loads(text)
-        except json.JSONDecodeError as e:
-            raise UsageError(f"{name}:{n}: not valid JSON: {e.msg} at column {e.colno}") from None
-        except (ValueError, RecursionError) as e:  # a number with too many digits, nesting too deep
-            raise UsageError(f"{name}:{n}: not usable JSON: {e}") from None
+        yield n, parse_json(text, f"{name}:{n}:", "column")
 
 
 def _json_line(verdict: Verdict) -> str:

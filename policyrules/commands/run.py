@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import TextIO
 
-from ..scenarios import Scenario, ScenarioResult, load_scenarios, run_scenarios, scenario_files
+from ..model.errors import shown
+from ..scenarios import Scenario, ScenarioResult, display_name, load_scenarios, run_scenarios, scenario_files
 from ._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         } for r in results], indent=2, ensure_ascii=False), file=out)
         return EXIT_FAILED if failed else EXIT_OK
     style = Style.for_stream(out)
-    rows = [(r.scenario.name, r.verdict.decision.value, r.verdict.rule.id,
+    rows = [(display_name(r.scenario.name), r.verdict.decision.value, r.verdict.rule.id,
              r.scenario.expect.decision.value + (f" / {r.scenario.expect.rule}" if r.scenario.expect.rule else ""),
              "pass" if r.passed else "FAIL") for r in results]
 
@@ -68,5 +69,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     print(f"\n{style.outcome(not failed, summary)} ({engine.backend} backend, pack {engine.pack.digest[:12]})",
           file=out)
     for r in failed:
-        print(f"{style.outcome(False, 'FAIL')} {r.scenario.name} ({r.scenario.file}): {r.mismatch()}", file=out)
+        print(f"{style.outcome(False, 'FAIL')} {display_name(r.scenario.name)} ({shown(str(r.scenario.file))}): "
+              f"{r.mismatch()}", file=out)
     return EXIT_FAILED if failed else EXIT_OK

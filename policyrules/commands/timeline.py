@@ -7,6 +7,7 @@ import json
 from typing import TextIO
 
 from ..analysis.timeline import render_timeline, timeline
+from ..model.errors import echo
 from ..packs.loader import load_pack
 from ._common import EXIT_OK, UsageError, add_common, subparser
 
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace, out: TextIO) -> int:
     pack = load_pack(args.rules)
     if args.policy is not None and args.policy not in pack.policies:
-        raise UsageError(f"unknown policy {args.policy!r}; known: {', '.join(pack.policies)}")
+        raise UsageError(f"unknown policy {echo(args.policy)}; known: {', '.join(pack.policies)}")
     entries = timeline(pack, args.policy)
     if args.format == "json":
         print(json.dumps([e.model_dump(mode="json") for e in entries], indent=2), file=out)

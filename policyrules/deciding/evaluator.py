@@ -21,7 +21,7 @@ from typing_extensions import Self
 
 from ..matching import BACKENDS
 from ..model.dimensions import NUMBER_FIELDS
-from ..model.errors import PolicyRulesError, located
+from ..model.errors import PolicyRulesError, echo, located
 from ..model.intake import key_of, learn
 from ..model.slots import private_of
 from ..model.strike import ProposedStrike
@@ -44,7 +44,7 @@ PROGRESS_EVERY = 1024
 
 def check_backend(backend: object) -> str:
     if backend not in BACKENDS:
-        raise PolicyRulesError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+        raise PolicyRulesError(f"unknown backend {echo(backend)}; use one of: {', '.join(BACKENDS)}")
     return str(backend)
 
 

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from ..model.errors import echo, shown
+
 Scalar: TypeAlias = str | bool | float
 Op: TypeAlias = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
 OPS: tuple[Op, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
@@ -93,12 +95,17 @@ Condition: TypeAlias = Cmp | AllOf | AnyOf | Not
 ALWAYS: Condition = AllOf(())
 
 
-class ConditionError(ValueError):
-    """A condition does not fit the schema. ``path`` is the dotted place inside ``when``."""
+ConditionCode: TypeAlias = Literal["unknown-field", "unknown-value", "unknown-parameter", "invalid-condition"]
 
-    def __init__(self, path: str, message: str) -> None:
+
+class ConditionError(ValueError):
+    """A condition does not fit the schema. ``path`` is the dotted place inside ``when``; ``code``
+    says what kind of problem it is (an unknown field, value or parameter, or a malformed condition)."""
+
+    def __init__(self, path: str, message: str, code: ConditionCode = "invalid-condition") -> None:
         self.path = path
         self.message = message
+        self.code: ConditionCode = code
         super().__init__(f"{path}: {message}")
 
 
@@ -116,9 +123,9 @@ def parse(raw: object, schema: Schema, params: Mapping[str, float], path: str = 
         raise ConditionError(path, f"a condition is a mapping of field to matcher, not {_kind(raw)}")
     items: list[Condition] = []
     for key, spec in raw.items():
-        where = f"{path}.{key}"
         if not isinstance(key, str):
             raise ConditionError(path, f"field names are strings, not {_kind(key)}")
+        where = f"{path}.{shown(key, 60)}"
         if key in ("any", "all"):
             if not isinstance(spec, list) or not spec:
                 raise ConditionError(where, f"'{key}' takes a non-empty list of conditions")
@@ -130,8 +137,8 @@ def parse(raw: object, schema: Schema, params: Mapping[str, float], path: str = 
             items.append(_parse_matcher(schema.fields[key], spec, params, where))
         else:
             raise ConditionError(
-                where, f"unknown field {key!r}; known: {', '.join(sorted(schema.fields))}, any, all, not"
-            )
+                where, f"unknown field {echo(key)}; known: {', '.join(sorted(schema.fields))}, any, all, not",
+                "unknown-field")
     return items[0] if len(items) == 1 else AllOf(tuple(items))
 
 
@@ -141,7 +148,7 @@ def _parse_matcher(spec: FieldSpec, raw: object, params: Mapping[str, float], wh
             raise ConditionError(where, f"a matcher has exactly one operator ({', '.join(OPS)})")
         ((op, value),) = raw.items()
         if op not in OPS:
-            raise ConditionError(where, f"unknown operator {op!r}; use one of {', '.join(OPS)}")
+            raise ConditionError(where, f"unknown operator {echo(op)}; use one of {', '.join(OPS)}")
         where = f"{where}.{op}"
     elif isinstance(raw, list):
         raise ConditionError(where, "a list is not a matcher; write {in: [...]}")
@@ -162,15 +169,15 @@ def _parse_matcher(spec: FieldSpec, raw: object, params: Mapping[str, float], wh
         return Cmp(spec.name, op, _check_enum(spec, value, where))
     if spec.kind == "bool":
         if not isinstance(value, bool):
-            raise ConditionError(where, f"{spec.name} is true or false, not {value!r}")
+            raise ConditionError(where, f"{spec.name} is true or false, not {echo(value)}")
         return Cmp(spec.name, op, value)
     return Cmp(spec.name, op, _check_number(value, params, where))
 
 
 def _check_enum(spec: FieldSpec, value: object, where: str) -> str:
     if not isinstance(value, str) or value not in spec.values:
-        shown = ", ".join(spec.values) if len(spec.values) <= 16 else f"{len(spec.values)} known values"
-        raise ConditionError(where, f"unknown value {value!r} for {spec.name}; known: {shown}")
+        known = ", ".join(spec.values) if len(spec.values) <= 16 else f"{len(spec.values)} known values"
+        raise ConditionError(where, f"unknown value {echo(value)} for {spec.name}; known: {known}", "unknown-value")
     return value
 
 
@@ -181,10 +188,10 @@ def _check_number(value: object, params: Mapping[str, float], where: str) -> flo
         name = value["param"]
         if name not in params:
             known = ", ".join(sorted(params)) or "none defined"
-            raise ConditionError(where, f"unknown parameter {name!r} (parameters: {known})")
+            raise ConditionError(where, f"unknown parameter {echo(name)} (parameters: {known})", "unknown-parameter")
         return Param(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConditionError(where, f"expected a number or {{param: NAME}}, not {value!r}")
+        raise ConditionError(where, f"expected a number or {{param: NAME}}, not {echo(value)}")
     return check_finite(float(value), where)
 
 

@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -29,9 +29,9 @@ _ID = r"^[a-z0-9][a-z0-9_-]*$"
 class Weapon(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
-    aliases: tuple[str, ...] = ()
+    id: str = Field(pattern=_ID, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    aliases: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
     weapon_class: WeaponClass
     suppliers: tuple[str, ...] = Field(min_length=1)
     reach_km: float = Field(gt=0, le=MAX_RANGE_KM, allow_inf_nan=False)
@@ -55,8 +55,8 @@ class Weapon(BaseModel):
 class Region(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1)
+    id: str = Field(pattern=_ID, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
     country: Literal["UA", "RU"]
     occupied: bool = False
     borders: tuple[str, ...] = ()

@@ -61,8 +61,30 @@ class StrikeError(PolicyRulesError, ValueError):
         super().__init__(f"{head}: " + "; ".join(str(p) for p in self.problems))
 
 
+#: The codes a :class:`RuleFileError` may carry: what kind of problem, set where it is raised
+#: (``check`` reports each load error as a finding with its code).
+RULE_FILE_CODES = frozenset({
+    "invalid-yaml", "invalid-rule-file", "unknown-key", "unknown-field", "unknown-value", "unknown-parameter",
+    "invalid-condition", "duplicate-id", "unknown-override", "override-cycle",
+})
+
+
+def shown(text: str, limit: int = 200) -> str:
+    """A name from the input (a file name, a key, a scenario name) as a message shows it: as is when
+    it is printable and short, else :func:`echo`-quoted (escaped, cut)."""
+    return text if len(text) <= limit and text.isprintable() else echo(text, limit)
+
+
+def _printable(text: str) -> str:
+    """``text`` with every non-printable character escaped: a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class RuleFileError(PolicyRulesError, ValueError):
-    """A rule or catalog file is invalid: names the file, the rule id, the field and the line."""
+    """A rule or catalog file is invalid: names the file, the rule id, the field and the line, and
+    carries a :data:`code` (``unknown-field``, ``invalid-yaml``, ...) saying what kind of problem."""
 
     def __init__(
         self,
@@ -72,19 +94,46 @@ class RuleFileError(PolicyRulesError, ValueError):
         rule: str | None = None,
         field: str | None = None,
         line: int | None = None,
+        code: str = "invalid-rule-file",
     ) -> None:
-        self.file = file
-        self.rule = rule
-        self.field = field
+        if code not in RULE_FILE_CODES:
+            raise ValueError(f"not a rule file error code: {code!r}; known: {', '.join(sorted(RULE_FILE_CODES))}")
+        self.file = shown(file, 1000)
+        self.rule = shown(rule) if rule is not None else None
+        self.field = shown(field) if field is not None else None
         self.line = line
-        self.detail = message
-        where = file + (f":{line}" if line is not None else "")
+        self.code = code
+        self.detail = _printable(message)
+        where = self.file + (f":{line}" if line is not None else "")
         parts = [where]
-        if rule is not None:
-            parts.append(f"rule {rule}")
-        if field is not None:
-            parts.append(f"field {field}")
-        super().__init__(": ".join(parts) + ": " + message)
+        if self.rule is not None:
+            parts.append(f"rule {self.rule}")
+        if self.field is not None:
+            parts.append(f"field {self.field}")
+        super().__init__(": ".join(parts) + ": " + self.detail)
+
+    @property
+    def errors(self) -> tuple[RuleFileError, ...]:
+        """Every problem this error stands for: itself (a :class:`PackError` holds several)."""
+        return (self,)
+
+
+class PackError(RuleFileError):
+    """Every problem found loading a rule directory (more than one): reads as the first, on one line,
+    with how many more there are; ``errors`` holds them all, in the order found."""
+
+    def __init__(self, errors: Sequence[RuleFileError]) -> None:
+        self._errors = tuple(e for error in errors for e in error.errors)
+        if len(self._errors) < 2:
+            raise ValueError("PackError holds two or more errors; raise a single one as it is")
+        first, more = self._errors[0], len(self._errors) - 1
+        super().__init__(first.file, f"{first.detail} (and {more} more problem{'s' if more > 1 else ''})",
+                         rule=first.rule, field=first.field, line=first.line, code=first.code)
+        self.detail = first.detail  # the first problem's own text; str(self) says how many more
+
+    @property
+    def errors(self) -> tuple[RuleFileError, ...]:
+        return self._errors
 
 
 class PolicyRefError(PolicyRulesError, ValueError):

@@ -1,41 +1,53 @@
 """Load a directory of rule files into a checked, composed :class:`~policyrules.packs.pack.Pack`.
 
-Stages, in order (each raises :class:`~policyrules.model.errors.RuleFileError` naming the file,
-the rule id, the field and the line where it can):
+Stages, in order (each problem is a :class:`~policyrules.model.errors.RuleFileError` naming the
+file, the rule id, the field and the line where it can, with a code saying what kind it is):
 
-1. read ``catalog.yaml`` and every other ``*.yaml`` under the directory (strict YAML);
+1. find ``catalog.yaml`` and every other ``*.yaml`` under the directory (:mod:`.files`) and
+   read each (strict YAML, :mod:`.yamlio`);
 2. validate each file's shape with the Pydantic models of :mod:`policyrules.packs.rulefile`;
 3. group versions by policy, check ids and effective windows;
 4. compose each version from the one it ``extends`` (inherit, replace, remove, add) and
    parse every condition against the strike schema and the version's parameters;
 5. check each rule set in force (common + version): unique ids, overrides naming
-   existing rules, no override cycles.
+   existing rules, no override cycles (:mod:`.rulesets`).
 
-Nothing is returned until every stage passed, so a bad pack never half-loads.
+Problems are collected, not raised one by one: each file is read and validated on its own, and
+composition goes on past a bad rule (kept as a placeholder, so nothing downstream reports a
+consequence of it as a problem of its own). At the end one error is raised: the problem itself
+when there is one, else a :class:`~policyrules.model.errors.PackError` carrying them all.
+Nothing is returned unless every stage passed, so a bad pack never half-loads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import itertools
+import os
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from ..language.conditions import ConditionError, Schema, parse
+from ..language.conditions import ALWAYS, ConditionError, Schema, parse
 from ..model.catalog import Catalog, provide_default_catalog
-from ..model.domain import Decision
-from ..model.errors import RuleFileError
-from .pack import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
-from .rulefile import RuleFile, RuleSpec
+from ..model.domain import Basis, Decision
+from ..model.errors import RuleFileError, echo
+from ..model.sources import Source
+from .files import CATALOG_FILE, MAX_FILES, find_files
+from .pack import COMMON, Pack, Policy, PolicyVersion, Rule
+from .rulefile import MAX_ID_CHARS, RULE_ID, RuleFile, RuleSpec
+from .rulesets import Problems, check_ruleset, find_override_cycle, ruleset_problems
 from .schema import strike_schema
-from .yamlio import YamlError, boolean_hint, line_of, load_file
+from .yamlio import YamlError, boolean_hint, line_of, load_bytes, read_file
 
-CATALOG_FILE = "catalog.yaml"
-MAX_FILES = 2000
+__all__ = ["CATALOG_FILE", "MAX_FILES", "bundled_catalog", "bundled_rules_dir", "check_ruleset",
+           "find_override_cycle", "load_pack", "ruleset_problems"]
 
 
 def bundled_rules_dir() -> Path:
@@ -52,82 +64,135 @@ def bundled_rules_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def bundled_catalog() -> Catalog:
     path = bundled_rules_dir() / CATALOG_FILE
-    return _load_catalog(path, f"rules/{CATALOG_FILE}")
+    problems = Problems()
+    catalog = _load_catalog(_read(path, f"rules/{CATALOG_FILE}"), f"rules/{CATALOG_FILE}", problems)
+    problems.raise_any()
+    assert catalog is not None
+    return catalog
 
 
 provide_default_catalog(bundled_catalog)  # what ProposedStrike(...) is checked against without an engine
 
 
 def load_pack(path: str | Path | None = None) -> Pack:
-    root = Path(path) if path is not None else bundled_rules_dir()
-    label = root.name or str(root)
-    if not root.is_dir():
-        raise RuleFileError(str(root), "not a directory of rule files")
-    catalog_path = root / CATALOG_FILE
-    if not catalog_path.is_file():
-        raise RuleFileError(f"{label}/{CATALOG_FILE}", "missing: a rule directory needs a catalog")
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-                   and p != catalog_path)
-    if len(files) > MAX_FILES:
-        raise RuleFileError(label, f"{len(files)} rule files; the limit is {MAX_FILES}")
-    if not files:
-        raise RuleFileError(label, "no rule files (*.yaml) besides the catalog")
-
+    found = find_files(path if path is not None else bundled_rules_dir())
+    problems = Problems()
+    for e in found.problems:
+        problems.add(e)
     digest = hashlib.sha256()
-    names = {}
-    for p in [catalog_path, *files]:
-        rel = p.relative_to(root).as_posix()
-        names[p] = f"{label}/{rel}"
+    texts: dict[Path, bytes] = {}
+    for p in [found.catalog, *found.files]:
+        name = found.names[p]
         try:
-            digest.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
-        except OSError as e:
-            raise RuleFileError(names[p], f"cannot read: {e.strerror or e}") from None
+            raw = read_file(p)
+        except YamlError as e:
+            problems.add(RuleFileError(name, e.message, line=e.line, code=e.code))
+            continue
+        digest.update(os.fsencode(p.relative_to(found.catalog.parent).as_posix()) + b"\0" + raw + b"\0")
+        texts[p] = raw
 
-    catalog = _load_catalog(catalog_path, names[catalog_path])
+    catalog_name = found.names[found.catalog]
+    catalog = _load_catalog(_parse(texts, found.catalog, catalog_name, problems), catalog_name, problems) \
+        if found.catalog in texts else None
+    parsed: list[_File] = []
+    # (policy, version) of the files that did not validate; None among them: a file whose
+    # policy and version are not known (unreadable, not YAML, refused by the walk).
+    broken: set[tuple[str, str] | None] = {None} if problems.errors else set()
+    for p in found.files:
+        document = _parse(texts, p, found.names[p], problems) if p in texts else _NOT_PARSED
+        _load_rule_file(document, found.names[p], problems, parsed, broken)
+    if catalog is None:
+        problems.raise_any()
+    assert catalog is not None
     schema = strike_schema(catalog)
-    parsed = [_load_rule_file(p, names[p]) for p in files]
-    policies = _compose(parsed, schema)
-    pack = Pack(catalog=catalog, schema=schema, policies=policies, root=label,
-                digest=digest.hexdigest(), files=tuple(names[p] for p in [catalog_path, *files]))
+    policies = _compose(parsed, schema, problems, broken)
+    pack = Pack(catalog=catalog, schema=schema, policies=policies, root=found.label,
+                digest=digest.hexdigest(), files=tuple(found.names[p] for p in [found.catalog, *found.files]))
+    complete = not broken
     for rs in pack.all_rulesets():
-        check_ruleset(rs)
+        for problem in ruleset_problems(rs):
+            # With a file missing, a rule set lacks rules: an override naming one of them is no problem of its own.
+            if complete or problem.code != "unknown-override":
+                problems.add(problem)
+    problems.raise_any()
     return pack
 
 
 # Stage 1-2: files ------------------------------------------------------------------------
 
+_NOT_PARSED = object()
+
 
 def _read(path: Path, name: str) -> Any:
     try:
-        return load_file(path)
+        return load_bytes(read_file(path))
     except YamlError as e:
-        raise RuleFileError(name, e.message, line=e.line) from None
+        raise RuleFileError(name, e.message, line=e.line, code=e.code) from None
 
 
-def _pydantic_error(name: str, e: ValidationError, raw: Any) -> RuleFileError:
-    err = e.errors()[0]
-    loc = tuple(err["loc"])
-    rule = None
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = raw.get("rules") if isinstance(raw, Mapping) else None
-        item = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
-        rid = item.get("id") if isinstance(item, Mapping) else None
-        rule = str(rid) if isinstance(rid, str) else f"#{loc[1] + 1}"
-        loc = loc[2:]
-    field = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "literal[")) and
-                     str(p) not in ("tuple[str, ...]", "str"))
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    line = line_of(raw, err["loc"])
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "missing":
-        msg = "required"
-    elif err["type"] in _TEXT_ERRORS and isinstance(err.get("input"), bool):
-        msg += f" ({boolean_hint(raw, line, err['input'])})"
-    more = len(e.errors()) - 1
-    if more:
-        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return RuleFileError(name, msg, rule=rule, field=field or None, line=line)
+def _parse(texts: Mapping[Path, bytes], path: Path, name: str, problems: Problems) -> Any:
+    try:
+        return load_bytes(texts[path])
+    except YamlError as e:
+        problems.add(RuleFileError(name, e.message, line=e.line, code=e.code))
+        return _NOT_PARSED
+
+
+def _pydantic_errors(name: str, e: ValidationError, raw: Any, prefix: tuple[str | int, ...] = ()
+                     ) -> list[RuleFileError]:
+    """One error per field Pydantic found wrong (the branches of a union are one field). ``prefix``:
+    where in ``raw`` the validated element is (``("rules", 3)`` for a rule validated on its own)."""
+    out: dict[tuple[str | None, str | None], RuleFileError] = {}
+    for err in e.errors():
+        if err["type"] == "literal_error" and isinstance(err.get("input"), list):
+            continue  # the literal branch of a union given a list (overrides: [...]): the list's errors say more
+        full = (*prefix, *err["loc"])
+        loc = full
+        rule = None
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            rules = raw.get("rules") if isinstance(raw, Mapping) else None
+            item = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+            rid = item.get("id") if isinstance(item, Mapping) else None
+            rule = rid if isinstance(rid, str) else f"#{loc[1] + 1}"
+            loc = loc[2:]
+        field = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "literal[", "tuple[")) and
+                         str(p) not in ("str", "constrained-str")) or None
+        if (rule, field) in out:
+            continue
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        line = line_of(raw, full)
+        code = "invalid-rule-file"
+        if err["type"] == "extra_forbidden":
+            msg, code = "unknown key", "unknown-key"
+        elif err["type"] == "missing":
+            msg = "required"
+        elif err["type"] == "enum" or (err["type"] == "literal_error" and isinstance(err.get("input"), str)):
+            code = "unknown-value"
+        if err["type"] in _TEXT_ERRORS and isinstance(err.get("input"), bool):
+            msg += f" ({boolean_hint(raw, line, err['input'])})"
+        out[(rule, field)] = RuleFileError(name, msg, rule=rule, field=field, line=line, code=code)
+    return list(out.values())
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], data: Any, name: str, raw: Any, prefix: tuple[str | int, ...],
+               problems: Problems) -> M | None:
+    """``data`` validated as ``model``, its problems reported; with no problem but unknown keys of
+    its own, validated without them (reported, and the rest is still checked), else None."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        for err in _pydantic_errors(name, e, raw, prefix):
+            problems.add(err)
+        unknown = {err["loc"][0] for err in e.errors() if err["type"] == "extra_forbidden" and len(err["loc"]) == 1}
+        if not isinstance(data, Mapping) or len(unknown) != len(e.errors()):
+            return None
+    try:
+        return model.model_validate({k: v for k, v in data.items() if k not in unknown})
+    except ValidationError:
+        return None
 
 
 # Pydantic errors of a field that wants text or one of named values: a boolean there is
@@ -135,73 +200,152 @@ def _pydantic_error(name: str, e: ValidationError, raw: Any) -> RuleFileError:
 _TEXT_ERRORS = frozenset({"string_type", "literal_error", "enum"})
 
 
-def _load_catalog(path: Path, name: str) -> Catalog:
-    raw = _read(path, name)
+def _load_catalog(raw: Any, name: str, problems: Problems) -> Catalog | None:
+    if raw is _NOT_PARSED:
+        return None
     if not isinstance(raw, Mapping):
-        raise RuleFileError(name, "a catalog is a mapping with 'weapons' and 'regions'")
+        problems.add(RuleFileError(name, "a catalog is a mapping with 'weapons' and 'regions'"))
+        return None
     try:
         return Catalog.model_validate(raw)
     except ValidationError as e:
-        raise _pydantic_error(name, e, raw) from None
+        for err in _pydantic_errors(name, e, raw):
+            problems.add(err)
+        return None
 
 
-def _load_rule_file(path: Path, name: str) -> tuple[str, RuleFile, Any]:
-    raw = _read(path, name)
+@dataclass(frozen=True)
+class _File:
+    """A rule file that validated, but for some of its rules: ``rf`` holds the rules that did (and
+    ``indices`` where each is in the file), ``failed`` the (index, id) of those that did not."""
+
+    name: str
+    rf: RuleFile
+    raw: Any
+    indices: tuple[int, ...]
+    failed: tuple[tuple[int, str], ...]
+
+
+def _load_rule_file(raw: Any, name: str, problems: Problems, parsed: list[_File],
+                    broken: set[tuple[str, str] | None]) -> None:
+    """Validate a file's header and each of its rules on their own: a bad rule is reported and
+    left out, and the rest of the file still composes (only a bad header leaves the file out)."""
+    if raw is _NOT_PARSED:
+        broken.add(None)
+        return
     if not isinstance(raw, Mapping):
         what = "empty" if raw is None else f"a {type(raw).__name__}"
-        raise RuleFileError(name, f"a rule file is a mapping (policy, version, rules, ...); this is {what}")
-    try:
-        return name, RuleFile.model_validate(raw), raw
-    except ValidationError as e:
-        raise _pydantic_error(name, e, raw) from None
+        problems.add(RuleFileError(name, f"a rule file is a mapping (policy, version, rules, ...); this is {what}"))
+        broken.add(None)
+        return
+    items = raw.get("rules")
+    specs: list[RuleSpec] = []
+    indices: list[int] = []
+    failed: list[tuple[int, str]] = []
+    if isinstance(items, list):
+        for i, item in enumerate(items):
+            spec = _validated(RuleSpec, item, name, raw, ("rules", i), problems)
+            if spec is not None:
+                specs.append(spec)
+                indices.append(i)
+                continue
+            rid = item.get("id") if isinstance(item, Mapping) else None
+            if isinstance(rid, str) and re.fullmatch(RULE_ID, rid) and len(rid) <= MAX_ID_CHARS:
+                failed.append((i, rid))
+            else:
+                broken.add(None)  # a rule of unknown id: overrides naming it cannot be checked
+    header = {**raw, "rules": []} if isinstance(items, list) else raw
+    rf = _validated(RuleFile, header, name, raw, (), problems)
+    if rf is None:
+        policy, version = raw.get("policy"), raw.get("version")
+        if isinstance(version, dt.date):
+            version = version.isoformat()
+        broken.add((policy, version) if isinstance(policy, str) and isinstance(version, str) else None)
+        return
+    parsed.append(_File(name, rf.model_copy(update={"rules": tuple(specs)}), raw, tuple(indices), tuple(failed)))
 
 
 # Stage 3-4: policies and composition -----------------------------------------------------
 
 
-def _compose(parsed: list[tuple[str, RuleFile, Any]], schema: Schema) -> dict[str, Policy]:
-    by_policy: dict[str, dict[str, tuple[str, RuleFile, Any]]] = {}
-    for name, rf, raw in parsed:
-        versions = by_policy.setdefault(rf.policy, {})
-        if rf.version in versions:
-            raise RuleFileError(name, f"policy {rf.policy} version {rf.version} is also defined in "
-                                f"{versions[rf.version][0]}", field="version")
-        versions[rf.version] = (name, rf, raw)
+Files = Mapping[str, _File]
+
+
+def _compose(parsed: list[_File], schema: Schema, problems: Problems,
+             broken: set[tuple[str, str] | None]) -> dict[str, Policy]:
+    by_policy: dict[str, dict[str, _File]] = {}
+    for f in parsed:
+        versions = by_policy.setdefault(f.rf.policy, {})
+        if f.rf.version in versions:
+            problems.add(RuleFileError(f.name, f"policy {f.rf.policy} version {f.rf.version} is also defined in "
+                                       f"{versions[f.rf.version].name}", field="version"))
+            continue
+        versions[f.rf.version] = f
 
     policies: dict[str, Policy] = {}
     for pid in sorted(by_policy, key=lambda p: (p != COMMON, p)):
         files = by_policy[pid]
-        done: dict[str, PolicyVersion] = {}
-        for vname in files:
-            _compose_version(vname, files, done, schema, ())
-        ordered = sorted(done.values(), key=lambda v: v.effective_from)
+        # A version whose parent could not be composed is left out silently (its problem is reported).
+        missing = {v for p, v in (b for b in broken if b is not None) if p == pid}
+        done = _compose_versions(files, schema, problems, missing, None in broken)
+        ordered = sorted((v for v in done.values() if v is not None), key=lambda v: v.effective_from)
         for a, b in itertools.pairwise(ordered):
             if a.effective_from == b.effective_from:
-                raise RuleFileError(b.file, f"policy {pid}: versions {a.version} and {b.version} have the "
-                                    f"same effective_from {b.effective_from}", field="effective_from")
-            if a.effective_until is not None and a.effective_until >= b.effective_from:
-                raise RuleFileError(a.file, f"policy {pid}: version {a.version} runs until "
-                                    f"{a.effective_until}, overlapping {b.version} from {b.effective_from}",
-                                    field="effective_until")
-        policies[pid] = Policy(pid, tuple(ordered))
+                problems.add(RuleFileError(b.file, f"policy {pid}: versions {a.version} and {b.version} have the "
+                                           f"same effective_from {b.effective_from}", field="effective_from"))
+            elif a.effective_until is not None and a.effective_until >= b.effective_from:
+                problems.add(RuleFileError(a.file, f"policy {pid}: version {a.version} runs until "
+                                           f"{a.effective_until}, overlapping {b.version} from {b.effective_from}",
+                                           field="effective_until"))
+        if ordered:
+            policies[pid] = Policy(pid, tuple(ordered))
     return policies
 
 
-def _compose_version(vname: str, files: Mapping[str, tuple[str, RuleFile, Any]],
-                     done: dict[str, PolicyVersion], schema: Schema, chain: tuple[str, ...]) -> PolicyVersion:
-    if vname in done:
-        return done[vname]
-    name, rf, raw = files[vname]
-    if vname in chain:
-        raise RuleFileError(name, f"'extends' forms a cycle: {' -> '.join((*chain, vname))}", field="extends")
-    parent = None
-    if rf.extends is not None:
-        if rf.extends not in files:
-            known = ", ".join(sorted(v for v in files if v != vname)) or "none"
-            raise RuleFileError(name, f"extends unknown version {rf.extends!r} of policy {rf.policy} "
-                                f"(versions: {known})", field="extends")
-        parent = _compose_version(rf.extends, files, done, schema, (*chain, vname))
+def _compose_versions(files: Files, schema: Schema, problems: Problems, missing: set[str],
+                      unidentified: bool) -> dict[str, PolicyVersion | None]:
+    """Every version of one policy composed from the one it extends, or None when it cannot be.
 
+    Iterative: from each version, follow ``extends`` up to a version composed already or to one
+    that extends nothing, then compose back down; a chain of any length costs no recursion."""
+    done: dict[str, PolicyVersion | None] = {}
+    for start in files:
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        top: str | None = start  # where the walk up stopped: a version done, or None past a root
+        ok = True
+        while top is not None and top not in done:
+            name, rf = files[top].name, files[top].rf
+            if top in on_chain:
+                cycle = [*chain[chain.index(top):], top]
+                problems.add(RuleFileError(name, f"'extends' forms a cycle: {' -> '.join(cycle)}", field="extends"))
+                ok = False
+                break
+            chain.append(top)
+            on_chain.add(top)
+            if rf.extends is not None and rf.extends not in files:
+                if rf.extends not in missing and not unidentified:
+                    known = ", ".join(sorted(v for v in files if v != top)) or "none"
+                    problems.add(RuleFileError(name, f"extends unknown version {echo(rf.extends)} of policy "
+                                               f"{rf.policy} (versions: {known})", field="extends"))
+                ok = False
+                break
+            top = rf.extends
+        parent = done.get(top) if ok and top is not None else None
+        if not ok or (top is not None and parent is None):
+            done.update(dict.fromkeys(chain))
+            continue
+        for vname in reversed(chain):
+            parent = done[vname] = _compose_version(files[vname], parent, schema, problems)
+    return done
+
+
+def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems) -> PolicyVersion:
+    """One version: its parent's rules (less those removed), its own replacing or added. A rule
+    with a problem is kept with no condition (or, when it did not even validate, as a placeholder),
+    so overrides naming it and versions extending this one see it as it was meant: its problem
+    is reported, and the pack is never returned."""
+    name, rf, raw = file.name, file.rf, file.raw
     params = dict(parent.parameters) if parent else {}
     params.update(rf.parameters)
     values = {k: p.value for k, p in params.items()}
@@ -209,37 +353,43 @@ def _compose_version(vname: str, files: Mapping[str, tuple[str, RuleFile, Any]],
     inherited = {r.id for r in rules}
     for rid in rf.remove:
         if rid not in inherited:
-            raise RuleFileError(name, f"removes {rid!r}, which {rf.extends} does not have", field="remove")
+            problems.add(RuleFileError(name, f"removes {echo(rid)}, which {rf.extends} does not have", field="remove"))
     rules = [r for r in rules if r.id not in rf.remove]
+    position = {r.id: k for k, r in enumerate(rules)}
     added, replaced = [], []
     seen: dict[str, int] = {}
     raw_rules = raw.get("rules") or []
-    for i, spec in enumerate(rf.rules):
+    own: list[tuple[int, RuleSpec | str]] = sorted([*zip(file.indices, rf.rules, strict=True), *file.failed],
+                                                   key=lambda x: x[0])
+    for i, spec in own:
         line = line_of(raw, ("rules", i))
-        if spec.id in seen:
-            raise RuleFileError(name, f"duplicate rule id (first at rule #{seen[spec.id] + 1})", rule=spec.id,
-                                field="id", line=line)
-        seen[spec.id] = i
-        rule = _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i], raw)
-        pos = next((k for k, r in enumerate(rules) if r.id == spec.id), None)
+        rid = spec if isinstance(spec, str) else spec.id
+        if rid in seen:
+            if not isinstance(spec, str):
+                problems.add(RuleFileError(name, f"duplicate rule id (first at rule #{seen[rid] + 1})", rule=rid,
+                                           field="id", line=line, code="duplicate-id"))
+            continue
+        seen[rid] = i
+        rule = _placeholder(rid, rf.policy, name, line) if isinstance(spec, str) else \
+            _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i], raw, problems)
+        pos = position.get(rid)
         if pos is None:
+            position[rid] = len(rules)
             rules.append(rule)
-            added.append(spec.id)
+            added.append(rid)
         else:
             rules[pos] = rule
-            replaced.append(spec.id)
+            replaced.append(rid)
     default = rf.default if rf.default is not None else parent.default if parent else Decision.PROHIBITED
-    version = PolicyVersion(
+    return PolicyVersion(
         policy=rf.policy, version=rf.version, title=rf.title, effective_from=rf.effective_from,
         effective_until=rf.effective_until, default=default, parameters=params, rules=tuple(rules),
         file=name, extends=rf.extends, note=rf.note, added=tuple(added), replaced=tuple(replaced),
         removed=tuple(rf.remove))
-    done[vname] = version
-    return version
 
 
 def _make_rule(spec: RuleSpec, policy: str, file: str, line: int | None, schema: Schema,
-               params: Mapping[str, float], raw: Any, document: Any = None) -> Rule:
+               params: Mapping[str, float], raw: Any, document: Any, problems: Problems) -> Rule:
     try:
         when = parse(spec.when, schema, params)
     except ConditionError as e:
@@ -247,13 +397,20 @@ def _make_rule(spec: RuleSpec, policy: str, file: str, line: int | None, schema:
         where = line_of(raw, parts) or line
         message = e.message
         value = _value_at(raw, parts)
-        if isinstance(value, bool) and e.message.startswith("unknown value "):
+        if isinstance(value, bool) and e.code == "unknown-value":
             message += f" ({boolean_hint(document, where, value)})"
-        raise RuleFileError(file, message, rule=spec.id, field=e.path, line=where) from None
+        problems.add(RuleFileError(file, message, rule=spec.id, field=e.path, line=where, code=e.code))
+        when = ALWAYS  # a placeholder: the pack is not returned
     overrides = spec.overrides if spec.overrides == "all" else frozenset(spec.overrides)
     return Rule(id=spec.id, title=spec.title, effect=spec.effect, when=when, overrides=overrides,
                 source=spec.source, basis=spec.basis, policy=policy, file=file, line=line,
                 caveats=spec.caveats, note=spec.note)
+
+
+def _placeholder(rid: str, policy: str, file: str, line: int | None) -> Rule:
+    """A rule that did not validate, standing in for it (by its id) while the rest is checked."""
+    return Rule(id=rid, title=rid, effect=Decision.PROHIBITED, when=ALWAYS, overrides=frozenset(),
+                source=Source(document="-", quote="-"), basis=Basis.INTERPRETATION, policy=policy, file=file, line=line)
 
 
 def _value_at(data: Any, parts: list[object]) -> Any:
@@ -275,60 +432,3 @@ def _path_parts(path: str) -> list[object]:
         parts.append(name)
         parts.extend(int(i.rstrip("]")) for i in indexes if i.rstrip("]").isdigit())
     return parts
-
-
-# Stage 5: rule sets ----------------------------------------------------------------------
-
-
-def check_ruleset(rs: RuleSet) -> None:
-    """Unique ids, overrides naming rules of the set, and no override cycles."""
-    by_id: dict[str, Rule] = {}
-    for r in rs.rules:
-        if r.id in by_id:
-            other = by_id[r.id]
-            raise RuleFileError(r.file, f"duplicate rule id: also defined in {other.file}", rule=r.id,
-                                field="id", line=r.line)
-        by_id[r.id] = r
-    for r in rs.rules:
-        if r.overrides != "all":
-            for target in sorted(r.overrides):
-                if target not in by_id:
-                    raise RuleFileError(r.file, f"overrides {target!r}, which is not a rule of "
-                                        f"{rs.version.ref}" + (f" + common@{rs.common.version}" if rs.common else ""),
-                                        rule=r.id, field="overrides", line=r.line)
-                if target == r.id:
-                    raise RuleFileError(r.file, "a rule cannot override itself", rule=r.id,
-                                        field="overrides", line=r.line)
-    cycle = find_override_cycle(rs.rules)
-    if cycle:
-        first = by_id[cycle[0]]
-        raise RuleFileError(first.file, "override cycle: " + " -> ".join([*cycle, cycle[0]]),
-                            rule=first.id, field="overrides", line=first.line)
-
-
-def find_override_cycle(rules: tuple[Rule, ...]) -> list[str] | None:
-    """A cycle in "overrides" among ``rules`` (``all`` expanded), as rule ids, or None."""
-    edges = {r.id: [o.id for o in rules if r.overrides_rule(o)] for r in rules}
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for m in edges[n]:
-            if state.get(m) == 1:
-                return stack[stack.index(m):]
-            if m not in state:
-                found = visit(m)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for r in rules:
-        if r.id not in state:
-            found = visit(r.id)
-            if found:
-                return list(found)
-    return None

@@ -13,8 +13,9 @@ from typing import Literal
 
 from ..language.conditions import Condition, Schema
 from ..model.catalog import Catalog
+from ..model.dates import parse_date
 from ..model.domain import Basis, Decision
-from ..model.errors import PolicyRefError
+from ..model.errors import PolicyRefError, echo
 from ..model.sources import Source
 from .rulefile import Parameter
 
@@ -195,19 +196,21 @@ class Pack:
                     yield w.ruleset
 
     def resolve_ref(self, ref: str) -> PolicyVersion:
-        """``us@2024-05-30`` (a version name or any date in force) or ``us`` (the latest)."""
+        """``us@2024-05-30`` (a version name, or any date in force as YYYY-MM-DD, the one date form
+        strikes take) or ``us`` (the latest)."""
         pid, _, at = ref.partition("@")
         policy = self.policies.get(pid.strip().lower())
         if policy is None:
-            raise PolicyRefError(f"unknown policy {pid!r} in {ref!r}; known: {', '.join(self.policies)}")
+            raise PolicyRefError(f"unknown policy {echo(pid)} in {echo(ref)}; known: {', '.join(self.policies)}")
         if not at:
             return policy.versions[-1]
         named = policy.version(at.strip())
         if named is not None:
             return named
         try:
-            day = dt.date.fromisoformat(at.strip())
-        except ValueError:
+            day = parse_date(at)
+        except ValueError as e:
             names = ", ".join(v.version for v in policy.versions)
-            raise PolicyRefError(f"{ref!r}: {at!r} is neither a version of {pid} ({names}) nor a date") from None
+            raise PolicyRefError(f"{echo(ref)}: {echo(at)} is neither a version of {policy.id} ({names}) nor a "
+                                 f"date ({e})") from None
         return self.version_at(policy, day)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..language.conditions import MAX_ABS_NUMBER, Condition, bind
-from ..model.errors import ParameterError
+from ..model.errors import ParameterError, echo
 from .pack import Pack, PolicyVersion, RuleSet
 
 ParameterKey = tuple[str, str, str | None]
@@ -59,7 +59,7 @@ class ResolvedPack:
         merged = dict(self._given)
         for key, value in values.items():
             if key not in known:
-                raise ParameterError(f"unknown parameter {key!r}; known: {', '.join(sorted(known)) or 'none'}")
+                raise ParameterError(f"unknown parameter {echo(key)}; known: {', '.join(sorted(known)) or 'none'}")
             merged[key] = parameter_number(key, value)
         return ResolvedPack(self.pack, merged)
 

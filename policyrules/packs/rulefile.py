@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..language.conditions import MAX_ABS_NUMBER
+from ..model.dates import in_range, parse_date
 from ..model.domain import Basis, Decision
+from ..model.errors import echo
 from ..model.sources import Source
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 POLICY_ID = r"^[a-z][a-z0-9_-]*$"
 RESERVED_RULE_IDS = frozenset({"default", "all"})
+#: The longest rule id, and the longest policy id or version name: every id stays far below what
+#: durable_rules takes (strings of 65,535 bytes and more are mismatched there).
+MAX_ID_CHARS = 120
+MAX_NAME_CHARS = 40
 
 
 def _version_text(v: object) -> object:
@@ -56,11 +62,11 @@ class RuleSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(pattern=RULE_ID, max_length=120)
+    id: str = Field(pattern=RULE_ID, max_length=MAX_ID_CHARS)
     title: str = Field(min_length=1)
     effect: Decision
     when: dict[str, object] | None = None
-    overrides: Literal["all"] | tuple[str, ...] = ()
+    overrides: Literal["all"] | tuple[Annotated[str, Field(max_length=MAX_ID_CHARS)], ...] = ()
     source: Source
     basis: Basis = Basis.SEED
     caveats: str | None = None
@@ -79,13 +85,13 @@ class RuleFile(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    policy: str = Field(pattern=POLICY_ID, max_length=40)
-    version: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    policy: str = Field(pattern=POLICY_ID, max_length=MAX_NAME_CHARS)
+    version: str = Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = Field(min_length=1)
     effective_from: dt.date
     effective_until: dt.date | None = None
-    extends: str | None = None
-    remove: tuple[str, ...] = ()
+    extends: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    remove: tuple[Annotated[str, Field(max_length=MAX_ID_CHARS)], ...] = ()
     default: Decision | None = None
     note: str | None = None
     parameters: dict[str, Parameter] = Field(default_factory=dict)
@@ -102,6 +108,10 @@ class RuleFile(BaseModel):
             raise ValueError(f"a date (YYYY-MM-DD), not the boolean {str(v).lower()}")
         if isinstance(v, (int, float)):
             raise ValueError("a date (YYYY-MM-DD), not a number")
+        if isinstance(v, str):
+            return parse_date(v)
+        if isinstance(v, dt.date):
+            return in_range(v)
         return v
 
     @field_validator("parameters")
@@ -110,8 +120,9 @@ class RuleFile(BaseModel):
         import re
 
         for name in v:
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-                raise ValueError(f"parameter name {name!r} must be lowercase letters, digits and _")
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+                raise ValueError(f"parameter name {echo(name)} must be lowercase letters, digits and _ "
+                                 "(at most 40)")
         return v
 
     @model_validator(mode="after")

@@ -1,9 +1,12 @@
 """Strict YAML reading: ``yaml.SafeLoader`` plus line numbers, no duplicate keys, no aliases.
 
 Anchors and aliases are refused outright (no alias bombs), as are duplicate keys within a
-mapping (YAML would silently keep the last one), files above :data:`MAX_FILE_BYTES`, numbers
+mapping (YAML would silently keep the last one), files above :data:`MAX_FILE_BYTES` (never
+more than that is read) and anything that is not a regular file (a FIFO, a device), numbers
 longer than :data:`MAX_NUMBER_CHARS` (a sexagesimal ``1:1:1:...`` takes quadratic time to
-read) and strings with lone surrogates (they cannot be printed). Every mapping comes back as
+read), numbers that YAML 1.1 (PyYAML) and YAML 1.2 read differently (``010`` is 8 in one and 10
+in the other, ``1:30`` is 90 or text, ``1_000``, ``0b11``) and strings with lone surrogates
+(they cannot be printed). Every mapping comes back as
 a :class:`LineDict` that remembers the line of each key, so errors found later (by Pydantic or
 the loader) can point at a line. The document's mapping also remembers how each unquoted
 boolean was spelled (``NO``, ``on``), so a boolean found where text belongs can be explained
@@ -12,12 +15,16 @@ boolean was spelled (``NO``, ``on``), so a boolean found where text belongs can 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
+
+from ..model.errors import echo
 
 MAX_FILE_BYTES = 1_000_000
 # The longest integer literal accepted: far beyond any real number in a rule file, short
@@ -26,9 +33,13 @@ MAX_NUMBER_CHARS = 40
 
 
 class YamlError(ValueError):
-    def __init__(self, message: str, line: int | None = None) -> None:
+    """A file that cannot be read, or is not strict YAML. ``code`` is ``invalid-yaml``, or
+    ``invalid-rule-file`` when the file could not be read at all (size, kind, permissions)."""
+
+    def __init__(self, message: str, line: int | None = None, *, code: str = "invalid-yaml") -> None:
         self.line = line
         self.message = message
+        self.code = code
         super().__init__(message)
 
 
@@ -72,7 +83,7 @@ class _StrictLoader(yaml.SafeLoader):
                 raise YamlError("a mapping key must be a plain value",
                                 key_node.start_mark.line + 1) from None
             if key in result:
-                raise YamlError(f"duplicate key {key!r} in one mapping", key_node.start_mark.line + 1)
+                raise YamlError(f"duplicate key {echo(key)} in one mapping", key_node.start_mark.line + 1)
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
@@ -89,6 +100,17 @@ class _StrictLoader(yaml.SafeLoader):
             raise YamlError(f"a number of {len(text)} characters; the limit is {MAX_NUMBER_CHARS}",
                             node.start_mark.line + 1)
         value: int = super().construct_yaml_int(node)
+        digits = text.lstrip("+-")
+        if ":" in digits or "_" in digits or digits[:2] in ("0b", "0B") or \
+                (len(digits) > 1 and digits[0] == "0" and digits[1] not in "xX"):
+            raise YamlError(_yaml11_number(text, value), node.start_mark.line + 1)
+        return value
+
+    def construct_yaml_float(self, node: ScalarNode) -> float:
+        text = str(node.value)
+        value: float = super().construct_yaml_float(node)
+        if ":" in text or "_" in text:
+            raise YamlError(_yaml11_number(text, value), node.start_mark.line + 1)
         return value
 
     def construct_yaml_str(self, node: ScalarNode) -> str:
@@ -105,6 +127,7 @@ class _StrictLoader(yaml.SafeLoader):
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
 _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _StrictLoader.construct_yaml_bool)
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
 _StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
 
 
@@ -137,15 +160,77 @@ def load_text(text: str) -> Any:
         raise YamlError(f"not valid YAML: {e}") from None
 
 
+def _yaml11_number(text: str, value: float) -> str:
+    """Why a number YAML 1.1 and YAML 1.2 read differently is refused, naming it as written."""
+    digits = text.lstrip("+-")
+    if ":" in digits:
+        how = f"is a base-60 number in YAML 1.1 (read as {value:g}) and text in YAML 1.2"
+    elif "_" in digits:
+        how = f"has '_' in it: YAML 1.1 reads it as {value:g}, YAML 1.2 as text"
+    elif digits[:2] in ("0b", "0B"):
+        how = f"is a binary number in YAML 1.1 (read as {value:g}) and text in YAML 1.2"
+    else:
+        how = f"has a leading zero: YAML 1.1 reads it as octal ({value:g}), YAML 1.2 as {int(text, 10):g}"
+    return f"the number {text} {how}; write it in plain decimal digits, or quote it if it is text"
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"{kind}, not a regular file"
+
+
+def open_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading in binary, when it is a regular file: a FIFO, a device, a socket
+    or a directory is refused (a :class:`YamlError`) before it is opened, and a FIFO is never
+    waited on (opened without blocking, checked again once open)."""
+    try:
+        mode = path.stat().st_mode
+        if _not_regular(mode):
+            raise YamlError(f"cannot read: {_not_regular(mode)}", code="invalid-rule-file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise YamlError(f"cannot read: {e.strerror or e}", code="invalid-rule-file") from None
+    f = os.fdopen(fd, "rb")
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        f.close()
+        raise YamlError(f"cannot read: {e.strerror or e}", code="invalid-rule-file") from None
+    if _not_regular(mode):  # replaced between the two looks
+        f.close()
+        raise YamlError(f"cannot read: {_not_regular(mode)}", code="invalid-rule-file")
+    return f
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file (:func:`open_file`) of at most ``limit`` bytes, reading never more
+    than ``limit`` + 1; a file whose size is over the limit is refused without being read."""
+    with open_file(path) as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise YamlError(f"file is {size} bytes; the limit is {limit}", code="invalid-rule-file")
+            raw = f.read(limit + 1)
+        except OSError as e:
+            raise YamlError(f"cannot read: {e.strerror or e}", code="invalid-rule-file") from None
+    if len(raw) > limit:  # it grew since it was measured
+        raise YamlError(f"file is over {limit} bytes; the limit is {limit}", code="invalid-rule-file")
+    return raw
+
+
 def load_file(path: Path) -> Any:
     """Read and parse one YAML file, enforcing the size limit and UTF-8."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
-        raw = path.read_bytes()
-    except OSError as e:
-        raise YamlError(f"cannot read: {e.strerror or e}") from None
+    return load_bytes(read_file(path))
+
+
+def load_bytes(raw: bytes) -> Any:
+    """Parse the bytes of a YAML file: UTF-8 text, no NUL byte, strict YAML."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
