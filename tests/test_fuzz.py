@@ -299,11 +299,11 @@ def test_a_billion_laughs_file_is_refused_at_once_with_little_memory(pack_copy: 
     """An alias bomb fails on its first anchor: well under a second, a few MB at most."""
     (pack_copy / "us" / "bomb.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
     tracemalloc.start()
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         err = load_error(pack_copy)
     finally:
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert (err.file, err.line) == ("rules/us/bomb.yaml", 1)
@@ -316,9 +316,9 @@ def test_a_sexagesimal_number_bomb_is_refused_at_once(pack_copy: Path) -> None:
     """YAML 1.1 reads 1:1:1:... as one base-60 integer, in time quadratic in its length: a long one is
     refused by its length before it is read."""
     edit(pack_copy, "us/baseline.yaml", "    value: 80\n", "    value: 1" + ":1" * 300_000 + "\n")
-    start = time.perf_counter()
+    start = time.process_time()
     err = load_error(pack_copy)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert (err.file, err.line) == ("rules/us/baseline.yaml", 16)
     assert f"a number of 600001 characters; the limit is {MAX_NUMBER_CHARS}" in str(err)
 

@@ -128,9 +128,9 @@ def test_a_sparse_rule_file_over_the_size_limit_is_refused_without_being_read(pa
     """A sparse 1.5 GB file used to cost seconds and gigabytes before it was refused."""
     with (pack_copy / "us" / "huge.yaml").open("wb") as f:
         f.truncate(1_500_000_000)
-    start = time.perf_counter()
+    start = time.process_time()
     err = load_error(pack_copy)
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert (err.file, err.detail) == ("rules/us/huge.yaml", f"file is 1500000000 bytes; the limit is {MAX_FILE_BYTES}")
 
 

@@ -43,7 +43,7 @@ def timeline(pack: Pack, policy: str | None = None) -> list[VersionEntry]:
                 policy=pid, version=v.version, title=v.title, effective_from=v.effective_from,
                 effective_until=v.effective_until, extends=v.extends, default=v.default.value, file=v.file,
                 rules=tuple(r.id for r in v.rules), added=v.added, replaced=v.replaced, removed=v.removed,
-                parameters={k: p.value for k, p in v.parameters.items()}))
+                parameters={k: p.number for k, p in v.parameters.items()}))
     return out
 
 

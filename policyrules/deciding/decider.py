@@ -39,7 +39,10 @@ _MAX_CLASSES = 262_144
 class RuleSetDecider:
     """Decides strikes under one rule set with one backend: ``decide(facts)`` -> the verdict's parts."""
 
-    def __init__(self, ruleset: RuleSet, conditions: tuple[Condition, ...], backend: str, pack_digest: str) -> None:
+    def __init__(self, ruleset: RuleSet, conditions: tuple[Condition, ...], backend: str, pack_digest: str,
+                 reading: Mapping[str, str] | None = None, context: Any = None) -> None:
+        """``reading``: the choices of contested points that differ from the defaults (stated in every
+        verdict); ``context``: what the verdicts ask for their contested points (the engine)."""
         v = ruleset.version
         self.ruleset = ruleset
         self.conditions = conditions
@@ -57,6 +60,8 @@ class RuleSetDecider:
         self.policy_ref = PolicyRef(id=v.policy, version=v.version, title=v.title, effective_from=v.effective_from,
                                     effective_until=v.effective_until, file=v.file)
         self._common = (backend, pack_digest, __about__.__version__)
+        self._reading = dict(reading or {})
+        self._context = context
         # Per set of matched rules, and (compiled only) per class: the verdict's parts. Filled without
         # a lock: an entry is computed from immutable data only, so threads racing on one key store
         # equal values, and a dict item assignment is atomic.
@@ -122,6 +127,8 @@ class RuleSetDecider:
             backend=self._common[0], pack_digest=self._common[1], library_version=self._common[2],
             rests_on=self._rests_on(out.deciding),
             notes=self._notes(out.deciding),
+            reading=self._reading,
+            context=self._context,
         )
         if len(self.parts) < _MAX_CACHED:
             self.parts[matched] = t

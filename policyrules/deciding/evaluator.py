@@ -29,6 +29,8 @@ from ..packs.loader import load_pack
 from ..packs.pack import Pack, PolicyVersion, RuleSet
 from ..packs.resolved import ResolvedPack
 from .columnar import ColumnVerdicts, evaluate_columns, paused_gc
+from ..packs.readings import Readings
+from .contested import AcrossReadings, Contest, across, contests, outcome_of
 from .decider import Route, RuleSetDecider, parts_of
 from .verdict import Verdict
 
@@ -52,11 +54,14 @@ class Evaluator:
     """Evaluates proposed strikes against a resolved policy pack with one matching backend."""
 
     def __init__(self, pack: Pack | ResolvedPack, backend: str = "durable",
-                 parameters: Mapping[str, float] | None = None) -> None:
+                 parameters: Mapping[str, float] | None = None, *, _family: dict[Any, Any] | None = None) -> None:
         self.backend = check_backend(backend)
         resolved = pack if isinstance(pack, ResolvedPack) else ResolvedPack(pack)
         self.resolved = resolved.with_parameters(parameters) if parameters else resolved
         self.pack = self.resolved.pack
+        # The engines of this one's other readings (same pack, parameters and backend), shared by all of them.
+        self._family: dict[Any, Any] = _family if _family is not None else {}
+        self._family.setdefault(tuple(sorted(self.pack.reading.items())), self)
         self._catalog = self.pack.catalog
         self._digest = self._catalog.digest
         # Threads: a rule set's decider is built once, under the lock (a durable ruleset is costly
@@ -70,10 +75,12 @@ class Evaluator:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: str | Path | None = None, backend: str = "durable") -> Self:
-        """Load a directory of rule files (default: the bundled pack) with a backend."""
+    def load(cls, path: str | Path | None = None, backend: str = "durable",
+             readings: Mapping[str, object] | None = None) -> Self:
+        """Load a directory of rule files (default: the bundled pack) with a backend, under the default
+        reading of its contested points with ``readings`` chosen over it (``{"POINT": "OPTION"}``)."""
         check_backend(backend)
-        engine = cls(load_pack(path), backend)
+        engine = cls(load_pack(path, readings), backend)
         if backend == "durable":
             from ..matching.durable import available
 
@@ -94,6 +101,53 @@ class Evaluator:
 
     def parameter_values(self, version: PolicyVersion) -> dict[str, float]:
         return self.resolved.parameter_values(version)
+
+    # Readings of contested points ----------------------------------------------------------
+
+    @property
+    def readings(self) -> Readings:
+        """The contested points of the pack (each with its options and default)."""
+        return self.pack.readings
+
+    @property
+    def reading(self) -> dict[str, str]:
+        """The option chosen for each contested point."""
+        return dict(self.pack.reading)
+
+    def with_readings(self, choices: Mapping[str, object]) -> Self:
+        """An engine deciding under other options of some contested points (``{"POINT": "OPTION"}``),
+        with the same parameters and backend; this one is untouched. Engines of one pack's readings are
+        made once and shared."""
+        reading = self.readings.reading(choices, base=self.pack.reading)
+        key = tuple(sorted(reading.items()))
+        found = self._family.get(key)
+        if found is None:
+            found = type(self)(self.resolved.with_readings(reading), self.backend, _family=self._family)
+        return found
+
+    def contested(self, strike: StrikeInput, verdict: Verdict | None = None) -> tuple[Contest, ...]:
+        """The contested points whose other options change the strike's decision or deciding rule,
+        each with the verdict under those options (see :mod:`policyrules.deciding.contested`)."""
+        if not self.readings:
+            return ()
+        v = verdict if verdict is not None else self.evaluate(strike)
+        here = (v.decision, v.rule.id, v.policy.ref)
+        return contests(self.readings, self.pack.reading, self._policies_of(v.strike),
+                        lambda r: outcome_of(self.with_readings(r).evaluate, v.strike), here)
+
+    def across_readings(self, strike: StrikeInput) -> AcrossReadings:
+        """The strike under every combination of the options of the contested points that can touch it."""
+        s = self.strike(strike)
+        return across(self.readings, self.pack.reading, self._policies_of(s),
+                      lambda r: outcome_of(self.with_readings(r).evaluate, s))
+
+    def _policies_of(self, s: ProposedStrike) -> set[str]:
+        """The policies whose contested points can touch a strike: the one judging it, and the one its supplier names."""
+        named = {s.supplier.lower()} if s.supplier else set()
+        try:
+            return {self.pack.policy_for_supplier(s.supplier).id, *named}
+        except PolicyRulesError:
+            return named
 
     # Evaluation --------------------------------------------------------------------------
 
@@ -224,7 +278,8 @@ class Evaluator:
         return d
 
     def _build(self, rs: RuleSet) -> RuleSetDecider:
-        return RuleSetDecider(rs, self.resolved.conditions(rs), self.backend, self.pack.digest)
+        return RuleSetDecider(rs, self.resolved.conditions(rs), self.backend, self.pack.digest,
+                              self.readings.changed(self.pack.reading), self if self.readings else None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.pack.root!r}, backend={self.backend!r}, digest={self.pack.digest[:12]})"

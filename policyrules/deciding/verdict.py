@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, computed_field
@@ -15,6 +16,7 @@ from ..model.domain import Basis, Decision
 from ..model.slots import construct, private_of
 from ..model.sources import Source
 from ..model.strike import ProposedStrike, built
+from .contested import Contest
 
 DEFAULT_RULE_ID = "default"
 
@@ -68,6 +70,8 @@ class VerdictModel(BaseModel):
     library_version: str
     rests_on: str | None = None
     notes: tuple[str, ...] = ()
+    reading: dict[str, str] = {}
+    contested: tuple[Contest, ...] = ()
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -92,6 +96,9 @@ class VerdictParts:
     library_version: str
     rests_on: str | None = None  # the weakest link: what the decision's source rests on
     notes: tuple[str, ...] = ()  # the deciding rule's note and its version's, as "rule x: ..." / "us@v: ..."
+    reading: Mapping[str, str] = field(default_factory=dict)  # the choices that differ from the defaults
+    # What decided (an engine): asked for the contested points of a strike when a verdict's are read.
+    context: Any = field(default=None, compare=False, repr=False)
 
 
 # A strike not built yet: (its checked Base, its numbers, its date, the fields it was given with, the catalog).
@@ -104,7 +111,13 @@ class RouteLike(Protocol):
     base: intake.Base
     day: dt.date | None
     catalog: Catalog
-_PART_NAMES = tuple(f.name for f in fields(VerdictParts))
+_PART_NAMES = tuple(f.name for f in fields(VerdictParts) if f.name not in ("reading", "context"))
+
+
+def _parts_of(m: VerdictModel) -> VerdictParts:
+    return VerdictParts(**{name: getattr(m, name) for name in _PART_NAMES}, reading=dict(m.reading))
+
+
 _MODEL_FIELDS = frozenset(VerdictModel.model_fields)
 _new = object.__new__
 
@@ -118,21 +131,24 @@ class Verdict:
     :meth:`model_validate_json`, the schema from :meth:`model_json_schema`; a Pydantic model may
     have a field of type ``Verdict``."""
 
-    __slots__ = ("_parts", "_source", "_strike")
+    __slots__ = ("_contested", "_parts", "_source", "_strike")
 
     _parts: VerdictParts
     _strike: ProposedStrike | None
+    _contested: tuple[Contest, ...] | None
     _source: LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]] | None
 
     def __init__(self, **fields_: Any) -> None:
         """A verdict from its fields, validated as :class:`VerdictModel` validates them."""
         m = VerdictModel.model_validate(fields_)
-        self._fill(VerdictParts(**{name: getattr(m, name) for name in _PART_NAMES}), m.strike, None)
+        self._fill(_parts_of(m), m.strike, None)
+        self._contested = m.contested
 
     def _fill(self, parts: VerdictParts, strike: ProposedStrike | None, source: LazyStrike | None) -> None:
         self._parts = parts
         self._strike = strike
         self._source = source
+        self._contested = None
 
     @classmethod
     def of(cls, parts: VerdictParts, strike: ProposedStrike) -> Verdict:
@@ -141,6 +157,7 @@ class Verdict:
         v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
         v._strike = strike  # noqa: SLF001
         v._source = None  # noqa: SLF001
+        v._contested = None  # noqa: SLF001
         return v
 
     @classmethod
@@ -152,6 +169,7 @@ class Verdict:
         v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
         v._strike = None  # noqa: SLF001
         v._source = source  # noqa: SLF001
+        v._contested = None  # noqa: SLF001
         return v
 
     # The fields --------------------------------------------------------------------------
@@ -216,6 +234,22 @@ class Verdict:
         return self._parts.notes
 
     @property
+    def reading(self) -> dict[str, str]:
+        """The options of contested points the verdict was decided under, where they differ from the defaults."""
+        return dict(self._parts.reading)
+
+    @property
+    def contested(self) -> tuple[Contest, ...]:
+        """The contested points whose other options would change the decision or the deciding rule, each
+        with the verdict under those options (empty: no contested point changes this verdict). Computed
+        exactly when first read, by evaluating the strike under each of those options."""
+        found = self._contested
+        if found is None:
+            context = self._parts.context
+            found = self._contested = context.contested(self.strike, self) if context is not None else ()
+        return found
+
+    @property
     def strike(self) -> ProposedStrike:
         s = self._strike
         if s is None:
@@ -235,6 +269,8 @@ class Verdict:
         """The verdict as its Pydantic model (built now, without validation: the parts are checked)."""
         values = {name: getattr(self._parts, name) for name in _PART_NAMES}
         values["strike"] = self.strike
+        values["reading"] = dict(self._parts.reading)
+        values["contested"] = self.contested
         return construct(VerdictModel, {name: values[name] for name in VerdictModel.model_fields}, _MODEL_FIELDS)
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
@@ -261,7 +297,9 @@ class Verdict:
 
     @classmethod
     def _from_model(cls, m: VerdictModel) -> Verdict:
-        return cls.of(VerdictParts(**{name: getattr(m, name) for name in _PART_NAMES}), m.strike)
+        v = cls.of(_parts_of(m), m.strike)
+        v._contested = m.contested  # noqa: SLF001 - the class's own constructor
+        return v
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -319,10 +357,21 @@ class Verdict:
         others = [m for m in self.matched if m != self.rule.id and m not in self.overridden]
         if others:
             lines.append("  also matched: " + ", ".join(others))
-        for c in self.caveats:
-            lines.append(f"  caveat:  {c}")
+        for caveat in self.caveats:
+            lines.append(f"  caveat:  {caveat}")
         if self.rests_on:
             lines.append(f"  rests on: {self.rests_on}")
+        if self.reading:
+            lines.append("  reading: " + ", ".join(f"{k}={v}" for k, v in self.reading.items()))
+        contested = self.contested
+        for c in contested:
+            lines.append(f"  contested: {c.point}: {c.question}")
+            for a in c.alternatives:
+                what = f"{a.decision.value} by {a.rule} ({a.policy})" if a.decision is not None else \
+                    f"no verdict: {a.error}"
+                lines.append(f"    under {a.option}: {what}" + (f"; rests on {a.rests_on}" if a.rests_on else ""))
+        if not contested and self._parts.context is not None and self._parts.context.readings:
+            lines.append("  contested: no contested point changes this verdict")
         for note in self.notes:
             lines.append(f"  note:    {brief(note)}")
         return "\n".join(lines)

@@ -17,6 +17,10 @@ composition goes on past a bad rule (kept as a placeholder, so nothing downstrea
 consequence of it as a problem of its own). At the end one error is raised: the problem itself
 when there is one, else a :class:`~policyrules.model.errors.PackError` carrying them all.
 Nothing is returned unless every stage passed, so a bad pack never half-loads.
+
+Stages 1-2, with the contested points the files declare and every reference to them, run once
+(:func:`read_pack` gives a :class:`PackSource`); stages 3-5 run for each reading the pack is
+composed under (:meth:`PackSource.compose`): the default one at load, others on demand.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import hashlib
 import itertools
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,13 +46,14 @@ from ..model.errors import RuleFileError, echo
 from ..model.sources import Source
 from .files import CATALOG_FILE, MAX_FILES, find_files
 from .pack import COMMON, Pack, Policy, PolicyVersion, Rule
-from .rulefile import MAX_ID_CHARS, RULE_ID, RuleFile, RuleSpec
+from .readings import Point, Readings
+from .rulefile import MAX_ID_CHARS, RULE_ID, ByReading, RuleFile, RuleSpec, Under, under_holds
 from .rulesets import Problems, check_ruleset, find_override_cycle, ruleset_problems
 from .schema import strike_schema
 from .yamlio import YamlError, boolean_hint, line_of, load_bytes, read_file
 
-__all__ = ["CATALOG_FILE", "MAX_FILES", "bundled_catalog", "bundled_rules_dir", "check_ruleset",
-           "find_override_cycle", "load_pack", "ruleset_problems"]
+__all__ = ["CATALOG_FILE", "MAX_FILES", "PackSource", "bundled_catalog", "bundled_rules_dir", "check_ruleset",
+           "find_override_cycle", "load_pack", "read_pack", "ruleset_problems"]
 
 
 def bundled_rules_dir() -> Path:
@@ -74,9 +80,84 @@ def bundled_catalog() -> Catalog:
 provide_default_catalog(bundled_catalog)  # what ProposedStrike(...) is checked against without an engine
 
 
-def load_pack(path: str | Path | None = None) -> Pack:
-    found = find_files(path if path is not None else bundled_rules_dir())
+def load_pack(path: str | Path | None = None, readings: Mapping[str, object] | None = None) -> Pack:
+    """The pack of a rule directory (default: the bundled one), composed under the default reading
+    of its contested points with ``readings`` chosen over it (``{"gb.strikes-in-russia": "..."}``)."""
     problems = Problems()
+    source = _read_pack(path, problems)
+    if source is None or problems.errors:  # report what composing the default reading finds too
+        if source is not None:
+            source.compose(source.readings.defaults, problems)
+        problems.raise_any()
+    assert source is not None
+    return source.compose(source.readings.reading(readings))
+
+
+class PackSource:
+    """A rule directory read and checked (stages 1-2 and the contested points), ready to be composed
+    under any reading; each reading's pack is composed once and kept (a few hundred at most)."""
+
+    MAX_KEPT = 512
+
+    def __init__(self, catalog: Catalog, schema: Schema, parsed: list[_File], broken: set[tuple[str, str] | None],
+                 readings: Readings, root: str, digest: str, files: tuple[str, ...]) -> None:
+        self.catalog = catalog
+        self.schema = schema
+        self.parsed = parsed
+        self.broken = broken
+        self.readings = readings
+        self.root = root
+        self.digest = digest
+        self.files = files
+        self._packs: dict[tuple[tuple[str, str], ...], Pack] = {}
+        self._conditions: dict[int, Any] = {}  # a rule spec's parsed condition, by the spec's identity
+        self._lock = threading.Lock()
+
+    def compose(self, reading: Mapping[str, str], problems: Problems | None = None) -> Pack:
+        """The pack under a full reading (every point given an option): stages 3-5. With ``problems``,
+        they are added there (not raised)."""
+        key = tuple(sorted(reading.items()))
+        found = self._packs.get(key)
+        if found is not None:
+            return found
+        collect = problems is not None
+        problems = problems if problems is not None else Problems()
+        selected = [s for s in (_select(f, reading) for f in self.parsed) if s is not None]
+        policies = _compose(selected, self.schema, problems, self.broken, self._conditions)
+        pack = Pack(catalog=self.catalog, schema=self.schema, policies=policies, root=self.root,
+                    digest=self.digest, files=self.files, readings=self.readings, reading=dict(reading),
+                    source=self)
+        complete = not self.broken
+        for rs in pack.all_rulesets():
+            for problem in ruleset_problems(rs):
+                # With a file missing, a rule set lacks rules: an override naming one of them is no problem of its own.
+                if complete or problem.code != "unknown-override":
+                    problems.add(problem)
+        if collect:
+            return pack
+        if self.readings.changed(reading):
+            changed = ", ".join(f"{k}={v}" for k, v in self.readings.changed(reading).items())
+            for e in problems.errors:
+                e.args = (f"{e.args[0]} (under the reading {changed})", *e.args[1:])
+        problems.raise_any()
+        with self._lock:
+            if len(self._packs) < self.MAX_KEPT:
+                self._packs[key] = pack
+        return pack
+
+
+def read_pack(path: str | Path | None = None) -> PackSource:
+    """Stages 1-2 of loading a rule directory, with the contested points its files declare and every
+    reference to them checked: a :class:`PackSource` to compose under readings."""
+    problems = Problems()
+    source = _read_pack(path, problems)
+    problems.raise_any()
+    assert source is not None
+    return source
+
+
+def _read_pack(path: str | Path | None, problems: Problems) -> PackSource | None:
+    found = find_files(path if path is not None else bundled_rules_dir())
     for e in found.problems:
         problems.add(e)
     digest = hashlib.sha256()
@@ -102,20 +183,10 @@ def load_pack(path: str | Path | None = None) -> Pack:
         document = _parse(texts, p, found.names[p], problems) if p in texts else _NOT_PARSED
         _load_rule_file(document, found.names[p], problems, parsed, broken)
     if catalog is None:
-        problems.raise_any()
-    assert catalog is not None
-    schema = strike_schema(catalog)
-    policies = _compose(parsed, schema, problems, broken)
-    pack = Pack(catalog=catalog, schema=schema, policies=policies, root=found.label,
-                digest=digest.hexdigest(), files=tuple(found.names[p] for p in [found.catalog, *found.files]))
-    complete = not broken
-    for rs in pack.all_rulesets():
-        for problem in ruleset_problems(rs):
-            # With a file missing, a rule set lacks rules: an override naming one of them is no problem of its own.
-            if complete or problem.code != "unknown-override":
-                problems.add(problem)
-    problems.raise_any()
-    return pack
+        return None
+    readings = _readings(parsed, problems)
+    return PackSource(catalog, strike_schema(catalog), parsed, broken, readings, found.label, digest.hexdigest(),
+                      tuple(found.names[p] for p in [found.catalog, *found.files]))
 
 
 # Stage 1-2: files ------------------------------------------------------------------------
@@ -156,7 +227,7 @@ def _pydantic_errors(name: str, e: ValidationError, raw: Any, prefix: tuple[str 
             rule = rid if isinstance(rid, str) else f"#{loc[1] + 1}"
             loc = loc[2:]
         field = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "literal[", "tuple[")) and
-                         str(p) not in ("str", "constrained-str")) or None
+                         str(p) not in _BRANCHES) or None
         if (rule, field) in out:
             continue
         msg = str(err["msg"]).removeprefix("Value error, ")
@@ -194,6 +265,9 @@ def _validated(model: type[M], data: Any, name: str, raw: Any, prefix: tuple[str
     except ValidationError:
         return None
 
+
+# The names Pydantic gives the branches of a union in an error's location: not fields of the file.
+_BRANCHES = frozenset({"str", "constrained-str", "float", "date", "NumberByReading", "DateByReading"})
 
 # Pydantic errors of a field that wants text or one of named values: a boolean there is
 # almost always an unquoted YAML word (NO for Norway, on, yes).
@@ -265,6 +339,117 @@ def _load_rule_file(raw: Any, name: str, problems: Problems, parsed: list[_File]
     parsed.append(_File(name, rf.model_copy(update={"rules": tuple(specs)}), raw, tuple(indices), tuple(failed)))
 
 
+# Contested points -------------------------------------------------------------------------
+
+
+def _readings(parsed: list[_File], problems: Problems) -> Readings:
+    """The contested points the files declare (each once, named after the file's policy), and every
+    reference to one checked: ``under`` (of a version or a rule) and values by reading (dates,
+    parameters) name declared points and options, and give a value for each option."""
+    points: dict[str, Point] = {}
+    for f in parsed:
+        for i, point in enumerate(f.rf.readings):
+            line = line_of(f.raw, ("readings", i))
+            if point.policy != f.rf.policy:
+                problems.add(RuleFileError(f.name, f"contested point {point.id}: its id must start with the "
+                                           f"policy of the file ({f.rf.policy}.)", field="readings", line=line,
+                                           code="unknown-reading"))
+            elif point.id in points:
+                problems.add(RuleFileError(f.name, f"contested point {point.id} is also declared in "
+                                           f"{points[point.id].file}", field="readings", line=line,
+                                           code="duplicate-id"))
+            else:
+                points[point.id] = point.model_copy(update={"file": f.name, "line": line})
+    readings = Readings(points.values())
+    for f in parsed:
+        _check_references(f, readings, problems)
+    return readings
+
+
+def _check_references(f: _File, readings: Readings, problems: Problems) -> None:
+    rf = f.rf
+
+    def under(value: Under | None, rule: str | None, line: int | None) -> None:
+        for point_id, options in (value or {}).items():
+            problem = _unknown(readings, point_id, (options,) if isinstance(options, str) else options)
+            if problem:
+                problems.add(RuleFileError(f.name, problem, rule=rule, field="under", line=line,
+                                           code="unknown-reading"))
+
+    def by_reading(value: object, field: str) -> None:
+        if not isinstance(value, ByReading):
+            return
+        line = line_of(f.raw, tuple(field.split(".")))
+        problem = _unknown(readings, value.reading, tuple(value.options))
+        point = readings.points.get(value.reading)
+        if not problem and point is not None and set(value.options) != set(point.option_ids):
+            problem = (f"gives values for {', '.join(value.options)}; {point.id} has the options "
+                       f"{', '.join(point.option_ids)}: give one value for each")
+        if problem:
+            problems.add(RuleFileError(f.name, problem, field=field, line=line, code="unknown-reading"))
+
+    under(rf.under, None, line_of(f.raw, ("under",)))
+    by_reading(rf.effective_from, "effective_from")
+    by_reading(rf.effective_until, "effective_until")
+    for name, param in rf.parameters.items():
+        by_reading(param.value, f"parameters.{name}.value")
+    by_id: dict[str, list[tuple[int, RuleSpec]]] = {}
+    for i, spec in zip(f.indices, rf.rules, strict=True):
+        under(spec.under, spec.id, line_of(f.raw, ("rules", i)))
+        by_id.setdefault(spec.id, []).append((i, spec))
+    for rid, specs in by_id.items():
+        for (i, a), (_, b) in itertools.combinations(specs, 2):
+            # Two rules with one id and no 'under': composing reports it (a duplicate rule id).
+            if (a.under is not None or b.under is not None) and not _exclusive(a.under, b.under):
+                problems.add(RuleFileError(f.name, f"duplicate rule id (first at rule #{i + 1}); two rules with "
+                                           "one id must be 'under' different options of a contested point",
+                                           rule=rid, field="id", line=line_of(f.raw, ("rules", i)),
+                                           code="duplicate-id"))
+
+
+def _unknown(readings: Readings, point_id: str, options: tuple[str, ...]) -> str | None:
+    """What is wrong with a reference to a point and some of its options, or None."""
+    point = readings.points.get(point_id)
+    if point is None:
+        known = ", ".join(readings.points) or "none is declared"
+        return f"unknown contested point {echo(point_id)}; known: {known}"
+    bad = [o for o in options if o not in point.option_ids]
+    if bad:
+        return f"{point_id} has no option {echo(bad[0])}; options: {', '.join(point.option_ids)}"
+    return None
+
+
+def _exclusive(a: Under | None, b: Under | None) -> bool:
+    """Whether no reading has both: some point with disjoint options in the two."""
+    if a is None or b is None:
+        return False
+    return any(set((oa,) if isinstance(oa, str) else oa).isdisjoint((ob,) if isinstance(ob, str) else ob)
+               for p, oa in a.items() if (ob := b.get(p)) is not None)
+
+
+def _select(f: _File, reading: Mapping[str, str]) -> _File | None:
+    """A file as it reads under ``reading``: None when its version is not under it; else with its
+    dates and parameter values for the reading, and only the rules under it."""
+    rf = f.rf
+    if not under_holds(rf.under, reading):
+        return None
+    changes: dict[str, Any] = {}
+    if isinstance(rf.effective_from, ByReading):
+        changes["effective_from"] = rf.effective_from.value(reading)
+    if isinstance(rf.effective_until, ByReading):
+        changes["effective_until"] = rf.effective_until.value(reading)
+    if any(isinstance(p.value, ByReading) for p in rf.parameters.values()):
+        changes["parameters"] = {k: p.model_copy(update={"value": p.value.value(reading)})
+                                 if isinstance(p.value, ByReading) else p for k, p in rf.parameters.items()}
+    keep = [(i, s) for i, s in zip(f.indices, rf.rules, strict=True) if under_holds(s.under, reading)]
+    if len(keep) != len(rf.rules):
+        changes["rules"] = tuple(s for _, s in keep)
+    if not changes:
+        return f
+    return _File(f.name, rf.model_copy(update=changes), f.raw, tuple(i for i, _ in keep) if "rules" in changes
+                 else f.indices, f.failed)
+
+
 # Stage 3-4: policies and composition -----------------------------------------------------
 
 
@@ -272,7 +457,7 @@ Files = Mapping[str, _File]
 
 
 def _compose(parsed: list[_File], schema: Schema, problems: Problems,
-             broken: set[tuple[str, str] | None]) -> dict[str, Policy]:
+             broken: set[tuple[str, str] | None], conditions: dict[int, Any]) -> dict[str, Policy]:
     by_policy: dict[str, dict[str, _File]] = {}
     for f in parsed:
         versions = by_policy.setdefault(f.rf.policy, {})
@@ -287,7 +472,7 @@ def _compose(parsed: list[_File], schema: Schema, problems: Problems,
         files = by_policy[pid]
         # A version whose parent could not be composed is left out silently (its problem is reported).
         missing = {v for p, v in (b for b in broken if b is not None) if p == pid}
-        done = _compose_versions(files, schema, problems, missing, None in broken)
+        done = _compose_versions(files, schema, problems, missing, None in broken, conditions)
         ordered = sorted((v for v in done.values() if v is not None), key=lambda v: v.effective_from)
         for a, b in itertools.pairwise(ordered):
             if a.effective_from == b.effective_from:
@@ -303,7 +488,7 @@ def _compose(parsed: list[_File], schema: Schema, problems: Problems,
 
 
 def _compose_versions(files: Files, schema: Schema, problems: Problems, missing: set[str],
-                      unidentified: bool) -> dict[str, PolicyVersion | None]:
+                      unidentified: bool, conditions: dict[int, Any]) -> dict[str, PolicyVersion | None]:
     """Every version of one policy composed from the one it extends, or None when it cannot be.
 
     Iterative: from each version, follow ``extends`` up to a version composed already or to one
@@ -336,11 +521,12 @@ def _compose_versions(files: Files, schema: Schema, problems: Problems, missing:
             done.update(dict.fromkeys(chain))
             continue
         for vname in reversed(chain):
-            parent = done[vname] = _compose_version(files[vname], parent, schema, problems)
+            parent = done[vname] = _compose_version(files[vname], parent, schema, problems, conditions)
     return done
 
 
-def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems) -> PolicyVersion:
+def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
+                     conditions: dict[int, Any]) -> PolicyVersion:
     """One version: its parent's rules (less those removed), its own replacing or added. A rule
     with a problem is kept with no condition (or, when it did not even validate, as a placeholder),
     so overrides naming it and versions extending this one see it as it was meant: its problem
@@ -348,7 +534,7 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
     name, rf, raw = file.name, file.rf, file.raw
     params = dict(parent.parameters) if parent else {}
     params.update(rf.parameters)
-    values = {k: p.value for k, p in params.items()}
+    values = {k: p.number for k, p in params.items()}
     rules: list[Rule] = list(parent.rules) if parent else []
     inherited = {r.id for r in rules}
     for rid in rf.remove:
@@ -371,7 +557,7 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
             continue
         seen[rid] = i
         rule = _placeholder(rid, rf.policy, name, line) if isinstance(spec, str) else \
-            _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i], raw, problems)
+            _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i], raw, problems, conditions)
         pos = position.get(rid)
         if pos is None:
             position[rid] = len(rules)
@@ -381,6 +567,7 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
             rules[pos] = rule
             replaced.append(rid)
     default = rf.default if rf.default is not None else parent.default if parent else Decision.PROHIBITED
+    assert isinstance(rf.effective_from, dt.date) and not isinstance(rf.effective_until, ByReading)  # selected
     return PolicyVersion(
         policy=rf.policy, version=rf.version, title=rf.title, effective_from=rf.effective_from,
         effective_until=rf.effective_until, default=default, parameters=params, rules=tuple(rules),
@@ -389,9 +576,17 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
 
 
 def _make_rule(spec: RuleSpec, policy: str, file: str, line: int | None, schema: Schema,
-               params: Mapping[str, float], raw: Any, document: Any, problems: Problems) -> Rule:
+               params: Mapping[str, float], raw: Any, document: Any, problems: Problems,
+               conditions: dict[int, Any]) -> Rule:
+    # A condition's parse depends on the spec and the parameter names only: parsed once, whatever the reading.
+    key = hash((id(spec), frozenset(params)))
+    cached = conditions.get(key)
     try:
-        when = parse(spec.when, schema, params)
+        if cached is not None and cached[0] is spec:
+            when = cached[1]
+        else:
+            when = parse(spec.when, schema, params)
+            conditions[key] = (spec, when)
     except ConditionError as e:
         parts = _path_parts(e.path)
         where = line_of(raw, parts) or line

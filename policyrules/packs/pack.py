@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ..language.conditions import Condition, Schema
 from ..model.catalog import Catalog
@@ -17,6 +17,7 @@ from ..model.dates import parse_date
 from ..model.domain import Basis, Decision
 from ..model.errors import PolicyRefError, echo
 from ..model.sources import Source
+from .readings import Readings
 from .rulefile import Parameter
 
 COMMON = "common"
@@ -113,13 +114,28 @@ class Window:
 
 @dataclass(frozen=True)
 class Pack:
+    """A pack composed under one reading of its contested points (``reading``: point -> option);
+    ``source`` composes it under others (:meth:`under`)."""
+
     catalog: Catalog
     schema: Schema
     policies: Mapping[str, Policy]
     root: str
     digest: str
     files: tuple[str, ...] = ()
+    readings: Readings = field(default_factory=lambda: Readings(()), compare=False)
+    reading: Mapping[str, str] = field(default_factory=dict)
+    source: Any = field(default=None, compare=False, repr=False)
     _rulesets: dict[tuple[str, str, str | None], RuleSet] = field(default_factory=dict, compare=False)
+
+    def under(self, choices: Mapping[str, object] | None) -> Pack:
+        """This pack composed under another reading: ``choices`` made over this pack's reading."""
+        reading = self.readings.reading(choices, base=self.reading)
+        if reading == dict(self.reading):
+            return self
+        if self.source is None:
+            raise PolicyRefError("this pack was not loaded from rule files: it cannot be composed under a reading")
+        return self.source.compose(reading)  # type: ignore[no-any-return]
 
     @property
     def supplier_policies(self) -> list[Policy]:

@@ -47,7 +47,7 @@ class ResolvedPack:
         for pid, policy in self.pack.policies.items():
             for v in policy.versions:
                 for name, p in v.parameters.items():
-                    out[f"{pid}.{name}"] = p.value
+                    out[f"{pid}.{name}"] = p.number
         out.update(self._given)
         return out
 
@@ -63,9 +63,14 @@ class ResolvedPack:
             merged[key] = parameter_number(key, value)
         return ResolvedPack(self.pack, merged)
 
+    def with_readings(self, choices: Mapping[str, object]) -> ResolvedPack:
+        """The same parameters on the pack composed under other options of its contested points."""
+        pack = self.pack.under(choices)
+        return self if pack is self.pack else ResolvedPack(pack, self._given)
+
     def parameter_values(self, version: PolicyVersion) -> dict[str, float]:
         """The values of the parameters a policy version defines, by their bare names."""
-        return {name: self._given.get(f"{version.policy}.{name}", p.value) for name, p in version.parameters.items()}
+        return {name: self._given.get(f"{version.policy}.{name}", p.number) for name, p in version.parameters.items()}
 
     def conditions(self, rs: RuleSet) -> tuple[Condition, ...]:
         """The conditions of ``rs`` with parameters bound (each rule its own policy's values), in rule order."""

@@ -1,14 +1,17 @@
 """The rule file format, as Pydantic models. One file is one version of one policy.
 
 These models check the shape of a file (keys, types, enum values). What needs more than
-one file (``extends``, overrides, conditions against the catalog) is checked by the loader.
+one file (``extends``, overrides, conditions against the catalog, references to contested
+points) is checked by the loader. A file may declare contested points (``readings``, see
+:mod:`policyrules.packs.readings`); a version or a rule may exist only ``under`` some of their
+options, and a date or a parameter value may differ by option.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,6 +20,7 @@ from ..model.dates import in_range, parse_date
 from ..model.domain import Basis, Decision
 from ..model.errors import echo
 from ..model.sources import Source
+from .readings import OPTION_ID, POINT_ID, Point
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 POLICY_ID = r"^[a-z][a-z0-9_-]*$"
@@ -32,12 +36,72 @@ def _version_text(v: object) -> object:
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
+def _a_date(v: object) -> object:
+    """A rule file's date: ``YYYY-MM-DD`` as strikes read it (YAML reads it as a date already)."""
+    if isinstance(v, dt.datetime):
+        raise ValueError("a date (YYYY-MM-DD), not a date and time")
+    if isinstance(v, bool):  # an unquoted yes / no / on / off
+        raise ValueError(f"a date (YYYY-MM-DD), not the boolean {str(v).lower()}")
+    if isinstance(v, (int, float)):
+        raise ValueError("a date (YYYY-MM-DD), not a number")
+    if isinstance(v, str):
+        return parse_date(v)
+    if isinstance(v, dt.date):
+        return in_range(v)
+    return v
+
+
+PointId = Annotated[str, Field(pattern=POINT_ID, max_length=80)]
+OptionId = Annotated[str, Field(pattern=OPTION_ID, max_length=60)]
+#: ``under: {POINT: OPTION}`` or ``{POINT: [OPTION, ...]}``: exists only when each point has one of these options.
+Under = dict[PointId, OptionId | tuple[OptionId, ...]]
+
+
+class ByReading(BaseModel):
+    """A value that depends on a contested point: ``{reading: POINT, options: {OPTION: value, ...}}``,
+    a value for every option of the point (checked by the loader)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reading: PointId
+    options: dict[OptionId, object] = Field(min_length=1)
+
+    def value(self, reading: dict[str, str] | Any) -> Any:
+        return self.options[reading[self.reading]]
+
+
+class DateByReading(ByReading):
+    options: dict[OptionId, dt.date] = Field(min_length=1)  # type: ignore[assignment]
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _dates(cls, v: object) -> object:
+        return {k: _a_date(d) for k, d in v.items()} if isinstance(v, dict) else v
+
+
+class NumberByReading(ByReading):
+    options: dict[OptionId, float] = Field(min_length=1)  # type: ignore[assignment]
+
+    @field_validator("options")
+    @classmethod
+    def _finite(cls, v: dict[str, float]) -> dict[str, float]:
+        for x in v.values():
+            if not math.isfinite(x) or abs(x) > MAX_ABS_NUMBER:
+                raise ValueError(f"must be finite numbers of at most {MAX_ABS_NUMBER:g}")
+        return v
+
+
+def under_holds(under: Under | None, reading: dict[str, str] | Any) -> bool:
+    """Whether something ``under`` these options exists in ``reading`` (always, without ``under``)."""
+    return under is None or all(reading[p] in ((o,) if isinstance(o, str) else o) for p, o in under.items())
+
+
 class Parameter(BaseModel):
     """A named number rules can refer to with ``{param: NAME}``; overridable for what-if analysis."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    value: float
+    value: float | NumberByReading
     description: str = ""
     basis: Basis | None = None
     note: str | None = None
@@ -49,10 +113,17 @@ class Parameter(BaseModel):
             return {"value": data}
         return data
 
+    @property
+    def number(self) -> float:
+        """The value, in a pack composed under a reading (where every value by reading is chosen)."""
+        if isinstance(self.value, ByReading):
+            raise TypeError("a parameter value by reading has no number until a reading is chosen")
+        return self.value
+
     @field_validator("value")
     @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER:
+    def _finite(cls, v: float | NumberByReading) -> float | NumberByReading:
+        if isinstance(v, float) and (not math.isfinite(v) or abs(v) > MAX_ABS_NUMBER):
             raise ValueError(f"must be a finite number of at most {MAX_ABS_NUMBER:g}")
         return v
 
@@ -71,6 +142,7 @@ class RuleSpec(BaseModel):
     basis: Basis = Basis.SEED
     caveats: str | None = None
     note: str | None = None
+    under: Under | None = None
 
     @field_validator("id")
     @classmethod
@@ -88,31 +160,23 @@ class RuleFile(BaseModel):
     policy: str = Field(pattern=POLICY_ID, max_length=MAX_NAME_CHARS)
     version: str = Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = Field(min_length=1)
-    effective_from: dt.date
-    effective_until: dt.date | None = None
+    effective_from: dt.date | DateByReading
+    effective_until: dt.date | DateByReading | None = None
     extends: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     remove: tuple[Annotated[str, Field(max_length=MAX_ID_CHARS)], ...] = ()
     default: Decision | None = None
     note: str | None = None
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
+    readings: tuple[Point, ...] = ()
+    under: Under | None = None
 
     _as_text = field_validator("version", "extends", mode="before")(_version_text)
 
     @field_validator("effective_from", "effective_until", mode="before")
     @classmethod
     def _plain_date(cls, v: object) -> object:
-        if isinstance(v, dt.datetime):
-            raise ValueError("a date (YYYY-MM-DD), not a date and time")
-        if isinstance(v, bool):  # an unquoted yes / no / on / off
-            raise ValueError(f"a date (YYYY-MM-DD), not the boolean {str(v).lower()}")
-        if isinstance(v, (int, float)):
-            raise ValueError("a date (YYYY-MM-DD), not a number")
-        if isinstance(v, str):
-            return parse_date(v)
-        if isinstance(v, dt.date):
-            return in_range(v)
-        return v
+        return v if isinstance(v, dict) else _a_date(v)
 
     @field_validator("parameters")
     @classmethod
@@ -127,7 +191,8 @@ class RuleFile(BaseModel):
 
     @model_validator(mode="after")
     def _window(self) -> RuleFile:
-        if self.effective_until is not None and self.effective_until < self.effective_from:
+        start, end = self.effective_from, self.effective_until
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
             raise ValueError("effective_until is before effective_from")
         if self.extends is None and self.default is None:
             raise ValueError("'default' (allowed or prohibited) is required unless the file extends another")
