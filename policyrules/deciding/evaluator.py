@@ -2,9 +2,11 @@
 
 ``evaluate`` = take the strike in (:mod:`policyrules.model.intake`) -> pick the policy (by
 supplier) and the version in force (by date) -> the rule set's :class:`RuleSetDecider` finds
-the matching rules and combines them -> a :class:`Verdict`. Deciders are built lazily, once per
-rule set, and are private to the evaluator: evaluators never share matchers, parameters or
-durable rulesets. :class:`policyrules.Engine` adds the analysis entry points on top.
+the matching rules and combines them -> a :class:`Verdict`. Deciders are built once per rule set,
+lazily, or all at once by :meth:`Evaluator.prepare` (``load`` does it for the durable backend, so a
+pack that loads always evaluates). Matchers of equal conditions are shared between evaluators
+(see :func:`policyrules.matching.build`) and freed with the last of them; parameters and caches
+are the evaluator's own. :class:`policyrules.Engine` adds the analysis entry points on top.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 from typing_extensions import Self
 
 from ..matching import BACKENDS
-from ..model.errors import PolicyRulesError, located
+from ..matching.durable_plan import DurableLimitError
+from ..model.errors import PolicyRulesError, RuleFileError, located
 from ..model.intake import strike as quick_strike
 from ..model.slots import private_of
 from ..model.strike import ProposedStrike, facts
@@ -60,15 +63,22 @@ class Evaluator:
 
     @classmethod
     def load(cls, path: str | Path | None = None, backend: str = "durable") -> Self:
-        """Load a directory of rule files (default: the bundled pack) with a backend."""
+        """Load a directory of rule files (default: the bundled pack) with a backend. With the
+        durable backend every rule set is built at once (:meth:`prepare`): a rule durable_rules
+        cannot take is a :class:`RuleFileError` here, not at the first strike it would judge."""
         check_backend(backend)
         engine = cls(load_pack(path), backend)
         if backend == "durable":
-            from ..matching.durable import available
-
-            if not available():
-                engine.decider(next(engine.pack.all_rulesets()))  # raises the clear BackendError
+            engine.prepare()
         return engine
+
+    def prepare(self) -> Self:
+        """Build the decider of every rule set in force on some date (the matcher, for the durable
+        backend its durable_rules rulesets), so that evaluation never has to. Raises the
+        :class:`RuleFileError` of the first rule set a backend cannot take, naming its file and rule."""
+        for rs in self.pack.all_rulesets():
+            self.decider(rs)
+        return self
 
     # Parameters --------------------------------------------------------------------------
 
@@ -163,7 +173,20 @@ class Evaluator:
         return d
 
     def _build(self, rs: RuleSet) -> RuleSetDecider:
-        return RuleSetDecider(rs, self.resolved.conditions(rs), self.backend, self.pack.digest)
+        try:
+            return RuleSetDecider(rs, self.resolved.conditions(rs), self.backend, self.pack.digest)
+        except DurableLimitError as e:
+            raise limit_error(rs, e) from None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.pack.root!r}, backend={self.backend!r}, digest={self.pack.digest[:12]})"
+
+
+def limit_error(rs: RuleSet, e: DurableLimitError) -> RuleFileError:
+    """The rule file error for a rule (or a rule set) the durable backend cannot take: the rule's
+    own file, id and line, or the version's file for the rule set as a whole."""
+    if e.index is not None and 0 <= e.index < len(rs.rules):
+        rule = rs.rules[e.index]
+        return RuleFileError(rule.file, e.detail, rule=rule.id, line=rule.line)
+    v = rs.version
+    return RuleFileError(v.file, f"rule set {v.ref}: {e.detail}")
