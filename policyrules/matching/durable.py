@@ -169,6 +169,8 @@ class DurableMatcher:
         except RecursionError:
             raise BackendError(f"rule set {name}: conditions nested too deeply for durable_rules") from None
         self.parts = tuple(_Ruleset(f"{self.name}.{k}", group) for k, group in enumerate(groups))
+        #: Durable rules behind this matcher (what its memory grows with).
+        self.size = sum(len(group) for group in groups)
         self._lock = threading.Lock()
 
     def match(self, facts: Mapping[str, Any]) -> tuple[int, ...]:
