@@ -47,26 +47,28 @@ from typing import Any
 
 from ..language.conditions import Condition
 from ..model.errors import BackendError
+from .durable_form import (
+    MAX_STRING_CHARS,
+    PRIME_TEST,
+    Expr,
+    dump,
+    number,
+    number_fields,
+    presence_flag,
+    translate,
+)
 from .durable_plan import (
     MAX_FIRINGS,
     MAX_RULES_PER_RULESET,
-    MAX_STRING_CHARS,
-    PRIME_TEST,
     DurableLimitError,
-    Expr,
     Piece,
     Refusal,
     alternatives,
-    dump,
     feasibility,
-    number,
-    number_fields,
     pack,
     pieces,
     plan,
-    presence_flag,
     split,
-    translate,
 )
 
 try:
