@@ -58,6 +58,15 @@ def dump(obj: Any) -> str:
     raise TypeError(f"cannot send {type(obj).__name__} to durable_rules")
 
 
+def canonical(value: object) -> tuple[str, object]:
+    """A value as durable_rules tells values apart: numbers by their value (1 is 1.0), strings, booleans."""
+    if isinstance(value, bool):
+        return "b", value
+    if isinstance(value, (int, float)):
+        return "n", float(value)
+    return "s", value
+
+
 def check_string(value: str) -> None:
     if len(value) > MAX_STRING_CHARS:
         raise UnsendableError(f"a string of {len(value):,} characters; the durable backend takes at most "
@@ -157,7 +166,7 @@ def join(kind: str, parts: Sequence[Expr]) -> Expr:
     seen: set[str] = set()
     for part in parts:
         for p in part.get(kind, (part,)):
-            key = dump(p)
+            key = repr(p)  # equal reprs are equal tests; unequal ones may be too (1, 1.0): kept twice, harmless
             if p == zero:
                 return dict(zero)
             if p == unit or key in seen:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from ..language.conditions import Condition
 from ..model.errors import BackendError
-from .durable_form import PRIME_TEST, Expr, UnsendableError, dump, normalise, translate
+from .durable_form import PRIME_TEST, Expr, UnsendableError, canonical, normalise, translate
 
 # Limits of durable-rules 2.0.28, each measured in a child process (RLIMIT_AS, timeout) with
 # shapes built to hit it alone; the value kept is the measured one or, where a miss hangs or
@@ -126,26 +126,26 @@ def alternatives(expr: Expr) -> int:
         keyed = _exclusive(parts)
         if keyed is None:
             return sum(alternatives(p) for p in parts)
-        totals: dict[str, int] = {}
+        totals: dict[tuple[str, object], int] = {}
         for value, p in zip(keyed, parts, strict=True):
             totals[value] = totals.get(value, 0) + alternatives(p)
         return max(totals.values())
     return 1
 
 
-def _equalities(expr: Expr) -> dict[str, str]:
+def _equalities(expr: Expr) -> dict[str, tuple[str, object]]:
     """The field -> value equalities an expression requires at its top (itself, or items of its ``$and``)."""
     items = expr.get("$and", [expr])
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, object]] = {}
     for item in items:
         if len(item) == 1:
             ((key, value),) = item.items()
             if not key.startswith("$") and not isinstance(value, (dict, list)):
-                out.setdefault(key, dump(value))
+                out.setdefault(key, canonical(value))
     return out
 
 
-def _exclusive(parts: list[Expr]) -> list[str] | None:
+def _exclusive(parts: list[Expr]) -> list[tuple[str, object]] | None:
     """When every alternative requires an equality on one common field: each one's value there."""
     tables = [_equalities(p) for p in parts]
     if not tables or not tables[0]:
@@ -206,7 +206,7 @@ class Network:
                 if self.links[end] > MAX_FORWARD_LINKS and self.over is None:
                     self.over = f"{self.links[end]} alternatives meeting at one test"
             return forward
-        key = dump(expr)
+        key = repr(expr)  # equal reprs are equal tests; unequal ones may not be (1, 1.0): counted twice, safe
         under = self.tests[parent]
         node = under.get(key)
         if node is None:
@@ -258,7 +258,8 @@ def split(expr: Expr, reason: str = "alternatives") -> tuple[Expr, Expr] | None:
         elif reason == "tests":
             score = _leaves(node)
         else:
-            score = alternatives(node) if alternatives(node) > 1 else 0
+            n = alternatives(node)
+            score = n if n > 1 else 0
         if best is None or score > best[0]:
             best = (score, -rank, path, node)
     if best is None:
