@@ -52,6 +52,44 @@ def memory(backend: str, n: int, pool: int, seed: int) -> dict[str, Any]:
     }
 
 
+def churn(backend: str, n: int, seed: int) -> dict[str, Any]:
+    """RSS over ``n`` engines made by ``with_parameters`` (each a parameter value of its own, so each
+    builds its own matcher for the US rule sets), each evaluating one strike and then dropped."""
+    import gc
+    import random
+
+    start_rss = rss_bytes()
+    from policyrules import Engine
+
+    base = Engine.load(backend=backend)
+    strikes = [{"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+                "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"},
+               {"weapon": "ATACMS", "target_region": "kursk", "target_type": "troops", "range_km": 150,
+                "date": "2024-12-01"}]
+    rnd = random.Random(seed)
+    for s in strikes:
+        base.evaluate(s)
+    gc.collect()
+    before = rss_bytes()
+    checkpoints = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        engine = base.with_parameters({"us.long_range_km": 40 + rnd.random() * 200})
+        engine.evaluate(strikes[i % len(strikes)])
+        del engine
+        if (i + 1) % max(1, n // 10) == 0:
+            gc.collect()
+            checkpoints.append((i + 1, rss_bytes()))
+    seconds = time.perf_counter() - t0
+    gc.collect()
+    end = rss_bytes()
+    return {"backend": backend, "engines": n, "seconds": seconds, "ms_per_engine": seconds / n * 1e3,
+            "rss_at_start_mb": start_rss / 2**20, "rss_before_mb": before / 2**20, "rss_end_mb": end / 2**20,
+            "growth_mb": (end - before) / 2**20, "growth_bytes_per_engine": (end - before) / n,
+            "peak_rss_mb": peak_rss_bytes() / 2**20,
+            "checkpoints": [[c, r / 2**20] for c, r in checkpoints]}
+
+
 def check(rules: str | None) -> dict[str, Any]:
     """Wall time of ``engine.check()`` on a freshly loaded pack (the load not timed)."""
     from policyrules import Engine
@@ -78,8 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--seed", type=int, default=1)
     c = sub.add_parser("check")
     c.add_argument("--rules", default=None)
+    ch = sub.add_parser("churn")
+    ch.add_argument("--backend", required=True)
+    ch.add_argument("--n", type=int, required=True)
+    ch.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
-    out = memory(a.backend, a.n, a.pool, a.seed) if a.cmd == "memory" else check(a.rules)
+    if a.cmd == "memory":
+        out = memory(a.backend, a.n, a.pool, a.seed)
+    elif a.cmd == "churn":
+        out = churn(a.backend, a.n, a.seed)
+    else:
+        out = check(a.rules)
     print(json.dumps(out))
     return 0
 
