@@ -10,8 +10,10 @@ it printed: the library must answer or raise its own error within the bounds.
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -46,13 +48,13 @@ def rule(rid: str, when: dict[str, Any], effect: str = "prohibited") -> dict[str
 
 
 def write_pack(root: Path, regions: int, rules: list[dict[str, Any]],
-               parameters: dict[str, Any] | None = None) -> Path:
+               parameters: dict[str, Any] | None = None, indent: int | None = 1) -> Path:
     """A pack of one policy version (``us/v1.yaml``) with ``rules``, and a catalog of ``regions``
     regions and two weapons. Files are written as JSON (which is YAML), so nothing is shared by an alias."""
     (root / "us").mkdir(parents=True, exist_ok=True)
-    (root / "catalog.yaml").write_text(json.dumps(catalog(regions), indent=1), encoding="utf-8")
+    (root / "catalog.yaml").write_text(json.dumps(catalog(regions), indent=indent), encoding="utf-8")
     version = {**POLICY_HEAD, "parameters": parameters or {}, "rules": rules}
-    (root / "us" / "v1.yaml").write_text(json.dumps(version, indent=1), encoding="utf-8")
+    (root / "us" / "v1.yaml").write_text(json.dumps(version, indent=indent), encoding="utf-8")
     return root
 
 
@@ -125,3 +127,53 @@ def strikes_for(regions: int, n: int = 6) -> list[dict[str, Any]]:
                     "self_defense": k % 2 == 0, "defended_region": ids[0] if k % 2 == 0 else None,
                     "range_km": (0, 0.5, 20, 40, 79.9, 80, 150.5)[k % 7]})
     return out
+
+
+class Worker:
+    """One child process (the same code as :func:`judge_in_child`) kept for many packs: each pack
+    has ``timeout`` seconds; a child that misses it is killed and the test fails. A dead child is
+    replaced by a fresh one for the next pack (Hypothesis shrinks a failure by trying more packs)."""
+
+    def __init__(self, timeout: float = 60.0, memory: int = MEMORY_LIMIT) -> None:
+        self.timeout = timeout
+        self.memory = memory
+        self.proc: subprocess.Popen[str] | None = None
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - open as long as the worker, closed by close()
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self.proc is None or self.proc.poll() is not None:
+            code = textwrap.dedent(CHILD.format(limit=self.memory))
+            self.log.seek(0)
+            self.log.truncate()
+            self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.log, text=True, cwd=ROOT)
+        return self.proc
+
+    def judge(self, path: Path, strikes: list[dict[str, Any]]) -> dict[str, Any]:
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps({"path": str(path), "strikes": strikes}) + "\n")
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], self.timeout)
+        line = proc.stdout.readline() if ready else ""
+        if line:
+            return json.loads(line)  # type: ignore[no-any-return]
+        if not ready:
+            proc.kill()
+        code = proc.wait()
+        self.log.seek(0)
+        what = f"killed after {self.timeout:g} s (a hang)" if not ready else \
+            f"died ({f'signal {-code}' if code < 0 else f'exit {code}'})"
+        pytest.fail(f"the child {what} instead of answering or raising the library's error: "
+                    f"{self.log.read()[-3000:]}", pytrace=False)
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()

@@ -35,8 +35,9 @@ naming the condition by its index; the deciding layer names the rule and its fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..language.conditions import Condition
 from ..model.errors import BackendError
@@ -287,12 +288,16 @@ def _problem(expr: Expr) -> str | None:
     return None
 
 
+def _too_many(n: int) -> str:
+    return (f"its durable_rules form needs {n:,} alternatives that can hold together; the limit is "
+            f"{MAX_ALTERNATIVES:,}; use backend='compiled' or simplify the condition")
+
+
 def pieces_of(expr: Expr) -> list[Expr]:
     """``expr`` split into durable rules that each fit alone in a ruleset (raises _RefusedError)."""
     n = alternatives(expr)
     if n > MAX_ALTERNATIVES:
-        raise _RefusedError(f"its durable_rules form needs {n:,} alternatives that can hold together; the limit "
-                       f"is {MAX_ALTERNATIVES:,}; use backend='compiled' or simplify the condition")
+        raise _RefusedError(_too_many(n))
     out: list[Expr] = []
     todo = [expr]
     while todo:
@@ -308,36 +313,81 @@ def pieces_of(expr: Expr) -> list[Expr]:
             what = {"combinators": f"{combinators(e)} nested any/all/not in one durable rule; the limit is "
                                    f"{MAX_COMBINATORS}", "tests": f"{net.over}; the limit is {MAX_TESTS_UNDER_NODE}"}
             raise _RefusedError(f"its durable_rules form has {what.get(reason, reason)}; use backend='compiled' "
-                           "or simplify the condition")
+                                "or simplify the condition")
         todo[:0] = halves
         if len(out) + len(todo) > MAX_PIECES_PER_RULE:
             raise _RefusedError(f"its durable_rules form needs more than {MAX_PIECES_PER_RULE} durable rules "
-                           f"(limits: {MAX_FIRINGS} firings, {MAX_COMBINATORS} any/all per rule, "
-                           f"{MAX_TESTS_UNDER_NODE} tests under one node); use backend='compiled' or simplify "
-                           "the condition")
+                                f"(limits: {MAX_FIRINGS} firings, {MAX_COMBINATORS} any/all per rule, "
+                                f"{MAX_TESTS_UNDER_NODE} tests under one node); use backend='compiled' or simplify "
+                                "the condition")
     return out
 
 
 Piece = tuple[int, Expr]  # (condition index, durable expression)
+_A = TypeVar("_A")
+_T = TypeVar("_T")
 
 
-def _pieces(i: int, cond: Condition) -> list[Piece]:
+def _guarded(i: int, step: Callable[[_A], _T], arg: _A) -> _T:
+    """``step(arg)`` for condition ``i``, its refusals as DurableLimitError naming the condition."""
     try:
-        return [(i, e) for e in pieces_of(translate(cond))]
+        return step(arg)
     except (_RefusedError, UnsendableError) as e:
         raise DurableLimitError(Refusal(i, str(e))) from None
     except RecursionError:
         raise DurableLimitError(Refusal(i, "conditions nested too deeply for durable_rules")) from None
 
 
+def _costed(cond: Condition) -> tuple[Expr, int]:
+    expr = translate(cond)
+    n = alternatives(expr)
+    if n > MAX_ALTERNATIVES:
+        raise _RefusedError(_too_many(n))
+    return expr, n
+
+
+def _translated(i: int, cond: Condition) -> tuple[Expr, int]:
+    """The condition's durable expression and its alternatives (refused above MAX_ALTERNATIVES)."""
+    return _guarded(i, _costed, cond)
+
+
+def _rule_set_refusal(message: str) -> DurableLimitError:
+    return DurableLimitError(Refusal(None, f"{message}; use backend='compiled' or fewer or simpler rules"))
+
+
+def _check_alternatives(total: int) -> None:
+    """A ruleset holds at most MAX_FIRINGS alternatives: refuse at once a rule set that cannot fit."""
+    least = -(-total // MAX_FIRINGS)
+    if least > MAX_RULESETS_PER_RULE_SET:
+        raise _rule_set_refusal(f"its durable_rules form needs at least {least:,} rulesets ({total:,} alternatives "
+                                f"that can hold together, at most {MAX_FIRINGS} to a ruleset); the limit is "
+                                f"{MAX_RULESETS_PER_RULE_SET:,}")
+
+
+def _too_many_pieces() -> DurableLimitError:
+    return _rule_set_refusal(f"its durable_rules form needs more than {MAX_DURABLE_RULES_PER_RULE_SET:,} durable rules")
+
+
+def _pieces(exprs: Sequence[tuple[int, Expr]]) -> list[Piece]:
+    out: list[Piece] = []
+    for i, expr in exprs:
+        out.extend((i, e) for e in _guarded(i, pieces_of, expr))
+        if len(out) > MAX_DURABLE_RULES_PER_RULE_SET:
+            raise _too_many_pieces()
+    return out
+
+
 def pieces(conditions: Sequence[Condition]) -> list[Piece]:
     """(condition index, durable expression) pairs, each one durable rule; raises DurableLimitError."""
-    return [p for i, cond in enumerate(conditions) for p in _pieces(i, cond)]
+    exprs = [(i, _translated(i, cond)) for i, cond in enumerate(conditions)]
+    _check_alternatives(sum(n for _, (_, n) in exprs))
+    return _pieces([(i, e) for i, (e, _) in exprs])
 
 
 def pack(items: Sequence[Piece]) -> list[list[Piece]]:
     """Group pieces, in order, into rulesets within MAX_FIRINGS, MAX_RULES_PER_RULESET and the
-    limits of the alpha network (each piece fits alone in a ruleset: :func:`pieces_of` ensures it)."""
+    limits of the alpha network (each piece fits alone in a ruleset: :func:`pieces_of` ensures it);
+    refused beyond MAX_RULESETS_PER_RULE_SET rulesets."""
     groups: list[list[Piece]] = []
     load = 0
     net = Network()
@@ -345,6 +395,9 @@ def pack(items: Sequence[Piece]) -> list[list[Piece]]:
         weight = alternatives(item[1])
         if not groups or load + weight > MAX_FIRINGS or len(groups[-1]) >= MAX_RULES_PER_RULESET \
                 or not net.fits(item[1]):
+            if len(groups) == MAX_RULESETS_PER_RULE_SET:
+                raise _rule_set_refusal(f"its durable_rules form needs more than {MAX_RULESETS_PER_RULE_SET:,} "
+                                        "rulesets")
             groups.append([])
             load = 0
             net = Network()
@@ -355,22 +408,9 @@ def pack(items: Sequence[Piece]) -> list[list[Piece]]:
     return groups
 
 
-def _checked(groups: list[list[Piece]]) -> list[list[Piece]]:
-    rules = sum(len(g) for g in groups)
-    if rules > MAX_DURABLE_RULES_PER_RULE_SET:
-        raise DurableLimitError(Refusal(None, f"its durable_rules form needs {rules:,} durable rules; the limit "
-                                        f"is {MAX_DURABLE_RULES_PER_RULE_SET:,}; use backend='compiled' or fewer "
-                                        "or simpler rules"))
-    if len(groups) > MAX_RULESETS_PER_RULE_SET:
-        raise DurableLimitError(Refusal(None, f"its durable_rules form needs {len(groups):,} rulesets; the limit "
-                                        f"is {MAX_RULESETS_PER_RULE_SET:,}; use backend='compiled' or fewer "
-                                        "or simpler rules"))
-    return groups
-
-
 def plan(conditions: Sequence[Condition]) -> list[list[Piece]]:
     """The rulesets for ``conditions`` (raises DurableLimitError, before durable_rules is called)."""
-    return _checked(pack(pieces(conditions)))
+    return pack(pieces(conditions))
 
 
 @dataclass(frozen=True)
@@ -385,18 +425,36 @@ class Feasibility:
 
 def feasibility(conditions: Sequence[Condition]) -> Feasibility:
     """Everything the durable backend would refuse in ``conditions``, without building anything:
-    one refusal per condition it cannot take, else one for the rule set as a whole if any."""
+    one refusal per condition it cannot take, else one for the rule set as a whole if any. Costs
+    no more than planning the rule set: the rule set's refusals are found before its planning."""
     found: list[Refusal] = []
-    ok: list[Piece] = []
+    exprs: list[tuple[int, Expr]] = []
+    total = 0
     for i, cond in enumerate(conditions):
         try:
-            ok.extend(_pieces(i, cond))
+            expr, n = _translated(i, cond)
         except DurableLimitError as e:
             found.append(Refusal(e.index, e.detail))
+            continue
+        exprs.append((i, expr))
+        total += n
+    try:
+        _check_alternatives(total)
+    except DurableLimitError as e:
+        return Feasibility((*found, Refusal(e.index, e.detail)))
+    items: list[Piece] = []
+    for i, expr in exprs:
+        try:
+            items.extend((i, e) for e in _guarded(i, pieces_of, expr))
+        except DurableLimitError as e:
+            found.append(Refusal(e.index, e.detail))
+        if len(items) > MAX_DURABLE_RULES_PER_RULE_SET:  # planning stops here: its work stays bounded
+            over = _too_many_pieces()
+            return Feasibility((*found, Refusal(over.index, over.detail)))
     if found:
         return Feasibility(tuple(found))
     try:
-        groups = _checked(pack(ok))
+        groups = pack(items)
     except DurableLimitError as e:
         return Feasibility((Refusal(e.index, e.detail),))
-    return Feasibility((), len(ok), len(groups))
+    return Feasibility((), len(items), len(groups))
