@@ -84,7 +84,8 @@ def judge(path, backend, strikes):
     except PolicyRulesError as e:
         return {{"error": type(e).__name__, "message": str(e), "file": getattr(e, "file", None),
                 "rule": getattr(e, "rule", None), "seconds": time.perf_counter() - t0}}
-    return {{"verdicts": out, "load_seconds": loaded, "seconds": time.perf_counter() - t0}}
+    parts = sum(len(getattr(d.matcher, "parts", ())) for d in engine._deciders.values())
+    return {{"verdicts": out, "load_seconds": loaded, "seconds": time.perf_counter() - t0, "rulesets": parts}}
 
 for line in sys.stdin:
     job = json.loads(line)
