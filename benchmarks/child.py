@@ -90,6 +90,33 @@ def churn(backend: str, n: int, seed: int) -> dict[str, Any]:
             "checkpoints": [[c, r / 2**20] for c, r in checkpoints]}
 
 
+def pack(rules: str, backend: str) -> dict[str, Any]:
+    """Load a pack (durable: every rule set built at load), one first verdict, then 200 more: or the
+    error it is refused with. Under a 6 GB address-space limit."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
+    start = rss_bytes()
+    from policyrules import Engine, PolicyRulesError
+
+    strike = {"weapon": "HIMARS", "target_region": "ru1", "target_type": "troops", "range_km": 30}
+    t0 = time.perf_counter()
+    try:
+        engine = Engine.load(rules, backend=backend)
+    except PolicyRulesError as e:
+        return {"refused": str(e), "seconds": time.perf_counter() - t0, "peak_mb": peak_rss_bytes() / 2**20}
+    t1 = time.perf_counter()
+    engine.evaluate(strike)
+    t2 = time.perf_counter()
+    for _ in range(200):
+        engine.evaluate(strike)
+    t3 = time.perf_counter()
+    parts = sum(len(getattr(d.matcher, "parts", ())) for d in engine._deciders.values())
+    return {"load_s": t1 - t0, "first_s": t2 - t1, "ms_per_verdict": (t3 - t2) / 200 * 1e3,
+            "rss_growth_mb": (rss_bytes() - start) / 2**20, "peak_mb": peak_rss_bytes() / 2**20,
+            "durable_rulesets": parts}
+
+
 def check(rules: str | None) -> dict[str, Any]:
     """Wall time of ``engine.check()`` on a freshly loaded pack (the load not timed)."""
     from policyrules import Engine
@@ -116,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--seed", type=int, default=1)
     c = sub.add_parser("check")
     c.add_argument("--rules", default=None)
+    pk = sub.add_parser("pack")
+    pk.add_argument("--rules", required=True)
+    pk.add_argument("--backend", required=True)
     ch = sub.add_parser("churn")
     ch.add_argument("--backend", required=True)
     ch.add_argument("--n", type=int, required=True)
@@ -125,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         out = memory(a.backend, a.n, a.pool, a.seed)
     elif a.cmd == "churn":
         out = churn(a.backend, a.n, a.seed)
+    elif a.cmd == "pack":
+        out = pack(a.rules, a.backend)
     else:
         out = check(a.rules)
     print(json.dumps(out))
