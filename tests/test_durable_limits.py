@@ -1,10 +1,13 @@
 """durable_rules' undocumented limits do not reach users: large rule sets and wide conditions.
 
-Measured with durable-rules 2.0.28: a fact that sets off more than 64 actions in one ruleset
-corrupts memory (segmentation fault), and some ruleset shapes are refused (codes 108, 113).
-The durable backend splits rules along ``$or`` and packs them into several rulesets; these
-tests drive it well past every limit. The large cases run in a child process, so that a
-regression shows as a failed test with its output rather than a dead test run.
+Measured with durable-rules 2.0.28 (see :mod:`policyrules.matching.durable_plan`): more than 64
+firings for one fact in one ruleset corrupt memory, 512 distinct tests under one node of its
+network hang it, 16 any/all in one rule and 129 forward links from one node are refused, and
+alternatives multiply. The durable backend computes these costs before building anything, splits
+rules along ``$or`` and packs them into several rulesets, or refuses them with a RuleFileError at
+load. These tests drive it well past every limit; every shape that hung or blew up durable_rules
+runs in a child process with a memory limit and a timeout, so that a regression shows as a failed
+test with its output rather than a dead test run.
 """
 
 from __future__ import annotations
