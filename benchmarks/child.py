@@ -52,6 +52,71 @@ def memory(backend: str, n: int, pool: int, seed: int) -> dict[str, Any]:
     }
 
 
+def churn(backend: str, n: int, seed: int) -> dict[str, Any]:
+    """RSS over ``n`` engines made by ``with_parameters`` (each a parameter value of its own, so each
+    builds its own matcher for the US rule sets), each evaluating one strike and then dropped."""
+    import gc
+    import random
+
+    start_rss = rss_bytes()
+    from policyrules import Engine
+
+    base = Engine.load(backend=backend)
+    strikes = [{"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+                "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"},
+               {"weapon": "ATACMS", "target_region": "kursk", "target_type": "troops", "range_km": 150,
+                "date": "2024-12-01"}]
+    rnd = random.Random(seed)
+    for s in strikes:
+        base.evaluate(s)
+    gc.collect()
+    before = rss_bytes()
+    checkpoints = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        engine = base.with_parameters({"us.long_range_km": 40 + rnd.random() * 200})
+        engine.evaluate(strikes[i % len(strikes)])
+        del engine
+        if (i + 1) % max(1, n // 10) == 0:
+            gc.collect()
+            checkpoints.append((i + 1, rss_bytes()))
+    seconds = time.perf_counter() - t0
+    gc.collect()
+    end = rss_bytes()
+    return {"backend": backend, "engines": n, "seconds": seconds, "ms_per_engine": seconds / n * 1e3,
+            "rss_at_start_mb": start_rss / 2**20, "rss_before_mb": before / 2**20, "rss_end_mb": end / 2**20,
+            "growth_mb": (end - before) / 2**20, "growth_bytes_per_engine": (end - before) / n,
+            "peak_rss_mb": peak_rss_bytes() / 2**20,
+            "checkpoints": [[c, r / 2**20] for c, r in checkpoints]}
+
+
+def pack(rules: str, backend: str) -> dict[str, Any]:
+    """Load a pack (durable: every rule set built at load), one first verdict, then 200 more: or the
+    error it is refused with. Under a 6 GB address-space limit."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
+    start = rss_bytes()
+    from policyrules import Engine, PolicyRulesError
+
+    strike = {"weapon": "HIMARS", "target_region": "ru1", "target_type": "troops", "range_km": 30}
+    t0 = time.perf_counter()
+    try:
+        engine = Engine.load(rules, backend=backend)
+    except PolicyRulesError as e:
+        return {"refused": str(e), "seconds": time.perf_counter() - t0, "peak_mb": peak_rss_bytes() / 2**20}
+    t1 = time.perf_counter()
+    engine.evaluate(strike)
+    t2 = time.perf_counter()
+    for _ in range(200):
+        engine.evaluate(strike)
+    t3 = time.perf_counter()
+    parts = sum(len(getattr(d.matcher, "parts", ())) for d in engine._deciders.values())
+    return {"load_s": t1 - t0, "first_s": t2 - t1, "ms_per_verdict": (t3 - t2) / 200 * 1e3,
+            "rss_growth_mb": (rss_bytes() - start) / 2**20, "peak_mb": peak_rss_bytes() / 2**20,
+            "durable_rulesets": parts}
+
+
 def check(rules: str | None) -> dict[str, Any]:
     """Wall time of ``engine.check()`` on a freshly loaded pack (the load not timed)."""
     from policyrules import Engine
@@ -78,8 +143,22 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--seed", type=int, default=1)
     c = sub.add_parser("check")
     c.add_argument("--rules", default=None)
+    pk = sub.add_parser("pack")
+    pk.add_argument("--rules", required=True)
+    pk.add_argument("--backend", required=True)
+    ch = sub.add_parser("churn")
+    ch.add_argument("--backend", required=True)
+    ch.add_argument("--n", type=int, required=True)
+    ch.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
-    out = memory(a.backend, a.n, a.pool, a.seed) if a.cmd == "memory" else check(a.rules)
+    if a.cmd == "memory":
+        out = memory(a.backend, a.n, a.pool, a.seed)
+    elif a.cmd == "churn":
+        out = churn(a.backend, a.n, a.seed)
+    elif a.cmd == "pack":
+        out = pack(a.rules, a.backend)
+    else:
+        out = check(a.rules)
     print(json.dumps(out))
     return 0
 

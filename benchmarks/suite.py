@@ -20,7 +20,7 @@ from . import references as ref
 from .common import fmt_us, interleaved, run_child, summary, table, timed
 from .strikes import SEED, StrikeSet, random_strikes, validated
 
-FIGURES = ("latency", "evaluate_many", "columns", "check", "memory", "profile")
+FIGURES = ("latency", "evaluate_many", "columns", "check", "memory", "churn", "profile")
 NEEDS = {"evaluate_many": ("latency",), "columns": ("latency",)}  # their ratios need the floor
 
 TARGET_COMPILED = 10.0   # compiled evaluate of a validated strike, x the if/elif
@@ -45,6 +45,7 @@ class Config:
     memory_n: int = 1_000_000
     memory_durable_budget_s: float = 150.0
     check_repeats: int = 5
+    churn_n: int = 10_000
 
     @classmethod
     def make(cls, quick: bool, seed: int = SEED) -> Config:
@@ -52,7 +53,7 @@ class Config:
             return cls(False, seed)
         return cls(True, seed, n_strikes=5_000, latency_pool=1_000, repeats=5, min_pass_s=0.01, many_n=20_000,
                    many_repeats=2, many_dict_repeats=1, many_durable_n=2_000, memory_n=100_000,
-                   memory_durable_budget_s=8.0, check_repeats=3)
+                   memory_durable_budget_s=8.0, check_repeats=3, churn_n=1_000)
 
 
 class Bench:
@@ -207,6 +208,17 @@ class Bench:
                                        timeout=1800)
             out["durable"]["reduced_from"] = cfg.memory_n if nd < cfg.memory_n else None
         self.results["memory"] = out
+
+    def churn(self) -> None:
+        out: dict[str, Any] = {}
+        for backend in ("compiled", "durable"):
+            if backend == "durable" and self.durable is None:
+                out[backend] = {"error": "durable_rules not available"}
+                continue
+            self.log(f"churn: {backend}, {self.cfg.churn_n:,} with_parameters engines in a child process ...")
+            out[backend] = run_child(["churn", "--backend", backend, "--n", str(self.cfg.churn_n),
+                                      "--seed", str(self.cfg.seed)], timeout=1800)
+        self.results["churn"] = out
 
     def profile(self) -> None:
         self.results["profile"] = {"compiled": profile_compiled(self.compiled, self.pool, self.cfg),
@@ -586,6 +598,20 @@ def report(r: dict[str, Any]) -> str:
         lines.append("Memory, one child process per backend (validated strikes, a pool of 5,000 cycled)")
         lines.append(table(["backend", "evaluations", "us/eval", "RSS start MB", "RSS warm MB", "peak RSS MB",
                             "growth B/eval", "note"], mrows, "lrrrrrrl"))
+    churn = r.get("churn")
+    if churn:
+        lines.append("")
+        crows = []
+        for backend, m in churn.items():
+            if "error" in m:
+                crows.append([backend, "-", "-", "-", "-", "-", m["error"]])
+                continue
+            crows.append([backend, f"{m['engines']:,}", f"{m['ms_per_engine']:.2f}", f"{m['rss_before_mb']:.1f}",
+                          f"{m['rss_end_mb']:.1f}", f"{m['growth_mb']:+.1f}", f"{m['growth_bytes_per_engine']:,.0f}"])
+        lines.append("Churn, one child process per backend: with_parameters engines, each with a parameter value of "
+                     "its own, evaluating one strike, then dropped")
+        lines.append(table(["backend", "engines", "ms/engine", "RSS before MB", "RSS after MB", "growth MB",
+                            "growth B/engine"], crows, "lrrrrrr"))
     prof = r.get("profile")
     if prof:
         for backend in ("compiled", "durable"):

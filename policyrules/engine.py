@@ -20,9 +20,10 @@ class Engine(Evaluator):
     """Evaluates proposed strikes against a policy pack, and analyses the pack. Build one with
     :meth:`Engine.load`."""
 
-    def check(self, sources: str | Path | None = None) -> CheckReport:
-        """Check every class of every rule set in force (see :mod:`policyrules.analysis.check`)."""
-        return check(self.resolved, sources)
+    def check(self, sources: str | Path | None = None, backend: str | None = None) -> CheckReport:
+        """Check every class of every rule set in force (see :mod:`policyrules.analysis.check`); with a
+        ``backend`` ("durable", "compiled"), also what that backend cannot take."""
+        return check(self.resolved, sources, backend)
 
     def diff(self, a: str, b: str) -> DiffReport:
         """Every class of strikes whose decision or deciding rule changes from policy ref ``a`` to ``b``

@@ -6,11 +6,15 @@ assert / collect / retract sequence stops midway (durable_rules raising, or a
 KeyboardInterrupt), the evaluation raises (a BackendError for durable_rules' own failures),
 the session is dropped, and the next evaluation gets exactly the right verdict: an action
 left started used to lock the session, after which every strike silently matched nothing.
-Memory over a million evaluations is measured by the benchmarks, not here.
+Memory over a million evaluations is measured by the benchmarks, not here; memory over thousands
+of engines made and dropped is tested here, in a child process.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -163,3 +167,53 @@ def test_a_session_that_cannot_be_deleted_is_replaced_by_a_fresh_ruleset(monkeyp
     assert matcher._handle != old and deleted == [old]
     assert engine.evaluate(COUNTERFIRE).rule.id == "us-kharkiv-counterfire"
     assert_right_and_clean(engine)
+
+
+CHURN = """
+import gc, json, random, sys
+from policyrules import Engine
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+backend = sys.argv[1]
+strike = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+          "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
+base = Engine.load(backend=backend)
+base.evaluate(strike)
+rnd = random.Random(5)
+
+def parameters(n):
+    for _ in range(n):
+        base.with_parameters({"us.long_range_km": 40 + rnd.random() * 200}).evaluate(strike)
+
+def packs(n):
+    for _ in range(n):
+        Engine.load(backend=backend).evaluate(strike)
+
+import time
+out = {}
+for name, run, n in (("parameters", parameters, 2000), ("packs", packs, 20)):
+    run(n // 10)  # warm-up: allocator pools, caches
+    gc.collect()
+    before = rss_mb()
+    t0 = time.perf_counter()
+    run(n)
+    gc.collect()
+    out[name] = rss_mb() - before
+    out[name + "_s"] = time.perf_counter() - t0
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("backend", ["durable", "compiled"])
+def test_memory_stays_flat_over_thousands_of_engines_made_and_dropped(backend: str) -> None:
+    """2,000 with_parameters engines (each with a value of its own) and 20 freshly loaded packs,
+    each evaluating a strike and dropped, in a child process: RSS grows by less than 16 MB and 2 MB (each
+    durable engine used to keep about 140 KB: 280 MB over 2,000)."""
+    done = subprocess.run([sys.executable, "-c", CHURN, backend], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    growth = json.loads(done.stdout)
+    assert growth["parameters"] < 16 and growth["packs"] < 2, growth

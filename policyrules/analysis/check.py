@@ -9,7 +9,9 @@ The checks, in order, each finding with a stable code (:data:`CODES`):
 3. every class of every rule set in force (:mod:`policyrules.analysis.partition`), evaluated once:
    reachable conflicts, rules that never match, rules that match but never decide, classes
    that fall to the default, classes checked;
-4. with a sources directory: quotes not found verbatim (whitespace-normalised) in their document.
+4. with a sources directory: quotes not found verbatim (whitespace-normalised) in their document;
+5. with a backend: what it cannot take (rule sets beyond the size limits; for the durable backend,
+   every rule and rule set beyond durable_rules' limits, computed without building anything).
 
 Analysis never needs a strike or an engine: it reads a resolved pack.
 """
@@ -28,7 +30,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from ..deciding.combine import Outcome
+from ..deciding.evaluator import check_size
 from ..language.conditions import render
+from ..matching.durable_plan import MAX_DURABLE_RULES_PER_ENGINE, feasibility
 from ..model.dimensions import FACT_FIELDS
 from ..model.domain import Decision
 from ..model.errors import PolicyRulesError, RuleFileError, echo, shown
@@ -68,6 +72,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "never-decides": (_W, "the rule matches but is always overridden or preceded"),
     "quote-not-found": (_W, "the quote is not in the named document"),
     "document-not-found": (_W, "the named document is not in the sources directory"),
+    "backend-limit": (_E, "the backend asked for (--backend) cannot take a rule or rule set: see the README's Limits"),
     "classes-checked": (_I, "how many classes of a rule set were checked"),
     "default-classes": (_I, "how many classes fall to the policy default"),
 }
@@ -188,7 +193,8 @@ def finding(code: str, message: str, **where: Any) -> Finding:
 # Entry points ----------------------------------------------------------------------------
 
 
-def check_path(rules: str | Path | None = None, sources: str | Path | None = None) -> CheckReport:
+def check_path(rules: str | Path | None = None, sources: str | Path | None = None,
+               backend: str | None = None) -> CheckReport:
     """Load a rule directory (default: the bundled pack) and check it; a load error is a finding."""
     start = time.perf_counter()
     try:
@@ -197,11 +203,12 @@ def check_path(rules: str | Path | None = None, sources: str | Path | None = Non
         return CheckReport(root=str(rules) if rules is not None else "rules", digest=None,
                            sources=str(sources) if sources else None, findings=tuple(load_errors(e)),
                            seconds=time.perf_counter() - start)
-    return check(ResolvedPack(pack), sources)
+    return check(ResolvedPack(pack), sources, backend)
 
 
-def check(resolved: ResolvedPack, sources: str | Path | None = None) -> CheckReport:
-    """Check every rule set of a pack, with its parameter values in place."""
+def check(resolved: ResolvedPack, sources: str | Path | None = None, backend: str | None = None) -> CheckReport:
+    """Check every rule set of a pack, with its parameter values in place; with a ``backend``, also
+    what that backend cannot take."""
     start = time.perf_counter()
     docs = _sources_dir(sources)
     pack = resolved.pack
@@ -214,6 +221,8 @@ def check(resolved: ResolvedPack, sources: str | Path | None = None) -> CheckRep
             summaries.append(summary)
     if docs is not None:
         findings.extend(quotes(pack, docs))
+    if backend is not None:
+        findings.extend(backend_limits(resolved, backend))
     findings.sort(key=lambda f: _RANK[f.severity])
     return CheckReport(root=pack.root, digest=pack.digest, sources=str(sources) if sources else None,
                        findings=tuple(findings), rulesets=tuple(summaries), seconds=time.perf_counter() - start)
@@ -343,7 +352,40 @@ def _dead_rules(p: Partition, stats: Iterable[_Tally]) -> Iterator[Finding]:
                           f"decides: {why}", example=first[i].strike, **at)
 
 
-# 4. Sources ------------------------------------------------------------------------------
+# 4. Backends -----------------------------------------------------------------------------
+
+
+def backend_limits(resolved: ResolvedPack, backend: str) -> Iterator[Finding]:
+    """What ``backend`` cannot take: rule sets beyond the size limits (both backends); for durable,
+    every rule and rule set beyond durable_rules' limits, each rule once however many rule sets inherit it."""
+    try:
+        check_size(resolved.pack)
+    except RuleFileError as e:
+        yield finding("backend-limit", e.detail, file=e.file)
+        return
+    if backend != "durable":
+        return
+    seen: set[tuple[str | None, str | None, str]] = set()
+    total = 0
+    for rs in resolved.rulesets():
+        v = rs.version
+        result = feasibility(resolved.conditions(rs))
+        total += result.rules
+        for refusal in result.refusals:
+            where: dict[str, Any] = {"policy": v.policy, "version": v.version, "file": v.file}
+            if refusal.index is not None:
+                rule = rs.rules[refusal.index]
+                where.update(rule=rule.id, file=rule.file, line=rule.line)
+            if (where["file"], where.get("rule"), refusal.message) not in seen:
+                seen.add((where["file"], where.get("rule"), refusal.message))
+                yield finding("backend-limit", refusal.message, **where)
+    if total > MAX_DURABLE_RULES_PER_ENGINE:
+        yield finding("backend-limit", f"the pack's durable_rules form needs {total:,} durable rules in all; the "
+                      f"limit is {MAX_DURABLE_RULES_PER_ENGINE:,}; use backend='compiled' or fewer or simpler rules",
+                      file=resolved.pack.root)
+
+
+# 5. Sources ------------------------------------------------------------------------------
 
 
 def _sources_dir(sources: str | Path | None) -> Path | None:

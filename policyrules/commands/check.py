@@ -7,6 +7,7 @@ import json
 from typing import TextIO
 
 from ..analysis.check import check_path
+from ..matching import BACKENDS
 from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
 
 
@@ -15,15 +16,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                   "sources (exit 1 on errors)", [
                       "policyrules check",
                       "policyrules check --rules my-rules/ --sources ../shared/seeds --format json",
+                      "policyrules check --rules my-rules/ --backend durable",
                   ])
     p.add_argument("--sources", metavar="DIR",
                    help="directory of the source documents: check that every quote is in its document")
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="also report what this backend cannot take (durable: every rule beyond durable_rules' limits)")
     add_common(p, backend=False)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    report = check_path(args.rules, args.sources)
+    report = check_path(args.rules, args.sources, args.backend)
     if args.format == "json":
         print(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:

@@ -135,7 +135,8 @@ class AcrossReadings(BaseModel):
                                    " (no contested point can touch this strike)")]
         for o in self.outcomes:
             choice = ", ".join(f"{k}={v}" for k, v in o.reading.items()) or "the default reading"
-            what = f"{o.decision.value} by {o.rule} ({o.policy})" if o.decision is not None else f"no verdict ({o.error})"
+            what = f"{o.decision.value} by {o.rule} ({o.policy})" if o.decision is not None else \
+                f"no verdict ({o.error})"
             lines.append(f"  {what:<60} under {choice}")
         return "\n".join(lines)
 

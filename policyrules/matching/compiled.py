@@ -31,15 +31,16 @@ class CompiledMatcher:
 
 def _generate(conditions: tuple[Condition, ...]) -> tuple[str, dict[str, Any]]:
     consts: dict[str, Any] = {}
+    names: dict[tuple[type, Any], str] = {}  # each distinct constant once (a dict: a scan was quadratic)
     fields: dict[str, str] = {}
 
     def const(value: Any) -> str:
         value = frozenset(value) if isinstance(value, tuple) else value
-        for name, v in consts.items():
-            if type(v) is type(value) and v == value:
-                return name
-        name = f"k{len(consts)}"
-        consts[name] = value
+        key = (type(value), value)
+        name = names.get(key)
+        if name is None:
+            name = names[key] = f"k{len(consts)}"
+            consts[name] = value
         return name
 
     def var(field: str) -> str:

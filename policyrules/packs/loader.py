@@ -567,7 +567,8 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
             rules[pos] = rule
             replaced.append(rid)
     default = rf.default if rf.default is not None else parent.default if parent else Decision.PROHIBITED
-    assert isinstance(rf.effective_from, dt.date) and not isinstance(rf.effective_until, ByReading)  # selected
+    assert isinstance(rf.effective_from, dt.date)  # chosen for the reading by _select
+    assert not isinstance(rf.effective_until, ByReading)
     return PolicyVersion(
         policy=rf.policy, version=rf.version, title=rf.title, effective_from=rf.effective_from,
         effective_until=rf.effective_until, default=default, parameters=params, rules=tuple(rules),

@@ -129,7 +129,7 @@ class Pack:
     _rulesets: dict[tuple[str, str, str | None], RuleSet] = field(default_factory=dict, compare=False)
 
     def under(self, choices: Mapping[str, object] | None) -> Pack:
-        """This pack composed under another reading: ``choices`` made over this pack's reading."""
+        """The pack composed under another reading: ``choices`` made over this pack's reading."""
         reading = self.readings.reading(choices, base=self.reading)
         if reading == dict(self.reading):
             return self
