@@ -66,6 +66,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-id": (_E, "two rules of one rule set share an id"),
     "unknown-override": (_E, "'overrides' names no rule of the rule set"),
     "override-cycle": (_E, "rules override each other in a cycle"),
+    "unknown-reading": (_E, ("a rule file names a contested point or option the pack does not declare, or a value "
+                            "by reading misses an option")),
     "conflict": (_E, "two matching rules with opposite effects, neither overriding the other"),
     "unreachable-policy": (_W, "no strike is judged by this policy"),
     "never-matches": (_W, "no strike satisfies the rule's conditions"),

@@ -77,7 +77,7 @@ def contests(readings: Readings, reading: Mapping[str, str], policies: set[str],
             if option.id == chosen:
                 continue
             other = outcome_under({**reading, point.id: option.id})
-            if other == here:
+            if other[:2] == here[:2]:  # the same decision by the same rule (another version may say it)
                 continue
             weak = weakest(list(option.sources))
             if isinstance(other, str):

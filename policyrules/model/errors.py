@@ -65,7 +65,7 @@ class StrikeError(PolicyRulesError, ValueError):
 #: (``check`` reports each load error as a finding with its code).
 RULE_FILE_CODES = frozenset({
     "invalid-yaml", "invalid-rule-file", "unknown-key", "unknown-field", "unknown-value", "unknown-parameter",
-    "invalid-condition", "duplicate-id", "unknown-override", "override-cycle",
+    "invalid-condition", "duplicate-id", "unknown-override", "override-cycle", "unknown-reading",
 })
 
 

@@ -436,8 +436,12 @@ def _select(f: _File, reading: Mapping[str, str]) -> _File | None:
     changes: dict[str, Any] = {}
     if isinstance(rf.effective_from, ByReading):
         changes["effective_from"] = rf.effective_from.value(reading)
+        if changes["effective_from"] is None:
+            return None  # a value by reading that misses the reading's option: reported, the file left out
     if isinstance(rf.effective_until, ByReading):
         changes["effective_until"] = rf.effective_until.value(reading)
+    if any(isinstance(p.value, ByReading) and p.value.value(reading) is None for p in rf.parameters.values()):
+        return None
     if any(isinstance(p.value, ByReading) for p in rf.parameters.values()):
         changes["parameters"] = {k: p.model_copy(update={"value": p.value.value(reading)})
                                  if isinstance(p.value, ByReading) else p for k, p in rf.parameters.items()}

@@ -67,7 +67,10 @@ class ByReading(BaseModel):
     options: dict[OptionId, object] = Field(min_length=1)
 
     def value(self, reading: dict[str, str] | Any) -> Any:
-        return self.options[reading[self.reading]]
+        """The value under ``reading`` (None when the reading lacks the point or the value its option:
+        problems the loader reports)."""
+        option = reading.get(self.reading)
+        return self.options.get(option) if isinstance(option, str) else None
 
 
 class DateByReading(ByReading):
@@ -92,8 +95,9 @@ class NumberByReading(ByReading):
 
 
 def under_holds(under: Under | None, reading: dict[str, str] | Any) -> bool:
-    """Whether something ``under`` these options exists in ``reading`` (always, without ``under``)."""
-    return under is None or all(reading[p] in ((o,) if isinstance(o, str) else o) for p, o in under.items())
+    """Whether something ``under`` these options exists in ``reading`` (always, without ``under``; never
+    under a point the reading does not have, a problem the loader reports)."""
+    return under is None or all(reading.get(p) in ((o,) if isinstance(o, str) else o) for p, o in under.items())
 
 
 class Parameter(BaseModel):

@@ -1,0 +1,257 @@
+"""Contested points: declared once in a rule file, options that change rules, dates and parameters, verdicts
+that show the dispute exactly, and every reference checked at load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from policyrules import Decision, Engine, PolicyRulesError, RuleFileError
+from policyrules.packs.readings import ReadingError
+from policyrules.strategies import strikes
+
+CATALOG = """\
+weapons:
+  - {id: storm_shadow, name: Storm Shadow, weapon_class: cruise_missile, suppliers: [GB], reach_km: 250}
+  - {id: m270, name: M270, weapon_class: rocket_artillery, suppliers: [GB], reach_km: 80}
+regions:
+  - {id: kharkiv, name: Kharkiv, country: UA, borders: [belgorod]}
+  - {id: belgorod, name: Belgorod, country: RU, borders: [kharkiv]}
+  - {id: kursk, name: Kursk, country: RU}
+"""
+SEED = '{document: seed.txt, quote: "anywhere in Russia", grade: secondary}'
+DOWNING = '{url: "https://example.org/downing-street", quote: "not changed", grade: official-on-record}'
+BASELINE = f"""\
+policy: gb
+version: baseline
+title: UK weapons in Ukraine only
+effective_from: 2022-02-24
+effective_until: 2024-05-01
+default: prohibited
+readings:
+  - id: gb.strikes-in-russia
+    question: When could UK weapons strike inside Russia?
+    default: seed
+    why_default: The seed report speaks to the point.
+    options:
+      - {{id: seed, says: "military targets anywhere from 2 May 2024", sources: [{SEED}]}}
+      - {{id: split-by-weapon, says: "not Storm Shadow until November", sources: [{DOWNING}]}}
+      - {{id: barred, says: "nothing inside Russia before 20 November 2024", sources: [{DOWNING}]}}
+  - id: gb.start-date
+    question: From when?
+    default: cameron
+    why_default: The first statement.
+    options:
+      - {{id: cameron, says: "2 May 2024", sources: [{SEED}]}}
+      - {{id: later, says: "1 June 2024", sources: [{DOWNING}]}}
+rules:
+  - id: gb-inside-ukraine
+    title: inside Ukraine
+    effect: allowed
+    when: {{target_country: UA}}
+    source: {SEED}
+  - id: gb-no-strikes-in-russia
+    title: not in Russia
+    effect: prohibited
+    when: {{target_country: RU}}
+    source: {DOWNING}
+"""
+SHIFT = f"""\
+policy: gb
+version: "2024-05-02"
+title: UK weapons in Russia
+effective_from: {{reading: gb.start-date, options: {{cameron: 2024-05-02, later: 2024-06-01}}}}
+extends: baseline
+rules:
+  - id: gb-military-targets-anywhere
+    title: military targets anywhere
+    effect: allowed
+    when: {{target_category: military}}
+    overrides: [gb-no-strikes-in-russia]
+    source: {SEED}
+    under: {{gb.strikes-in-russia: seed}}
+  - id: gb-military-targets-anywhere
+    title: military targets anywhere but with Storm Shadow
+    effect: allowed
+    when: {{target_category: military, not: {{weapon: storm_shadow}}}}
+    overrides: [gb-no-strikes-in-russia]
+    source: {DOWNING}
+    under: {{gb.strikes-in-russia: split-by-weapon}}
+"""
+# The baseline ends the day before the shift starts, under either date.
+BASELINE_UNTIL = "effective_until: {reading: gb.start-date, options: {cameron: 2024-05-01, later: 2024-05-31}}"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    (root / "gb").mkdir(parents=True, exist_ok=True)
+    (root / "catalog.yaml").write_text(CATALOG)
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("readings") / "rules"
+    return write(root, {"gb/baseline.yaml": BASELINE.replace("effective_until: 2024-05-01", BASELINE_UNTIL),
+                        "gb/2024-05-02.yaml": SHIFT})
+
+
+@pytest.fixture(scope="module", params=["durable", "compiled"])
+def engine(rules: Path, request: pytest.FixtureRequest) -> Engine:
+    return Engine.load(rules, backend=request.param)
+
+
+SHADOW: dict[str, Any] = {"weapon": "Storm Shadow", "target_region": "kursk", "target_type": "airfield",
+                          "range_km": 200, "date": "2024-07-01"}
+M270: dict[str, Any] = {**SHADOW, "weapon": "M270", "range_km": 50}
+
+
+def test_the_points_are_declared_once_with_their_options_and_defaults(engine: Engine) -> None:
+    assert [p.id for p in engine.readings] == ["gb.strikes-in-russia", "gb.start-date"]
+    assert engine.reading == {"gb.strikes-in-russia": "seed", "gb.start-date": "cameron"}
+    point = engine.readings.points["gb.strikes-in-russia"]
+    assert point.option_ids == ("seed", "split-by-weapon", "barred")
+    assert point.option("split-by-weapon").sources[0].grade.value == "official-on-record"
+
+
+@pytest.mark.parametrize(("choice", "shadow", "m270"), [
+    ("seed", ("allowed", "gb-military-targets-anywhere"), ("allowed", "gb-military-targets-anywhere")),
+    ("split-by-weapon", ("prohibited", "gb-no-strikes-in-russia"), ("allowed", "gb-military-targets-anywhere")),
+    ("barred", ("prohibited", "gb-no-strikes-in-russia"), ("prohibited", "gb-no-strikes-in-russia")),
+])
+def test_each_option_gives_its_own_rules(engine: Engine, choice: str, shadow: tuple[str, str],
+                                         m270: tuple[str, str]) -> None:
+    e = engine.with_readings({"gb.strikes-in-russia": choice})
+    for strike, expected in ((SHADOW, shadow), (M270, m270)):
+        v = e.evaluate(strike)
+        assert (v.decision.value, v.rule.id) == expected
+        assert v.reading == ({} if choice == "seed" else {"gb.strikes-in-russia": choice})
+    assert engine.reading["gb.strikes-in-russia"] == "seed"  # the engine asked is untouched
+
+
+def test_an_option_may_move_a_date(engine: Engine) -> None:
+    may = {**M270, "date": "2024-05-15"}
+    assert engine.evaluate(may).rule.id == "gb-military-targets-anywhere"
+    later = engine.with_readings({"gb.start-date": "later"})
+    assert later.evaluate(may).rule.id == "gb-no-strikes-in-russia"
+    assert later.evaluate(may).policy.ref == "gb@baseline"
+
+
+def test_a_verdict_lists_every_point_that_would_change_it_with_the_verdict_under_each_option(engine: Engine) -> None:
+    v = engine.evaluate(SHADOW)
+    (contest,) = v.contested
+    assert (contest.point, contest.chosen) == ("gb.strikes-in-russia", "seed")
+    assert [(a.option, a.decision, a.rule) for a in contest.alternatives] == [
+        ("split-by-weapon", Decision.PROHIBITED, "gb-no-strikes-in-russia"),
+        ("barred", Decision.PROHIBITED, "gb-no-strikes-in-russia")]
+    assert contest.alternatives[0].rests_on.startswith("an official on the record")
+    text = v.explain()
+    assert "contested: gb.strikes-in-russia: When could UK weapons strike inside Russia?" in text
+    assert "under barred: prohibited by gb-no-strikes-in-russia (gb@2024-05-02)" in text
+    dumped = v.model_dump(mode="json")
+    assert dumped["contested"][0]["alternatives"][1]["option"] == "barred"
+
+
+def test_a_verdict_no_point_can_change_says_so(engine: Engine) -> None:
+    v = engine.evaluate({**M270, "target_region": "kharkiv", "target_type": "troops"})
+    assert v.contested == ()
+    assert "contested: no contested point changes this verdict" in v.explain()
+
+
+def test_across_readings_counts_the_decisions(engine: Engine) -> None:
+    report = engine.across_readings(SHADOW)
+    assert report.points == ("gb.strikes-in-russia", "gb.start-date")
+    assert len(report.outcomes) == 6
+    assert report.summary() == "prohibited under 4 of 6 readings, allowed under 2"
+
+
+def test_load_takes_readings(rules: Path) -> None:
+    e = Engine.load(rules, backend="compiled", readings={"gb.strikes-in-russia": "barred"})
+    assert e.evaluate(M270).decision is Decision.PROHIBITED
+
+
+@pytest.mark.parametrize(("choice", "message"), [
+    ({"gb.strikes-in-rusia": "seed"}, ("unknown contested point 'gb.strikes-in-rusia' (did you mean "
+                                      "'gb.strikes-in-russia'?)")),
+    ({"gb.strikes-in-russia": "bared"}, ("gb.strikes-in-russia: unknown option 'bared' (did you mean 'barred'?); "
+                                        "options: seed, split-by-weapon, barred")),
+])
+def test_unknown_points_and_options_are_refused_with_a_suggestion(engine: Engine, choice: dict[str, str],
+                                                                  message: str) -> None:
+    with pytest.raises(ReadingError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")) as e:
+        engine.with_readings(choice)
+    assert isinstance(e.value, PolicyRulesError)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("under: {gb.strikes-in-russia: seed}", "under: {gb.strikes-in-rusia: seed}",
+     "unknown contested point 'gb.strikes-in-rusia'"),
+    ("under: {gb.strikes-in-russia: seed}", "under: {gb.strikes-in-russia: sead}",
+     "gb.strikes-in-russia has no option 'sead'"),
+    ("cameron: 2024-05-02, later: 2024-06-01", "cameron: 2024-05-02",
+     "gives values for cameron; gb.start-date has the options cameron, later: give one value for each"),
+    ("under: {gb.strikes-in-russia: split-by-weapon}", "under: {gb.strikes-in-russia: [seed, split-by-weapon]}",
+     "duplicate rule id"),
+])
+def test_every_reference_to_a_point_or_option_is_checked_at_load(tmp_path: Path, old: str, new: str,
+                                                                 message: str) -> None:
+    shift = SHIFT.replace(old, new)
+    assert shift != SHIFT
+    root = write(tmp_path / "rules", {"gb/baseline.yaml": BASELINE.replace("effective_until: 2024-05-01",
+                                                                            BASELINE_UNTIL),
+                                      "gb/2024-05-02.yaml": shift})
+    with pytest.raises(RuleFileError, match=message) as e:
+        Engine.load(root, backend="compiled")
+    assert e.value.code in ("unknown-reading", "duplicate-id")
+
+
+def test_a_point_is_named_after_its_policy(tmp_path: Path) -> None:
+    root = write(tmp_path / "rules", {"gb/baseline.yaml": BASELINE.replace("id: gb.start-date", "id: us.start-date")
+                                      .replace("effective_until: 2024-05-01", "effective_until: 2024-05-01")})
+    with pytest.raises(RuleFileError, match=r"contested point us.start-date: its id must start with the policy"):
+        Engine.load(root, backend="compiled")
+
+
+def test_a_problem_only_one_reading_has_names_the_reading(tmp_path: Path) -> None:
+    """Composing under a reading checks that reading's rule sets: an override naming a rule the
+    reading does not have is an error there, naming the reading."""
+    shift = SHIFT.replace("overrides: [gb-no-strikes-in-russia]\n    source: " + DOWNING,
+                          "overrides: [gb-no-such-rule]\n    source: " + DOWNING)
+    assert shift != SHIFT
+    root = write(tmp_path / "rules", {"gb/baseline.yaml": BASELINE.replace("effective_until: 2024-05-01",
+                                                                            BASELINE_UNTIL),
+                                      "gb/2024-05-02.yaml": shift})
+    e = Engine.load(root, backend="compiled")  # the default reading is sound
+    with pytest.raises(RuleFileError, match=r"gb-no-such-rule.*under the reading gb.strikes-in-russia=split-by-weapon"):
+        e.with_readings({"gb.strikes-in-russia": "split-by-weapon"})
+
+
+def test_alternatives_equal_the_strike_evaluated_under_each_option(rules: Path) -> None:
+    """The alternatives a verdict lists are exactly the verdicts under each other option of each point,
+    and every option not listed gives the same decision and rule."""
+    engine = Engine.load(rules, backend="compiled")
+
+    @settings(max_examples=60, database=None)
+    @given(strikes(engine))
+    def agree(strike: dict[str, Any]) -> None:
+        v = engine.evaluate(strike)
+        listed = {(c.point, a.option): (a.decision, a.rule) for c in v.contested for a in c.alternatives}
+        for point in engine.readings:
+            for option in point.option_ids:
+                if option == engine.reading[point.id]:
+                    continue
+                try:
+                    w = engine.with_readings({point.id: option}).evaluate(strike)
+                except PolicyRulesError:
+                    assert listed[(point.id, option)] == (None, None)
+                    continue
+                if (w.decision, w.rule.id) == (v.decision, v.rule.id):
+                    assert (point.id, option) not in listed
+                else:
+                    assert listed[(point.id, option)] == (w.decision, w.rule.id)
+
+    agree()
