@@ -15,7 +15,7 @@
   var toDay = function (iso) { return Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / DAY; };
   var toIso = function (n) { return new Date(n * DAY).toISOString().slice(0, 10); };
   var days = UI.dateRange();
-  var first = toDay(days[0]), last = toDay(days[days.length - 1]) + 90;
+  var first = toDay(days[0]), last = toDay(days[days.length - 1]) + 365;
   slider.min = "0";
   slider.max = String(last - first);
   slider.setAttribute("list", "change-days");
