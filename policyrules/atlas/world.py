@@ -32,7 +32,7 @@ def rule_json(rule: Rule) -> dict[str, Any]:
 
 def world(pack: Pack) -> dict[str, Any]:
     """Catalog, fields, dimensions, policies and rules (by id: the definition in the latest version
-    that has it; the rule pages list every version's)."""
+    that has it; ``version_rules``: a version's own definition where it differs)."""
     catalog = pack.catalog
     rules: dict[str, dict[str, Any]] = {}
     versions: dict[str, dict[str, Any]] = {}
@@ -44,6 +44,14 @@ def world(pack: Pack) -> dict[str, Any]:
                                "default": v.default.value, "note": v.note, "file": v.file}
             for r in v.rules:
                 rules[r.id] = rule_json(r)
+    # A rule restated in a later version: each earlier version's own definition, where it differs.
+    version_rules: dict[str, dict[str, Any]] = {}
+    for policy in pack.policies.values():
+        for v in policy.versions:
+            for r in v.rules:
+                own = rule_json(r)
+                if own != rules[r.id]:
+                    version_rules.setdefault(v.ref, {})[r.id] = own
     policies = {pid: {"id": pid, "codes": [c for c in supplier_codes(pack, pid) if c not in (None, OTHER_CODE)],
                       "judges": pid != COMMON and bool(supplier_codes(pack, pid)),
                       "versions": [v.ref for v in p.versions]}
@@ -70,4 +78,5 @@ def world(pack: Pack) -> dict[str, Any]:
         "default_policy": DEFAULT if DEFAULT in pack.policies else None,
         "versions": versions,
         "rules": rules,
+        "version_rules": version_rules,
     }

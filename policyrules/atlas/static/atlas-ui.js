@@ -75,7 +75,7 @@
       box.appendChild(el("p", { text: "No rule matched: the default of " + policyRef + " decides." }));
       return box;
     }
-    var r = W.rules[ruleId];
+    var r = (W.version_rules[policyRef] || {})[ruleId] || W.rules[ruleId];
     if (!r) { box.appendChild(el("p", { text: ruleId })); return box; }
     box.appendChild(el("p", {}, "Rule ", ruleLink(ruleId), ": " + r.title));
     box.appendChild(sourceBlock(r.source));

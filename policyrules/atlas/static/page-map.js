@@ -77,7 +77,7 @@
       if (r.error) { rules.appendChild(el("span", { cls: "muted", text: r.error })); }
       (r.rules || []).forEach(function (rid, i) { if (i) { rules.appendChild(document.createTextNode(" / ")); } rules.appendChild(UI.ruleLink(rid)); });
       row.appendChild(rules);
-      row.appendChild(el("td", { text: (r.policies || []).join(", ") }));
+      row.appendChild(el("td", { text: (r.policies || []).map(policyRef).join(", ") }));
       tbody.appendChild(row);
     });
     status.textContent = base.date + ": " + counts.allowed + " regions allowed, " + counts.prohibited + " prohibited, " +
@@ -93,7 +93,7 @@
     details.appendChild(el("h3", { text: region.name + " (" + region.country + (region.occupied ? ", occupied" : "") + ")" }));
     if (r.error) { details.appendChild(el("p", {}, UI.badge(null), " " + r.error)); return; }
     if (r.settled) {
-      details.appendChild(el("p", { cls: "decision" }, UI.badge(r.settled), " under " + r.policies.join(", ")));
+      details.appendChild(el("p", { cls: "decision" }, UI.badge(r.settled), " under " + r.policies.map(policyRef).join(", ")));
       r.rules.forEach(function (rid) { details.appendChild(UI.ruleDetails(rid, policyRef(r.policies[0]))); });
       return;
     }
