@@ -360,3 +360,21 @@ def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:  
         assert p.locator("main script, main img, main a[href^='javascript' i]").count() == 0
     assert page.dialogs == []
     assert page.errors == []  # not even a blocked attempt (the page's CSP would report one)
+
+
+def test_other_variants_are_answered_in_the_page(engine: Engine, page: Page, tmp_path: Path) -> None:
+    """The path contested readings will take: a second engine's tables exported beside the default
+    ones (here a what-if on a parameter), and the page answers under each as that engine does."""
+    from policyrules.atlas import Variant
+
+    what_if = engine.with_parameters({"us.long_range_km": 150})
+    build_atlas(engine, tmp_path, diff_scope="none", extra_variants=[Variant("what-if", what_if)])
+    p = page.open(tmp_path / "evaluate.html")
+    strikes = [s for s in random_strikes(engine, 1500, seed=5) if "error" not in _python(what_if, s)]
+    got = p.evaluate("s => window.PolicyAtlas.evaluateMany(s, 'what-if')", strikes)
+    assert [{"decision": g["decision"], "rule": g["rule"]} for g in got] == [_python(what_if, s) for s in strikes]
+    assert any(_python(what_if, s) != _python(engine, s) for s in strikes)
+    p.select_option("#f-weapon", "himars")
+    p.click("button[type=submit]")
+    assert "what-if" in p.text_content("#answer-body")
+    assert page.errors == []

@@ -21,7 +21,7 @@ from ..analysis.partition import partitions
 from ..engine import Engine
 from ..model.errors import PolicyRulesError
 from ..scenarios import Scenario, run_scenarios
-from .contested import ContestedPoint, contested_points, point_json, variants
+from .contested import ContestedPoint, Variant, contested_points, point_json, variants
 from .diffs import diffs
 from .layout import tiles
 from .pages import rule_pages, timeline_view
@@ -72,10 +72,12 @@ def _environment() -> Any:
 
 
 def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario] = (),
-                diff_scope: str = "overlapping", points: Sequence[ContestedPoint] | None = None) -> AtlasReport:
+                diff_scope: str = "overlapping", points: Sequence[ContestedPoint] | None = None,
+                extra_variants: Sequence[Variant] = ()) -> AtlasReport:
     """Write the atlas of ``engine``'s pack into ``out`` (created if needed; files of the same
     names are replaced, nothing else is touched). ``scenarios``: examples shown on the rule pages
-    they exercise. ``points``: contested points (default: the engine's own)."""
+    they exercise. ``points``: contested points (default: the engine's own). ``extra_variants``:
+    more engines whose decision tables the page exports too (the evaluator answers under each)."""
     started = time.perf_counter()
     env = _environment()
     root = Path(out)
@@ -93,7 +95,7 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
 
     # Data ------------------------------------------------------------------------------------
     tables: dict[str, Any] = {}
-    for variant in variants(engine, points):
+    for variant in [*variants(engine, points), *extra_variants]:
         parts = partitions(variant.engine.resolved)
         tables[variant.id] = {"readings": dict(variant.readings),
                               "tables": {t["key"]: t for t in map(decision_table, parts)},

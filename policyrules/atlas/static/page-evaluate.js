@@ -53,7 +53,7 @@
         alt.appendChild(el("li", {}, el("strong", { text: v + ": " }), UI.badge(a.settled || (a.error ? null : "depends")),
           " " + (a.error || a.rules.join(" or "))));
       });
-      body.appendChild(el("h3", { text: "Under other readings" }));
+      body.appendChild(el("h3", { text: "Under the other variants (readings or assumptions) exported" }));
       body.appendChild(alt);
     }
     return r;
