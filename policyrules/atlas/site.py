@@ -1,0 +1,144 @@
+"""Writing the atlas: data files, pages from Jinja2 templates (autoescaped), and static assets.
+
+The site is self-contained: HTML, CSS, plain JavaScript and ``data/*.js`` files that set a global
+(``fetch`` of ``file://`` is blocked in browsers, a script element is not), so it opens from disk
+and from any static host. No CDN, no network, no build step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..__about__ import __version__
+from ..analysis.partition import partitions
+from ..engine import Engine
+from ..model.errors import PolicyRulesError
+from ..scenarios import Scenario, run_scenarios
+from .contested import ContestedPoint, Variant, contested_points, point_json, variants
+from .diffs import diffs
+from .layout import tiles
+from .pages import rule_pages, timeline_view
+from .safe import js_data, safe_url, slug
+from .tables import decision_table, policy_routes
+from .world import world
+
+INSTALL_ATLAS = "pip install 'policyrules[atlas]'"
+STATIC = ("atlas.css", "atlas-core.js", "atlas-ui.js", "page-map.js", "page-matrix.js", "page-diff.js",
+          "page-evaluate.js")
+PAGES = (("index.html", "Timeline"), ("map.html", "Map"), ("matrix.html", "Matrices"), ("diff.html", "Diff"),
+         ("evaluate.html", "Evaluate"), ("rules.html", "Rules"))
+
+
+class AtlasError(PolicyRulesError):
+    """The atlas cannot be built (Jinja2 missing, an output path that is not a directory)."""
+
+
+@dataclass
+class AtlasReport:
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    tables: int = 0
+    classes: int = 0
+    diffs: int = 0
+    rules: int = 0
+    seconds: float = 0.0
+
+    def to_text(self) -> str:
+        return (f"atlas written to {self.out}: {len(self.files)} files; {self.tables} decision tables "
+                f"({self.classes} classes), {self.diffs} diffs, {self.rules} rule pages, in {self.seconds:.1f} s; "
+                f"open {self.out / 'index.html'}")
+
+
+def _environment() -> Any:
+    try:
+        import jinja2
+    except ImportError:
+        raise AtlasError(f"the atlas needs Jinja2, which is not installed: {INSTALL_ATLAS}") from None
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("policyrules.atlas", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["http_url"] = safe_url
+    env.filters["rule_page"] = lambda rule_id: f"{slug(rule_id)}.html"
+    env.filters["compact_json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
+    env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ""
+    return env
+
+
+def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario] = (),
+                diff_scope: str = "overlapping", points: Sequence[ContestedPoint] | None = None,
+                extra_variants: Sequence[Variant] = ()) -> AtlasReport:
+    """Write the atlas of ``engine``'s pack into ``out`` (created if needed; files of the same
+    names are replaced, nothing else is touched). ``scenarios``: examples shown on the rule pages
+    they exercise. ``points``: contested points (default: the engine's own). ``extra_variants``:
+    more engines whose decision tables the page exports too (the evaluator answers under each)."""
+    started = time.perf_counter()
+    env = _environment()
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise AtlasError(f"{root}: exists and is not a directory")
+    pack = engine.pack
+    points = tuple(contested_points(engine) if points is None else points)
+    report = AtlasReport(root)
+
+    def write(name: str, text: str) -> None:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        report.files.append(path)
+
+    # Data ------------------------------------------------------------------------------------
+    tables: dict[str, Any] = {}
+    for variant in [*variants(engine, points), *extra_variants]:
+        parts = partitions(variant.engine.resolved)
+        tables[variant.id] = {"readings": dict(variant.readings),
+                              "tables": {t["key"]: t for t in map(decision_table, parts)},
+                              "routes": policy_routes(variant.engine.pack)}
+        if variant.id == "default":
+            default_parts = parts
+    main = tables["default"]
+    report.tables = len(main["tables"])
+    report.classes = sum(t["count"] for t in main["tables"].values())
+    found_diffs = diffs(engine.resolved, default_parts, diff_scope)
+    report.diffs = len(found_diffs)
+    tile_list = tiles(pack.catalog.regions)
+    write("data/world.js", js_data("world", {
+        **world(pack), "tiles": [t.__dict__ for t in tile_list], "points": [point_json(p) for p in points],
+        "library_version": __version__, "pack_digest": pack.digest}))
+    write("data/tables.js", js_data("variants", tables))
+    write("data/diffs.js", js_data("diffs", found_diffs))
+
+    # Pages -----------------------------------------------------------------------------------
+    results = run_scenarios(engine, scenarios) if scenarios else []
+    pages = rule_pages(pack, results)
+    report.rules = len(pages)
+    common = {"nav": PAGES, "version": __version__, "digest": pack.digest[:12], "pack_root": pack.root,
+              "points": points}
+    width = max((t.col for t in tile_list), default=0) + 1
+    height = max((t.row for t in tile_list), default=0) + 1
+    views: dict[str, dict[str, Any]] = {
+        "index.html": {"timeline": timeline_view(pack, points), "policies": pack.policies},
+        "map.html": {"tiles": tile_list, "width": width, "height": height},
+        "matrix.html": {},
+        "diff.html": {},
+        "evaluate.html": {},
+        "rules.html": {"pages": pages},
+    }
+    for name, context in views.items():
+        write(name, env.get_template(name).render(root="", page=name, **common, **context))
+    template = env.get_template("rule.html")
+    for p in pages:
+        write(f"rules/{p.file_name}", template.render(root="../", page="rules.html", rule=p, **common))
+
+    # Static assets ---------------------------------------------------------------------------
+    static = resources.files("policyrules.atlas").joinpath("static")
+    for name in STATIC:
+        write(f"static/{name}", static.joinpath(name).read_text(encoding="utf-8"))
+    report.seconds = time.perf_counter() - started
+    return report

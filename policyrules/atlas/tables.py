@@ -1,0 +1,120 @@
+"""The exact decision table of each rule set, for the page's evaluator.
+
+For each rule set in force (:func:`~policyrules.analysis.partition.partitions`), the partition's
+groups of dimensions (:data:`~policyrules.model.dimensions.GROUPS`), the class key of each part of
+each group, and each class's outcome. A class's index is mixed-radix over its groups' part
+indices, in the order :meth:`Partition.outcomes` enumerates them (the last group fastest); the
+outcome of each class is an index into the rule set's list of distinct outcomes, run-length
+encoded (``[count, outcome, count, outcome, ...]``).
+
+A part's key lists, per dimension of its group and per field the rules split, the class value:
+an id, enum value, code (``"*"`` for codes no rule names), boolean or None, or for a numeric
+field the index of its interval in ``cuts`` (None: the number left out). The page computes the
+same key from a strike and looks the part up; :mod:`policyrules.atlas` tests in a real browser
+that it gives the engine's answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from ..analysis.partition import Interval, Key, Partition, partitions
+from ..deciding.combine import Outcome
+from ..model.dimensions import DIMENSIONS, FIELDS, GROUPS
+from ..packs.pack import COMMON, Pack, RuleSet
+from ..packs.resolved import ResolvedPack
+
+
+def table_key(rs: RuleSet) -> str:
+    """The id of a rule set in the page's data: ``us@2024-05-30+common@v1``."""
+    return rs.version.ref + (f"+{COMMON}@{rs.common.version}" if rs.common is not None else "")
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def interval_json(iv: Interval) -> list[Any]:
+    return [iv.lo, iv.hi, iv.lo_closed, iv.hi_closed]
+
+
+def decision_table(p: Partition) -> dict[str, Any]:
+    """One rule set's groups, parts, outcomes and classes (see the module's docstring)."""
+    rules = [r.id for r in p.ruleset.rules]
+    cut_index = {d: {iv: i for i, iv in enumerate(ivs)} for d, ivs in p.cuts.items()}
+
+    def value(f: str, v: Any) -> Any:
+        if isinstance(v, Interval):
+            return cut_index[FIELDS[f].dimension][v]
+        return v
+
+    def encode(key: Key) -> list[Any]:
+        return [value(f, v) for f, v in key]
+
+    parts: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]
+    keys: list[list[list[list[Any]]]] = [[] for _ in GROUPS]
+    outcomes: dict[tuple[Any, ...], int] = {}
+    runs: list[int] = []
+    count = 0
+    for cls, out in p.outcomes():
+        point = cls.point
+        for i, group in enumerate(GROUPS):
+            k = tuple(point[d.name] for d in group)
+            if k not in parts[i]:
+                parts[i][k] = len(parts[i])
+                keys[i].append([encode(point[d.name]) for d in group])
+        o = outcomes.setdefault(_outcome_key(out), len(outcomes))
+        if runs and runs[-1] == o:
+            runs[-2] += 1
+        else:
+            runs += [1, o]
+        count += 1
+    sizes = [len(g) for g in parts]
+    if math.prod(sizes) != count:  # the product order is what the page's class index assumes
+        raise AssertionError(f"{p.label}: {count} classes, but groups of sizes {sizes}")
+    return {
+        "key": table_key(p.ruleset),
+        "label": p.label,
+        "policy": p.ruleset.version.policy,
+        "version": p.ruleset.version.version,
+        "common": p.ruleset.common.version if p.ruleset.common is not None else None,
+        "windows": [[_iso(w.start), _iso(w.end)] for w in p.windows],
+        "rules": rules,
+        "default": p.ruleset.version.default.value,
+        "split": sorted(p.fields),
+        "cuts": {d: [interval_json(iv) for iv in ivs] for d, ivs in p.cuts.items()
+                 if DIMENSIONS[d].primary in p.fields},
+        "suppliers": list(p.suppliers),
+        "groups": [{"dims": [d.name for d in group], "parts": keys[i]} for i, group in enumerate(GROUPS)],
+        "outcomes": [[d, r, list(m), list(o), list(c)] for d, r, m, o, c in outcomes],
+        "classes": runs,
+        "count": count,
+    }
+
+
+def _outcome_key(out: Outcome) -> tuple[Any, ...]:
+    """decision, deciding rule index (-1: the default), matched, overridden, conflict."""
+    return (out.decision.value, -1 if out.deciding is None else out.deciding,
+            out.matched, out.overridden, out.conflict)
+
+
+def decision_tables(resolved: ResolvedPack) -> Iterator[dict[str, Any]]:
+    for p in partitions(resolved):
+        yield decision_table(p)
+
+
+def policy_routes(pack: Pack) -> dict[str, Any]:
+    """Per policy: its windows (dates -> table key) and the table of strikes without a date."""
+    out: dict[str, Any] = {}
+    for pid, policy in pack.policies.items():
+        if pid == COMMON and len(pack.policies) > 1:
+            continue
+        latest = pack.ruleset(policy.versions[-1], None)
+        out[pid] = {
+            "windows": [[_iso(w.start), _iso(w.end), table_key(w.ruleset)] for w in pack.windows(pid)],
+            "latest": table_key(latest),
+        }
+    return out
