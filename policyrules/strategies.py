@@ -162,7 +162,7 @@ def _given(catalog: Catalog, m: Member, other: str) -> dict[str, st.SearchStrate
             out[name] = st.sampled_from(catalog.spellings(f.table, value))
         elif f.kind is Kind.CODE and value == OTHER_CODE:
             out[name] = st.just(other)
-        elif fixer is not None and f.fixes is not None and value == f.fixes(catalog, fixer)[0]:
+        elif fixer is not None and f.fixes is not None and f.fixes(catalog, fixer) == (value,):
             out[name] = st.none() | st.just(value)
         else:
             out[name] = st.just(value)

@@ -137,8 +137,10 @@ def test_a_civilian_target_is_prohibited_under_every_policy(engine: Engine) -> N
     """common: a strike on a civilian target is prohibited under every policy and overrides all."""
     for weapon, region in [("HIMARS", "belgorod"), ("Storm Shadow", "moscow"), ("CAESAR", "kursk"),
                            ("PzH 2000", "kharkiv"), ("Bohdana", "belgorod"), ("F-16", "crimea")]:
+        # a weapon several states supply needs its supplier (it picks the policy): the first one listed
+        supplier = {"supplier": engine.pack.catalog.weapon(weapon).suppliers[0]}  # type: ignore[union-attr]
         v = engine.evaluate({"weapon": weapon, "target_region": region, "target_type": "civilian",
-                             "self_defense": True, "defended_region": "kharkiv", "range_km": 20})
+                             "self_defense": True, "defended_region": "kharkiv", "range_km": 20, **supplier})
         assert (v.decision, v.rule.id) == (PROHIBITED, "common-civilian-target-ban"), weapon
 
 

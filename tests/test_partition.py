@@ -197,7 +197,7 @@ def test_class_of_an_arbitrary_strike_has_the_same_outcome(tmp_path: Path) -> No
          "range_km": 80.0001},
         {"weapon_class": "drone", "supplier": "PL", "target_region": "crimea", "target_type": "troops",
          "range_km": 40},
-        {"weapon": "m270", "target_region": "crimea", "target_type": "troops", "range_km": 40},
+        {"weapon": "m270", "supplier": "GB", "target_region": "crimea", "target_type": "troops", "range_km": 40},
     ):
         p = partition_for(e.resolved, strike)
         cls = p.class_of(strike)

@@ -107,8 +107,16 @@ def test_weapon_name_or_alias_is_case_insensitive_and_becomes_the_canonical_id(c
 
 
 def test_weapon_class_and_supplier_are_filled_from_the_catalog(catalog: Catalog) -> None:
-    s = parse(catalog, weapon="scalp-eg", target_region="kursk", range_km=200)
-    assert (s.weapon, s.weapon_class, s.supplier) == ("storm-shadow", WeaponClass.CRUISE_MISSILE, "GB")
+    s = parse(catalog, weapon="himars", range_km=30)
+    assert (s.weapon, s.weapon_class, s.supplier) == ("himars", WeaponClass.ROCKET_ARTILLERY, "US")
+
+
+def test_a_weapon_several_states_supply_needs_its_supplier(catalog: Catalog) -> None:
+    """The supplier picks the policy: the catalog must not choose one for a weapon several states supply."""
+    assert only_problem(catalog, weapon="scalp-eg", target_region="kursk", range_km=200) == (
+        "supplier", "Storm Shadow is supplied by GB, FR: name the supplier")
+    s = parse(catalog, weapon="scalp-eg", supplier="fr", target_region="kursk", range_km=200)
+    assert (s.weapon, s.weapon_class, s.supplier) == ("storm-shadow", WeaponClass.CRUISE_MISSILE, "FR")
 
 
 def test_given_class_and_supplier_that_agree_with_the_catalog_are_kept(catalog: Catalog) -> None:

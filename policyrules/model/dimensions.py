@@ -53,8 +53,8 @@ class Field:
       ``shown(catalog, id)``: how messages name one of its values;
     - ``derived_from`` + ``derive(catalog, value)``: the given field a derived one is computed from;
     - ``fixed_by`` + ``fixes(catalog, value)``: the field whose value fixes this one, and the values
-      it allows (a weapon fixes its class, and its supplier up to its list of suppliers); filled with
-      the first when not given;
+      it allows (a weapon fixes its class, and its supplier up to its list of suppliers); filled in
+      when not given and the value allows only one, required when it allows several;
     - ``relation``: how a message says a fixing or source value relates to this one ("is supplied by");
     - ``bound(catalog, value)``: for a numeric field bounded by its dimension's ``bounded_by``, the
       largest value the bounding field's value allows (a weapon's reach); ``bound_name``: its name;

@@ -88,8 +88,11 @@ def normalise(catalog: Catalog, data: dict[str, Any], *, partial: bool = False) 
         fixer, value = data.get(f.fixed_by), data.get(name)
         if f.fixed_by in ok:
             allowed = f.fixes(catalog, fixer)
-            if value is None:
+            if value is None and len(allowed) == 1:
                 data[name] = allowed[0]
+            elif value is None and not partial:  # several: the catalog cannot choose (the supplier picks the policy)
+                shown = FIELDS[f.fixed_by].shown(catalog, fixer)
+                problems.append(Problem(name, f"{shown} {f.relation} {', '.join(allowed)}: name the {name}"))
             elif name in ok and value not in allowed:
                 shown = FIELDS[f.fixed_by].shown(catalog, fixer)
                 problems.append(Problem(name, f"{value} contradicts the catalog: {shown} {f.relation} "

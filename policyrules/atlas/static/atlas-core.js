@@ -194,9 +194,11 @@
           errors.push(["supplier", f.supplier + " contradicts the catalog: " + weapon.name + " is supplied by " + weapon.suppliers.join(", ")]);
         }
       }
-    } else if (weapon) {
+    } else if (weapon && weapon.suppliers.length === 1) {
       f.supplier = weapon.suppliers[0];
-    } else if (!partial) {
+    } else if (weapon && !partial) {  // the supplier picks the policy: the catalog cannot choose among several
+      errors.push(["supplier", weapon.name + " is supplied by " + weapon.suppliers.join(", ") + ": name the supplier"]);
+    } else if (!weapon && !partial) {
       f.supplier = null;  // partial: a null supplier is unknown, as parse_known reads it
     }
     if (has("target_region")) {
