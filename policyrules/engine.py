@@ -12,6 +12,7 @@ from .analysis.diff import DiffReport, diff
 from .analysis.partial import PartialReport, evaluate_partial
 from .analysis.why_not import WhyNotReport, why_not
 from .deciding.evaluator import Evaluator, StrikeInput
+from .packs.resolved import ResolvedPack
 
 __all__ = ["Engine", "StrikeInput"]
 
@@ -25,10 +26,20 @@ class Engine(Evaluator):
         ``backend`` ("durable", "compiled"), also what that backend cannot take."""
         return check(self.resolved, sources, backend)
 
-    def diff(self, a: str, b: str) -> DiffReport:
+    def diff(self, a: str, b: str | None = None, *, before_readings: Mapping[str, str] | None = None,
+             after_readings: Mapping[str, str] | None = None) -> DiffReport:
         """Every class of strikes whose decision or deciding rule changes from policy ref ``a`` to ``b``
-        (``us@2024-05-29``, ``us@baseline``, ``gb``), merged into readable descriptions."""
-        return diff(self.resolved, a, b)
+        (``us@2024-05-29``, ``us@baseline``, ``gb``), merged into readable descriptions.
+
+        With readings (``{POINT: OPTION}``, over the engine's own), ``a`` is read under
+        ``before_readings`` and ``b`` (default: ``a``) under ``after_readings``: exactly what
+        one reading of a contested point changes, ``engine.diff("us@2024-06-01",
+        after_readings={"us.kharkiv-depth": "oblast-only"})``."""
+        return diff(self._under(before_readings), a, a if b is None else b, self._under(after_readings))
+
+    def _under(self, choices: Mapping[str, str] | None) -> ResolvedPack:
+        """The resolved pack under other options (no matcher is built: analysis needs none)."""
+        return self.resolved.with_readings(choices) if choices else self.resolved
 
     def why_not(self, strike: StrikeInput) -> WhyNotReport:
         """The smallest changes (one field, then two) that flip the strike's decision, with the deciding rule."""

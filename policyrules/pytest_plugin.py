@@ -137,9 +137,9 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        from .scenarios import ScenarioResult
+        from .scenarios import ScenarioResult, verdict_of
 
-        verdict = session_engine(self.config).evaluate(self.scenario.strike)
+        verdict = verdict_of(session_engine(self.config), self.scenario)
         result = ScenarioResult(scenario=self.scenario, verdict=verdict)
         if not result.passed:
             raise ScenarioMismatchError(result)
@@ -191,7 +191,7 @@ def mismatch_text(result: ScenarioResult) -> str:
     """What differs, expected against actual, then the verdict's explanation."""
     from .model.errors import echo
 
-    e, v = result.scenario.expect, result.verdict
+    e, v = result.scenario.expected, result.verdict
     sc = result.scenario
     where = f"{sc.file}:{sc.line}" if sc.line else str(sc.file)
     lines = [

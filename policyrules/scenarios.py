@@ -7,6 +7,11 @@ A scenario file is a YAML list::
                self_defense: true, defended_region: kharkiv, range_km: 30, date: 2024-06-01}
       expect: {decision: allowed, rule: us-kharkiv-counterfire}
       source: "000_018b07ea078c3e2c.txt: artillery and rocket launchers"
+
+Where the record disagrees, a case may pin options of contested points (``readings: {POINT:
+OPTION}``), or give the expected outcome under each option of a point instead of ``expect``
+(``expect_by_reading: {POINT: {OPTION: {decision: ..., rule: ...}, ...}}``): it then runs once per
+option given, each named ``NAME [POINT=OPTION]``, the other points at their defaults (or pinned).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .deciding.verdict import Verdict
 from .model.domain import Decision
@@ -41,10 +47,41 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1)
     strike: dict[str, Any]
-    expect: Expectation
+    expect_by_reading: dict[str, dict[str, Expectation]] | None = None
+    expect: Expectation | None = Field(default=None, validate_default=True)
+    readings: dict[str, str] = Field(default_factory=dict)
     source: str | Source | None = None
     file: str | None = Field(default=None, exclude=True)
     line: int | None = Field(default=None, exclude=True)
+
+    @field_validator("expect")
+    @classmethod
+    def _required(cls, v: Expectation | None, info: ValidationInfo) -> Expectation | None:
+        if v is None and info.data.get("expect_by_reading") is None:
+            raise PydanticCustomError("missing", "Field required")
+        return v
+
+    @model_validator(mode="after")
+    def _one_expectation(self) -> Scenario:
+        if self.expect is not None and self.expect_by_reading is not None:
+            raise ValueError("give 'expect', or 'expect_by_reading' (POINT: {OPTION: expectation}), not both")
+        if self.expect_by_reading is not None and not any(self.expect_by_reading.values()):
+            raise ValueError("'expect_by_reading' gives no option")
+        return self
+
+    def cases(self) -> list[Scenario]:
+        """The scenario as cases to run, each with one ``expect``: itself, or one per option of
+        ``expect_by_reading``."""
+        if self.expect_by_reading is None:
+            return [self]
+        return [self.model_copy(update={"name": f"{self.name} [{point}={option}]", "expect": expected,
+                                        "expect_by_reading": None, "readings": {**self.readings, point: option}})
+                for point, options in self.expect_by_reading.items() for option, expected in options.items()]
+
+    @property
+    def expected(self) -> Expectation:
+        assert self.expect is not None, "a case of a scenario (see cases())"
+        return self.expect
 
 
 class ScenarioFile(BaseModel):
@@ -61,12 +98,12 @@ class ScenarioResult(BaseModel):
 
     @property
     def passed(self) -> bool:
-        e = self.scenario.expect
+        e = self.scenario.expected
         return self.verdict.decision is e.decision and (e.rule is None or e.rule == self.verdict.rule.id)
 
     def mismatch(self) -> str:
         """What differs between expected and actual, or '' when the scenario passed."""
-        e, v = self.scenario.expect, self.verdict
+        e, v = self.scenario.expected, self.verdict
         parts = []
         if v.decision is not e.decision:
             parts.append(f"decision: expected {e.decision.value}, got {v.decision.value}")
@@ -109,7 +146,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         raise ScenarioError(where + (f":{e.line}" if e.line else "") + f": {e.message}") from None
     if not isinstance(raw, list):
         raise ScenarioError(f"{where}: a scenario file is a list of scenarios (name, strike, expect)")
-    out = []
+    out: list[Scenario] = []
     for i, item in enumerate(raw):
         try:
             sc = Scenario.model_validate(item)
@@ -122,7 +159,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             raise ScenarioError(where + (f":{line}" if line else "") + ": scenario "
                                 f"{echo(name) if name else repr('#' + str(i + 1))}: " + (f"{field}: " if field else "")
                                 + msg) from None
-        out.append(sc.model_copy(update={"file": str(path), "line": line_of(raw, (i,))}))
+        out.extend(case.model_copy(update={"file": str(path), "line": line_of(raw, (i,))}) for case in sc.cases())
     return out
 
 
@@ -131,9 +168,15 @@ def run_scenarios(engine: Any, scenarios: Sequence[Scenario]) -> list[ScenarioRe
     results = []
     for sc in scenarios:
         try:
-            verdict = engine.evaluate(sc.strike)
+            verdict = verdict_of(engine, sc)
         except PolicyRulesError as e:
             where = shown(str(sc.file)) + (f":{sc.line}" if sc.line else "")
             raise ScenarioError(f"{where}: scenario {echo(sc.name)}: {e}") from None
         results.append(ScenarioResult(scenario=sc, verdict=verdict))
     return results
+
+
+def verdict_of(engine: Any, sc: Scenario) -> Verdict:
+    """The verdict on a case's strike, under the options it pins."""
+    judge = engine.with_readings(sc.readings) if sc.readings else engine
+    return judge.evaluate(sc.strike)  # type: ignore[no-any-return]

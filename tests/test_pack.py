@@ -18,7 +18,7 @@ import pytest
 from policyrules import Decision, Engine
 from policyrules.language.conditions import AnyOf
 from policyrules.packs.pack import Pack, Policy, PolicyVersion, Rule
-from policyrules.scenarios import load_scenarios, scenario_files
+from policyrules.scenarios import load_scenarios, scenario_files, verdict_of
 
 from .conftest import EXAMPLES
 
@@ -199,8 +199,8 @@ def _failures(pack: Pack, scenarios: list[Any]) -> int:
 
 
 def _passes(engine: Engine, sc: Any) -> bool:
-    v = engine.evaluate(sc.strike)
-    return v.decision is sc.expect.decision and (sc.expect.rule is None or sc.expect.rule == v.rule.id)
+    v = verdict_of(engine, sc)
+    return v.decision is sc.expected.decision and (sc.expected.rule is None or sc.expected.rule == v.rule.id)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ that show the dispute exactly, and every reference checked at load."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,10 @@ from hypothesis import given, settings
 
 from policyrules import Decision, Engine, PolicyRulesError, RuleFileError
 from policyrules.packs.readings import ReadingError
+from policyrules.scenarios import ScenarioError, load_scenarios, run_scenarios
 from policyrules.strategies import strikes
+
+from .helpers import assert_bad_input, cli
 
 CATALOG = """\
 weapons:
@@ -255,3 +259,128 @@ def test_alternatives_equal_the_strike_evaluated_under_each_option(rules: Path) 
                     assert listed[(point.id, option)] == (w.decision, w.rule.id)
 
     agree()
+
+
+# Diff between readings -------------------------------------------------------------------
+
+
+def test_diff_between_two_readings_of_one_version_is_exactly_what_the_option_changes(engine: Engine) -> None:
+    report = engine.diff("gb@2024-07-01", after_readings={"gb.strikes-in-russia": "split-by-weapon"})
+    assert report.before_reading == {"gb.strikes-in-russia": "seed"}
+    assert report.after_reading == {"gb.strikes-in-russia": "split-by-weapon"}
+    assert [(e.before.rule, e.after.rule) for e in report.entries] == [
+        ("gb-military-targets-anywhere", "gb-no-strikes-in-russia")]
+    facts = {"supplier": "GB", "target_country": "RU", "target_category": "military"}
+    assert report.entries[0].covers({**facts, "weapon": "storm_shadow", "weapon_class": "cruise_missile"})
+    assert not report.entries[0].covers({**facts, "weapon": "m270", "weapon_class": "rocket_artillery"})
+    assert "[gb.strikes-in-russia=split-by-weapon]" in report.to_text()
+    # Every change listed is a real one, and nothing else changes: checked strike by strike.
+    after = engine.with_readings({"gb.strikes-in-russia": "split-by-weapon"})
+    for strike in (SHADOW, M270, {**M270, "target_region": "belgorod"}, {**SHADOW, "target_type": "energy_infrastructure"}):
+        a, b = engine.evaluate(strike), after.evaluate(strike)
+        assert ((a.decision, a.rule.id) != (b.decision, b.rule.id)) == (strike is SHADOW)
+
+
+def test_the_same_reading_on_both_sides_changes_nothing(engine: Engine) -> None:
+    report = engine.diff("gb@2024-07-01", "gb@2024-07-01", before_readings={"gb.strikes-in-russia": "barred"},
+                         after_readings={"gb.strikes-in-russia": "barred"})
+    assert report.entries == () and report.before_reading == report.after_reading == {}
+
+
+# The command line ------------------------------------------------------------------------
+
+
+def test_readings_command_lists_points_options_sources_and_defaults(rules: Path) -> None:
+    r = cli("readings", "--rules", rules)
+    assert r.code == 0, r.err
+    assert "gb.strikes-in-russia: When could UK weapons strike inside Russia?" in r.out
+    assert "* seed (default): military targets anywhere from 2 May 2024" in r.out
+    assert 'https://example.org/downing-street: "not changed" (an official on the record)' in r.out
+    assert "default seed: The seed report speaks to the point." in r.out
+    chosen = cli("readings", "--rules", rules, "--reading", "gb.strikes-in-russia=barred", "--format", "json")
+    points = json.loads(chosen.out)
+    assert [(p["id"], p["default"], p["chosen"]) for p in points] == [
+        ("gb.strikes-in-russia", "seed", "barred"), ("gb.start-date", "cameron", "cameron")]
+    assert points[0]["options"][1]["sources"][0]["grade"] == "official-on-record"
+    assert_bad_input(cli("readings", "fr", "--rules", rules), "readings", "no contested point in policy 'fr'")
+
+
+def test_evaluate_under_a_reading_from_the_command_line(rules: Path) -> None:
+    strike = json.dumps(M270)
+    default = json.loads(cli("evaluate", "--rules", rules, "--strike", strike, "--format", "json").out)
+    barred = json.loads(cli("evaluate", "--rules", rules, "--strike", strike, "--format", "json",
+                            "--reading", "gb.strikes-in-russia=barred").out)
+    assert (default["decision"], barred["decision"]) == ("allowed", "prohibited")
+    assert_bad_input(cli("evaluate", "--rules", rules, "--strike", strike, "--reading", "gb.strikes=barred"),
+                     "evaluate", "unknown contested point 'gb.strikes' (did you mean 'gb.strikes-in-russia'?)")
+    assert_bad_input(cli("evaluate", "--rules", rules, "--strike", strike, "--reading", "barred"),
+                     "evaluate", "a reading is POINT=OPTION")
+
+
+def test_diff_command_between_readings(rules: Path) -> None:
+    r = cli("diff", "gb@2024-07-01", "--rules", rules, "--after-reading", "gb.strikes-in-russia=split-by-weapon")
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1].strip() == ("GB Storm Shadow, in Russia, military target: allowed -> prohibited, "
+                                             "by gb-no-strikes-in-russia (was gb-military-targets-anywhere)")
+    assert_bad_input(cli("diff", "gb@2024-07-01", "--rules", rules), "diff", "name the version after (B)")
+
+
+# Scenarios -------------------------------------------------------------------------------
+
+SCENARIOS = f"""\
+- name: Storm Shadow on a Russian airfield
+  strike: {json.dumps(SHADOW)}
+  expect_by_reading:
+    gb.strikes-in-russia:
+      seed: {{decision: allowed, rule: gb-military-targets-anywhere}}
+      split-by-weapon: {{decision: prohibited, rule: gb-no-strikes-in-russia}}
+      barred: {{decision: prohibited}}
+- name: M270 under the later start date
+  strike: {json.dumps({**M270, "date": "2024-05-15"})}
+  readings: {{gb.start-date: later}}
+  expect: {{decision: prohibited, rule: gb-no-strikes-in-russia}}
+"""
+
+
+def test_a_scenario_expects_an_outcome_under_each_option(rules: Path, tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(SCENARIOS)
+    cases = load_scenarios(path)
+    assert [c.name for c in cases] == [
+        "Storm Shadow on a Russian airfield [gb.strikes-in-russia=seed]",
+        "Storm Shadow on a Russian airfield [gb.strikes-in-russia=split-by-weapon]",
+        "Storm Shadow on a Russian airfield [gb.strikes-in-russia=barred]",
+        "M270 under the later start date"]
+    results = run_scenarios(Engine.load(rules, backend="compiled"), cases)
+    assert [r.passed for r in results] == [True, True, True, True]
+    r = cli("run", path, "--rules", rules, "--format", "json")
+    assert r.code == 0, r.err
+    assert [c["readings"] for c in json.loads(r.out)][-2:] == [{"gb.strikes-in-russia": "barred"},
+                                                               {"gb.start-date": "later"}]
+    # A wrong expectation under one option fails that case alone, and names it.
+    path.write_text(SCENARIOS.replace("barred: {decision: prohibited}", "barred: {decision: allowed}"))
+    r = cli("run", path, "--rules", rules)
+    assert r.code == 1
+    assert "FAIL Storm Shadow on a Russian airfield [gb.strikes-in-russia=barred]" in r.out
+    assert r.out.count("FAIL ") == 1
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("expect: {decision: allowed}\n  expect_by_reading: {gb.start-date: {later: {decision: allowed}}}",
+     "not both"),
+    ("expect_by_reading: {gb.start-date: {}}", "gives no option"),
+    ("readings: {gb.start-date: 3}\n  expect: {decision: allowed}", "readings"),
+])
+def test_a_scenario_with_a_wrong_expectation_shape_is_refused(tmp_path: Path, text: str, error: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"- name: x\n  strike: {json.dumps(M270)}\n  {text}\n")
+    with pytest.raises(ScenarioError, match=error):
+        load_scenarios(path)
+
+
+def test_a_scenario_naming_an_unknown_option_fails_with_the_option(rules: Path, tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(f"- name: x\n  strike: {json.dumps(M270)}\n  readings: {{gb.start-date: sooner}}\n"
+                    "  expect: {decision: allowed}\n")
+    with pytest.raises(ScenarioError, match=r"gb\.start-date: unknown option 'sooner'"):
+        run_scenarios(Engine.load(rules, backend="compiled"), load_scenarios(path))

@@ -74,15 +74,19 @@ class DiffReport(BaseModel):
     after_version: str
     before_date: dt.date | None
     after_date: dt.date | None
+    before_reading: dict[str, str] = {}
+    after_reading: dict[str, str] = {}
     classes: int
     changed: int
     entries: tuple[DiffEntry, ...]
 
     def to_text(self) -> str:
-        def ref(given: str, resolved: str) -> str:
-            return given if given == resolved else f"{given} ({resolved})"
+        def ref(given: str, resolved: str, reading: Mapping[str, str]) -> str:
+            shown = given if given == resolved else f"{given} ({resolved})"
+            return shown + (" [" + ", ".join(f"{p}={o}" for p, o in reading.items()) + "]" if reading else "")
 
-        head = f"{ref(self.before, self.before_version)} -> {ref(self.after, self.after_version)}: "
+        head = (f"{ref(self.before, self.before_version, self.before_reading)} -> "
+                f"{ref(self.after, self.after_version, self.after_reading)}: ")
         if not self.entries:
             return head + f"no change (over {self.classes} classes)"
         lines = [head + f"{self.changed} of {self.classes} classes change"]
@@ -154,11 +158,14 @@ def _meets(iv: Interval, lo: float, hi: float) -> bool:
     return (iv.hi > lo or (iv.hi == lo and iv.hi_closed)) and (iv.lo < hi or (iv.lo == hi and iv.lo_closed))
 
 
-def diff(resolved: ResolvedPack, a: str, b: str) -> DiffReport:
-    """Every class whose decision or deciding rule changes from ref ``a`` to ref ``b``, merged."""
+def diff(resolved: ResolvedPack, a: str, b: str, after: ResolvedPack | None = None) -> DiffReport:
+    """Every class whose decision or deciding rule changes from ref ``a`` to ref ``b``, merged; with
+    ``after`` (the same pack under other readings), ``b`` is read in it: the change one reading makes.
+    The report names the options on which the two sides differ."""
+    later = resolved if after is None else after
     pack = resolved.pack
-    (rsa, day_a), (rsb, day_b) = ruleset_for_ref(pack, a), ruleset_for_ref(pack, b)
-    comp = compare(pack, rsa, resolved.conditions(rsa), rsb, resolved.conditions(rsb))
+    (rsa, day_a), (rsb, day_b) = ruleset_for_ref(pack, a), ruleset_for_ref(later.pack, b)
+    comp = compare(pack, rsa, resolved.conditions(rsa), rsb, later.conditions(rsb))
     groups: dict[tuple[Side, Side], list[StrikeClass]] = {}
     for cls, sa, sb in comp.changed():
         groups.setdefault((sa, sb), []).append(cls)
@@ -173,6 +180,9 @@ def diff(resolved: ResolvedPack, a: str, b: str) -> DiffReport:
                                      constraints=constraints(box, universe.free(box)), before=sa, after=sb,
                                      classes=size(box), example=example))
     entries.sort(key=lambda e: (e.before.decision is e.after.decision, e.description))
+    ra, rb = pack.reading, later.pack.reading
     return DiffReport(before=a, after=b, before_version=rsa.version.ref, after_version=rsb.version.ref,
-                      before_date=day_a, after_date=day_b, classes=len(comp.rows),
+                      before_date=day_a, after_date=day_b,
+                      before_reading={p: o for p, o in ra.items() if rb.get(p) != o},
+                      after_reading={p: o for p, o in rb.items() if ra.get(p) != o}, classes=len(comp.rows),
                       changed=sum(e.classes for e in entries), entries=tuple(entries))

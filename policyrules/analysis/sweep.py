@@ -36,6 +36,9 @@ class NamedStrike(Protocol):
     @property
     def strike(self) -> Mapping[str, Any]: ...
 
+    @property
+    def readings(self) -> Mapping[str, str]: ...
+
 MAX_VALUES = 1000
 INSTALL_PLOT = "pip install 'policyrules[plot]'"
 
@@ -126,10 +129,14 @@ def sweep(resolved: ResolvedPack, parameter: str, points: Sequence[float],
             counts[i][label] = n
     changed_scenarios: list[tuple[str, ...]] = [() for _ in points]
     if scenarios:
-        decisions = [Evaluator(resolved, "compiled").evaluate(sc.strike).decision for sc in scenarios]
+        def decision(judge: Evaluator, sc: NamedStrike) -> Any:
+            return (judge.with_readings(sc.readings) if sc.readings else judge).evaluate(sc.strike).decision
+
+        bundled_judge = Evaluator(resolved, "compiled")
+        decisions = [decision(bundled_judge, sc) for sc in scenarios]
         for i, e in enumerate(Evaluator(v, "compiled") for v in variants):
             changed_scenarios[i] = tuple(sc.name for sc, d in zip(scenarios, decisions, strict=True)
-                                         if e.evaluate(sc.strike).decision is not d)
+                                         if decision(e, sc) is not d)
     return SweepReport(
         parameter=parameter, bundled=bundled, classes=total, versions=tuple(versions),
         scenarios=len(scenarios), points=tuple(

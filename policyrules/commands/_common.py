@@ -16,6 +16,7 @@ from typing_extensions import Self
 from ..engine import Engine
 from ..matching import BACKENDS
 from ..model.errors import PolicyRulesError
+from ..packs.readings import parse_reading_text
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -27,8 +28,12 @@ class UsageError(PolicyRulesError):
     """Bad command-line input."""
 
 
-def add_common(p: argparse.ArgumentParser, *, backend: bool = True) -> None:
+def add_common(p: argparse.ArgumentParser, *, backend: bool = True, readings: bool = True) -> None:
     p.add_argument("--rules", metavar="DIR", type=rules_dir, help="directory of rule files (default: the bundled pack)")
+    if readings:
+        p.add_argument("--reading", metavar="POINT=OPTION", action="append", default=[],
+                       help="decide under this option of a contested point (repeatable; `policyrules readings` "
+                            "lists them; default: each point's default)")
     if backend:
         p.add_argument("--backend", choices=BACKENDS, default="durable",
                        help="matching backend (default: durable)")
@@ -52,7 +57,9 @@ def subparser(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 
 
 def engine_from(args: argparse.Namespace) -> Engine:
-    return Engine.load(args.rules, backend=getattr(args, "backend", "compiled"))
+    """The engine the options name: rules, backend and readings (``--reading POINT=OPTION``)."""
+    return Engine.load(args.rules, backend=getattr(args, "backend", "compiled"),
+                       readings=parse_reading_text(getattr(args, "reading", [])))
 
 
 #: The longest error message shown: a last guard (values in messages are cut where they are echoed).

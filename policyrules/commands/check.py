@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="directory of the source documents: check that every quote is in its document")
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="also report what this backend cannot take (durable: every rule beyond durable_rules' limits)")
-    add_common(p, backend=False)
+    add_common(p, backend=False, readings=False)
     p.set_defaults(func=run)
 
 

@@ -47,14 +47,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         print(json.dumps([{
             "name": r.scenario.name, "file": r.scenario.file, "passed": r.passed,
-            "expected": r.scenario.expect.model_dump(mode="json"),
+            "expected": r.scenario.expected.model_dump(mode="json"), "readings": r.scenario.readings,
             "decision": r.verdict.decision.value, "rule": r.verdict.rule.id, "policy": r.verdict.policy.ref,
             "mismatch": r.mismatch() or None,
         } for r in results], indent=2, ensure_ascii=False), file=out)
         return EXIT_FAILED if failed else EXIT_OK
     style = Style.for_stream(out)
     rows = [(display_name(r.scenario.name), r.verdict.decision.value, r.verdict.rule.id,
-             r.scenario.expect.decision.value + (f" / {r.scenario.expect.rule}" if r.scenario.expect.rule else ""),
+             _expected(r.scenario),
              "pass" if r.passed else "FAIL") for r in results]
 
     def cell(row: int, column: int, text: str) -> str:
@@ -72,3 +72,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{style.outcome(False, 'FAIL')} {display_name(r.scenario.name)} ({shown(str(r.scenario.file))}): "
               f"{r.mismatch()}", file=out)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _expected(sc: Scenario) -> str:
+    e = sc.expected
+    return e.decision.value + (f" / {e.rule}" if e.rule else "")
