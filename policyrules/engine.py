@@ -21,10 +21,12 @@ class Engine(Evaluator):
     """Evaluates proposed strikes against a policy pack, and analyses the pack. Build one with
     :meth:`Engine.load`."""
 
-    def check(self, sources: str | Path | None = None, backend: str | None = None) -> CheckReport:
-        """Check every class of every rule set in force (see :mod:`policyrules.analysis.check`); with a
-        ``backend`` ("durable", "compiled"), also what that backend cannot take."""
-        return check(self.resolved, sources, backend)
+    def check(self, sources: str | Path | None = None, backend: str | None = None,
+              all_readings: bool = True) -> CheckReport:
+        """Check every class of every rule set in force (see :mod:`policyrules.analysis.check`), under
+        every combination of contested options unless ``all_readings`` is false; with a ``backend``
+        ("durable", "compiled"), also what that backend cannot take."""
+        return check(self.resolved, sources, backend, all_readings)
 
     def diff(self, a: str, b: str | None = None, *, before_readings: Mapping[str, str] | None = None,
              after_readings: Mapping[str, str] | None = None) -> DiffReport:

@@ -384,3 +384,15 @@ def test_a_scenario_naming_an_unknown_option_fails_with_the_option(rules: Path, 
                     "  expect: {decision: allowed}\n")
     with pytest.raises(ScenarioError, match=r"gb\.start-date: unknown option 'sooner'"):
         run_scenarios(Engine.load(rules, backend="compiled"), load_scenarios(path))
+
+
+def test_evaluate_all_readings_counts_them_at_the_command_line(rules: Path) -> None:
+    r = cli("evaluate", "--rules", rules, "--all-readings", "--strike", json.dumps(SHADOW))
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[0].startswith("prohibited under 4 of 6 readings, allowed under 2")
+    data = json.loads(cli("evaluate", "--rules", rules, "--all-readings", "--format", "json",
+                          "--strike", json.dumps(SHADOW)).out)
+    assert data["summary"] == "prohibited under 4 of 6 readings, allowed under 2"
+    assert data["counts"] == {"prohibited": 4, "allowed": 2} and len(data["outcomes"]) == 6
+    assert_bad_input(cli("evaluate", "--rules", rules, "--all-readings", "--partial", "--strike", "{}"),
+                     "evaluate", "not allowed with argument")

@@ -21,15 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from ..deciding.combine import Outcome
 from ..deciding.evaluator import check_size
 from ..language.conditions import render
 from ..matching.durable_plan import MAX_DURABLE_RULES_PER_ENGINE, feasibility
@@ -42,7 +40,8 @@ from ..packs.pack import Pack, Rule
 from ..packs.resolved import ResolvedPack
 from ..packs.rulesets import ruleset_problems
 from ..packs.yamlio import YamlError, read_file
-from .partition import Partition, StrikeClass, partitions
+from .classsets import ClassSets, OutcomeSets, outcome_sets
+from .partition import Partition, partitions
 
 
 class Severity(str, Enum):
@@ -69,6 +68,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unknown-reading": (_E, ("a rule file names a contested point or option the pack does not declare, or a value "
                             "by reading misses an option")),
     "conflict": (_E, "two matching rules with opposite effects, neither overriding the other"),
+    "readings-not-checked": (_W, "a policy depends on too many combinations of contested options to check each"),
     "unreachable-policy": (_W, "no strike is judged by this policy"),
     "never-matches": (_W, "no strike satisfies the rule's conditions"),
     "never-decides": (_W, "the rule matches but is always overridden or preceded"),
@@ -97,6 +97,8 @@ class Finding(BaseModel):
     line: int | None = None
     field: str | None = None
     example: dict[str, Any] | None = None
+    #: The combinations of contested options under which the finding holds (none: under the reading checked).
+    readings: tuple[dict[str, str], ...] = ()
 
     def where(self) -> str:
         parts = [self.file + (f":{self.line}" if self.line else "")] if self.file else []
@@ -110,7 +112,16 @@ class Finding(BaseModel):
 
     def __str__(self) -> str:
         where = self.where()
-        return f"{self.severity.value:<7} {self.code:<18} " + (f"{where}: " if where else "") + self.message
+        return (f"{self.severity.value:<7} {self.code:<18} " + (f"{where}: " if where else "") + self.message
+                + self.under())
+
+    def under(self) -> str:
+        """`` under gb.x=a, us.y=b`` (or several combinations), empty without readings."""
+        if not self.readings:
+            return ""
+        shown = ["; ".join(f"{k}={v}" for k, v in r.items()) or "every reading" for r in self.readings[:4]]
+        more = f" or {len(self.readings) - 4} other combinations" if len(self.readings) > 4 else ""
+        return " (under " + " | ".join(shown) + more + ")"
 
 
 class RulesetSummary(BaseModel):
@@ -141,6 +152,8 @@ class CheckReport(BaseModel):
     sources: str | None = None
     findings: tuple[Finding, ...]
     rulesets: tuple[RulesetSummary, ...] = ()
+    #: How many readings (combinations of contested options) were checked: 1 without contested points.
+    readings: int = 1
     seconds: float
 
     @computed_field  # type: ignore[prop-decorator]
@@ -180,7 +193,8 @@ class CheckReport(BaseModel):
                 lines.append("        e.g. " + json.dumps(f.example, ensure_ascii=False, default=str))
         lines.append(f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')}; "
                      f"{plural(self.classes, 'class')} in {plural(len(self.rulesets), 'rule set')} checked "
-                     f"in {self.seconds:.2f} s")
+                     + (f"under {self.readings:,} readings " if self.readings > 1 else "")
+                     + f"in {self.seconds:.2f} s")
         return "\n".join(lines)
 
 
@@ -208,26 +222,38 @@ def check_path(rules: str | Path | None = None, sources: str | Path | None = Non
     return check(ResolvedPack(pack), sources, backend)
 
 
-def check(resolved: ResolvedPack, sources: str | Path | None = None, backend: str | None = None) -> CheckReport:
-    """Check every rule set of a pack, with its parameter values in place; with a ``backend``, also
-    what that backend cannot take."""
+def check(resolved: ResolvedPack, sources: str | Path | None = None, backend: str | None = None,
+          all_readings: bool = True) -> CheckReport:
+    """Check every rule set of a pack, with its parameter values in place; with ``all_readings``, under
+    every combination of the options of its contested points too (each finding there names the
+    combinations that cause it); with a ``backend``, also what that backend cannot take."""
+    from .check_readings import across_readings  # it builds on this module's walk and findings
+
     start = time.perf_counter()
     docs = _sources_dir(sources)
     pack = resolved.pack
     findings = list(structure(pack))
     summaries: list[RulesetSummary] = []
+    readings = 1
+    packs = [pack]
     if not any(f.severity is Severity.ERROR for f in findings):
         for p in partitions(resolved):
             found, summary = walk(p)
             findings.extend(found)
             summaries.append(summary)
+        if all_readings:
+            across = across_readings(resolved, findings)
+            findings.extend(across.findings)
+            readings = across.readings
+            packs.extend(across.packs)
     if docs is not None:
-        findings.extend(quotes(pack, docs))
+        findings.extend(quotes(packs, docs))
     if backend is not None:
         findings.extend(backend_limits(resolved, backend))
     findings.sort(key=lambda f: _RANK[f.severity])
     return CheckReport(root=pack.root, digest=pack.digest, sources=str(sources) if sources else None,
-                       findings=tuple(findings), rulesets=tuple(summaries), seconds=time.perf_counter() - start)
+                       findings=tuple(findings), rulesets=tuple(summaries), readings=readings,
+                       seconds=time.perf_counter() - start)
 
 
 # 1-2. Loading and structure --------------------------------------------------------------
@@ -256,35 +282,30 @@ def structure(pack: Pack) -> Iterator[Finding]:
 # 3. Every class of a rule set ------------------------------------------------------------
 
 
-def walk(p: Partition) -> tuple[list[Finding], RulesetSummary]:
-    """Evaluate every class of ``p`` once; findings on conflicts, dead rules and the default."""
+def walk(p: Partition, sets: ClassSets | None = None) -> tuple[list[Finding], RulesetSummary]:
+    """Every class of ``p`` at once, as bit sets (:mod:`policyrules.analysis.classsets`); findings on
+    conflicts, dead rules and the default. ``sets``: the partition's class sets, when made already."""
     start = time.perf_counter()
-    stats: dict[tuple[int, ...], _Tally] = {}  # one per set of matched rules
-    for cls, out in p.outcomes():
-        t = stats.get(out.matched)
-        if t is None:
-            stats[out.matched] = _Tally(cls, out)
-        else:
-            t.count += 1
+    sets = sets if sets is not None else ClassSets(p)
+    o = outcome_sets(p.ruleset.rules, [sets.of(c) for c in p.conditions], sets.full)
     rs, v = p.ruleset, p.ruleset.version
     at = {"policy": v.policy, "version": v.version}
     findings: list[Finding] = []
-    total = sum(t.count for t in stats.values())
+    total = sets.size
     if not p.suppliers:
         findings.append(finding("unreachable-policy", f"no supplier code selects policy {v.policy}, so no strike "
                                 "is judged by it", file=v.file, **at))
     else:
-        findings.extend(_conflicts(p, stats.values()))
-        findings.extend(_dead_rules(p, stats.values()))
-    default = [t for t in stats.values() if t.outcome.deciding is None]
-    n_default = sum(t.count for t in default)
+        findings.extend(_conflicts(p, sets, o))
+        findings.extend(_dead_rules(p, sets, o))
+    n_default = o.default.bit_count()
     fields = tuple(f for f in FACT_FIELDS if f in p.fields)
     split = f", range_km split at {', '.join(f'{t:g}' for t in p.thresholds)}" if p.thresholds else ""
     findings.append(finding("classes-checked", f"{plural(total, 'class')} of {p.label} checked over "
                             f"{', '.join(fields) or 'no field'}{split}", file=v.file, **at))
     findings.append(finding("default-classes", f"{n_default} of {plural(total, 'class')} of {p.label} fall to the "
                             f"default ({v.default.value})", file=v.file,
-                            example=default[0].first.strike if default else None, **at))
+                            example=sets.first(o.default).strike if o.default else None, **at))
     w0, w1 = p.windows[0], p.windows[-1]
     return findings, RulesetSummary(
         policy=v.policy, version=v.version, common=rs.common.version if rs.common else None, start=w0.start,
@@ -292,66 +313,40 @@ def walk(p: Partition) -> tuple[list[Finding], RulesetSummary]:
         default=v.default, seconds=time.perf_counter() - start)
 
 
-@dataclass(slots=True)
-class _Tally:
-    """The classes with one set of matched rules: how many, the first of them, their outcome."""
-
-    first: StrikeClass
-    outcome: Outcome
-    count: int = 1
-
-
-def _conflicts(p: Partition, stats: Iterable[_Tally]) -> Iterator[Finding]:
+def _conflicts(p: Partition, sets: ClassSets, o: OutcomeSets) -> Iterator[Finding]:
     rules = p.ruleset.rules
-    pairs: dict[tuple[int, int], _Tally] = {}
-    for t in stats:
-        conflict = t.outcome.conflict
-        for i in conflict:
-            for j in conflict:
-                if i < j and rules[i].effect is not rules[j].effect:
-                    pair = pairs.setdefault((i, j), _Tally(t.first, t.outcome, 0))
-                    pair.count += t.count
-    for (i, j), pair in sorted(pairs.items()):
-        a, b, count, cls = rules[i], rules[j], pair.count, pair.first
-        yield finding("conflict", f"{a.id} ({a.effect.value}) and {b.id} ({b.effect.value}) both match and "
-                      f"neither overrides the other in {plural(count, 'class')} of {p.label}, e.g. {cls.describe()}",
-                      policy=p.ruleset.version.policy, version=p.ruleset.version.version, rule=a.id,
-                      rules=(a.id, b.id), file=a.file, line=a.line, example=cls.strike)
+    live = [i for i, rem in enumerate(o.remaining) if rem & o.conflict]
+    for x, i in enumerate(live):
+        for j in live[x + 1:]:
+            a, b = rules[i], rules[j]
+            both = o.remaining[i] & o.remaining[j] if a.effect is not b.effect else 0
+            if not both:
+                continue
+            count, cls = both.bit_count(), sets.first(both)
+            where = f"{plural(count, 'class')} of {p.label}, e.g. {cls.describe()}"
+            yield finding("conflict", f"{a.id} ({a.effect.value}) and {b.id} ({b.effect.value}) both match and "
+                          f"neither overrides the other in {where}",
+                          policy=p.ruleset.version.policy, version=p.ruleset.version.version, rule=a.id,
+                          rules=(a.id, b.id), file=a.file, line=a.line, example=cls.strike)
 
 
-def _dead_rules(p: Partition, stats: Iterable[_Tally]) -> Iterator[Finding]:
+def _dead_rules(p: Partition, sets: ClassSets, o: OutcomeSets) -> Iterator[Finding]:
     rules = p.ruleset.rules
-    first: dict[int, StrikeClass] = {}
-    matches = [0] * len(rules)
-    decides = [False] * len(rules)
-    in_conflict = [False] * len(rules)
-    beaten_by: list[set[str]] = [set() for _ in rules]
-    preceded_by: list[set[str]] = [set() for _ in rules]
-    for t in stats:
-        o = t.outcome
-        if o.deciding is not None:
-            decides[o.deciding] = True
-        for i in o.conflict:
-            in_conflict[i] = True
-        for i in o.matched:
-            matches[i] += t.count
-            first.setdefault(i, t.first)
-            if i in o.overridden:
-                beaten_by[i].update(rules[k].id for k in o.matched if rules[k].overrides_rule(rules[i]))
-            elif o.deciding is not None and o.deciding != i:
-                preceded_by[i].add(rules[o.deciding].id)
     v = p.ruleset.version
     for i, r in enumerate(rules):
         at = {"policy": v.policy, "version": v.version, "rule": r.id, "file": r.file, "line": r.line}
-        if not matches[i]:
+        matched = o.matched[i]
+        if not matched:
             yield finding("never-matches", f"no strike judged by {p.label} satisfies its conditions: "
                           f"{render(p.conditions[i])}", **at)
-        elif not decides[i] and not in_conflict[i]:
-            firsts = sorted(preceded_by[i])
-            why = f"always overridden by {', '.join(sorted(beaten_by[i]))}" if not firsts else \
+        elif not o.deciding[i] and not o.remaining[i] & o.conflict:
+            firsts = sorted({rules[d].id for d, dec in enumerate(o.deciding) if d != i and dec & o.remaining[i]})
+            beaten_by = sorted({k.id for k, m in zip(rules, o.matched, strict=True)
+                                if k.overrides_rule(r) and m & matched})
+            why = f"always overridden by {', '.join(beaten_by)}" if not firsts else \
                 f"{', '.join(firsts)} decide{'s' if len(firsts) == 1 else ''} first where it is not overridden"
-            yield finding("never-decides", f"matches {plural(matches[i], 'class')} of {p.label} but never "
-                          f"decides: {why}", example=first[i].strike, **at)
+            yield finding("never-decides", f"matches {plural(matched.bit_count(), 'class')} of {p.label} but never "
+                          f"decides: {why}", example=sets.first(matched).strike, **at)
 
 
 # 4. Backends -----------------------------------------------------------------------------
@@ -403,14 +398,22 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def quotes(pack: Pack, docs: Path) -> Iterator[Finding]:
-    """Every quote of a seed document (rules and catalog weapons) must be in that document, verbatim."""
+def quotes(packs: Sequence[Pack], docs: Path) -> Iterator[Finding]:
+    """Every quote of a seed document (rules under every reading given, contested points' options,
+    catalog weapons) must be in that document, verbatim."""
     texts: dict[str, str | None] = {}
-    cited: dict[tuple[str, str], tuple[Source, dict[str, Any]]] = {}
-    for policy in pack.policies.values():
-        for version in policy.versions:
-            for r in version.rules:
-                cited.setdefault((r.file, r.id), (r.source, _rule_place(r)))
+    cited: dict[tuple[str, ...], tuple[Source, dict[str, Any]]] = {}
+    pack = packs[0]
+    for each in packs:
+        for policy in each.policies.values():
+            for version in policy.versions:
+                for r in version.rules:
+                    cited.setdefault((r.file, r.id, str(r.line)), (r.source, _rule_place(r)))
+    for point in pack.readings:
+        for option in point.options:
+            for i, s in enumerate((*option.sources, *option.against)):
+                cited.setdefault((point.file or "", point.id, option.id, str(i)),
+                                 (s, {"file": point.file, "line": point.line, "field": f"{point.id}.{option.id}"}))
     catalog_file = pack.files[0] if pack.files else "catalog.yaml"
     for w in pack.catalog.weapons:
         if w.source is not None:

@@ -198,6 +198,11 @@ class Partition:
         for parts in itertools.product(*(g.values() for g in self._parts)):
             yield StrikeClass(parts, self.day)
 
+    def group_parts(self) -> tuple[tuple[_Part, ...], ...]:
+        """The parts of each group (of :data:`GROUPS`), in order: the classes are their product,
+        the first group outermost (:mod:`policyrules.analysis.classsets`)."""
+        return tuple(tuple(g.values()) for g in self._parts)
+
     # Evaluation --------------------------------------------------------------------------
 
     @cached_property

@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help="also list the smallest changes (one field, then two) that flip the decision")
     shift.add_argument("--partial", action="store_true",
                        help="fields may be missing: list each decision still possible and when it holds")
+    shift.add_argument("--all-readings", action="store_true",
+                       help="judge the strike under every combination of the contested options that can touch it "
+                            "('allowed under 2 of 3 readings')")
     add_common(p)
     p.set_defaults(func=run)
 
@@ -102,7 +105,7 @@ def parse_json(text: str, where: str, position: Literal["line", "column"]) -> An
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    if args.why_not or args.partial:
+    if args.why_not or args.partial or args.all_readings:
         return run_shift(args, out)
     if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):
         if args.strike is not None:
@@ -120,14 +123,20 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_shift(args: argparse.Namespace, out: TextIO) -> int:
-    """``--why-not`` (minimal changes that flip the decision) or ``--partial`` (missing fields allowed)."""
+    """``--why-not`` (minimal changes that flip the decision), ``--partial`` (missing fields allowed) or
+    ``--all-readings`` (the strike under every combination of the contested options that can touch it)."""
+    flag = "--why-not" if args.why_not else "--partial" if args.partial else "--all-readings"
     if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):
-        raise UsageError(f"{'--why-not' if args.why_not else '--partial'} takes one strike, not JSON Lines")
+        raise UsageError(f"{flag} takes one strike, not JSON Lines")
     data = read_strike(args)
     engine = engine_from(args)
-    report = engine.why_not(data) if args.why_not else engine.evaluate_partial(data)
+    report: Any = engine.why_not(data) if args.why_not else engine.evaluate_partial(data) if args.partial \
+        else engine.across_readings(data)
     if args.format == "json":
-        print(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False), file=out)
+        dumped = report.model_dump(mode="json", by_alias=True)
+        if args.all_readings:
+            dumped = {"summary": report.summary(), "counts": report.counts, **dumped}
+        print(json.dumps(dumped, indent=2, ensure_ascii=False), file=out)
     else:
         print(report.to_text(), file=out)
     return EXIT_OK

@@ -113,6 +113,21 @@ class PackSource:
         self._conditions: dict[int, Any] = {}  # a rule spec's parsed condition, by the spec's identity
         self._lock = threading.Lock()
 
+    def points_of(self, policy: str) -> list[str]:
+        """The contested points the files of ``policy`` depend on (a version or a rule ``under`` them, a
+        date or a parameter value by reading), in the order the pack declares the points."""
+        used: set[str] = set()
+        for f in self.parsed:
+            rf = f.rf
+            if rf.policy != policy:
+                continue
+            used.update(rf.under or ())
+            for rule in rf.rules:
+                used.update(rule.under or ())
+            values = [rf.effective_from, rf.effective_until, *(p.value for p in rf.parameters.values())]
+            used.update(v.reading for v in values if isinstance(v, ByReading))
+        return [p for p in self.readings.points if p in used]
+
     def compose(self, reading: Mapping[str, str], problems: Problems | None = None) -> Pack:
         """The pack under a full reading (every point given an option): stages 3-5. With ``problems``,
         they are added there (not raised)."""

@@ -1,0 +1,160 @@
+"""Sets of a partition's classes as bit sets, so that analysis over every class costs a few
+integer operations per rule instead of one evaluation per class.
+
+The classes of a :class:`~policyrules.analysis.partition.Partition` are the product of its
+groups' parts (one group per :data:`~policyrules.model.dimensions.GROUPS` entry), enumerated by
+:meth:`~policyrules.analysis.partition.Partition.classes` with the first group outermost. Class
+``k`` in that order is bit ``k`` of a Python integer. A comparison reads one field, so it holds on
+a set of parts of one group; its set of classes is that pattern repeated across the other groups
+(built by doubling, in time linear in the number of classes). A condition's set is its
+comparisons' sets combined with ``&``, ``|`` and complement, and what the combining rule does
+with a set of matched rules (overrides, conflicts, the first rule of the winning effect) is the
+same algebra over the rules' sets (:func:`outcome_sets`). Python's integers do each operation in
+C over machine words: a rule set of 100,000 classes costs microseconds per rule.
+
+The sets are exact: class ``k`` is in a rule's set exactly when the rule matches the class's
+representative (tests compare them with :meth:`Partition.outcomes`, class by class).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..language.conditions import AllOf, AnyOf, Cmp, Condition, Not, evaluate
+from ..model.dimensions import GROUPS
+from ..model.domain import Decision
+from ..packs.pack import Rule
+from .partition import Partition, StrikeClass
+
+__all__ = ["ClassSets", "OutcomeSets", "outcome_sets"]
+
+#: The group (index into GROUPS) holding each field.
+_GROUP_OF: dict[str, int] = {f: i for i, group in enumerate(GROUPS) for d in group for f in d.fields}
+
+
+def _repeat(pattern: int, period: int, times: int) -> int:
+    """``pattern`` (at most ``period`` bits) repeated ``times`` times, each copy ``period`` bits above the last."""
+    out, block, length, shift = 0, pattern, period, 0
+    while times:
+        if times & 1:
+            out |= block << shift
+            shift += length
+        times >>= 1
+        if times:
+            block |= block << length
+            length *= 2
+    return out
+
+
+class ClassSets:
+    """The classes of one partition as bit sets: :meth:`of` a condition, :meth:`first` class of a set."""
+
+    def __init__(self, partition: Partition) -> None:
+        self.partition = partition
+        self._tables = partition.group_parts()
+        sizes = [len(t) for t in self._tables]
+        self.size = math.prod(sizes)
+        self.full = (1 << self.size) - 1
+        self._inner = [math.prod(sizes[i + 1:]) for i in range(len(sizes))]
+        self._outer = [math.prod(sizes[:i]) for i in range(len(sizes))]
+        self._atoms: dict[Cmp, int] = {}
+        self._patterns: dict[tuple[int, tuple[bool, ...]], int] = {}
+
+    def of(self, cond: Condition) -> int:
+        """The classes whose representative satisfies ``cond`` (a resolved condition)."""
+        if isinstance(cond, Cmp):
+            found = self._atoms.get(cond)
+            if found is None:
+                found = self._atoms[cond] = self._atom(cond)
+            return found
+        if isinstance(cond, Not):
+            return self.full & ~self.of(cond.item)
+        if isinstance(cond, AllOf):
+            out = self.full
+            for c in cond.items:
+                out &= self.of(c)
+                if not out:
+                    break
+            return out
+        assert isinstance(cond, AnyOf)
+        out = 0
+        for c in cond.items:
+            out |= self.of(c)
+        return out
+
+    def _atom(self, cmp: Cmp) -> int:
+        g = _GROUP_OF[cmp.field]
+        truth = tuple(evaluate(cmp, part.facts) for part in self._tables[g])
+        key = (g, truth)
+        found = self._patterns.get(key)
+        if found is None:
+            inner = self._inner[g]
+            unit = (1 << inner) - 1
+            block = 0
+            for k, holds in enumerate(truth):
+                if holds:
+                    block |= unit << (k * inner)
+            found = self._patterns[key] = _repeat(block, inner * len(truth), self._outer[g])
+        return found
+
+    def first(self, bits: int) -> StrikeClass:
+        """The first class of a non-empty set, in :meth:`Partition.classes` order."""
+        k = (bits & -bits).bit_length() - 1
+        parts = []
+        for table, inner in zip(self._tables, self._inner, strict=True):
+            i, k = divmod(k, inner)
+            parts.append(table[i])
+        return StrikeClass(tuple(parts), self.partition.day)
+
+
+@dataclass(frozen=True)
+class OutcomeSets:
+    """What the combining rule decides, over every class of a rule set at once (index ``i``: rule ``i``).
+
+    ``matched[i]``: the classes the rule matches; ``remaining[i]``: those where no matched rule
+    overrides it; ``deciding[i]``: those it decides (alone, or as the first prohibiting rule of a
+    conflict); ``conflict``: the classes where remaining rules disagree; ``default``: the classes no
+    remaining rule decides."""
+
+    matched: tuple[int, ...]
+    remaining: tuple[int, ...]
+    deciding: tuple[int, ...]
+    conflict: int
+    default: int
+
+
+def outcome_sets(rules: Sequence[Rule], matched: Sequence[int], full: int) -> OutcomeSets:
+    """The combining rule (:mod:`policyrules.deciding.combine`) over sets of classes: a matched rule
+    loses where a rule overriding it matches; where the remaining rules disagree the first
+    prohibiting one decides; else the first remaining one; where none remains, the default."""
+    n = len(rules)
+    positions: dict[str, list[int]] = {}
+    for j, r in enumerate(rules):
+        positions.setdefault(r.id, []).append(j)
+    beaten = [0] * n
+    for k, r in enumerate(rules):
+        if not matched[k]:
+            continue
+        targets = (j for j in range(n) if j != k) if r.overrides == "all" else \
+            (j for rid in r.overrides for j in positions.get(rid, ()) if rules[j] is not r)
+        for j in targets:
+            beaten[j] |= matched[k]
+    remaining = tuple(m & ~b for m, b in zip(matched, beaten, strict=True))
+    allowed = prohibited = 0
+    for r, rem in zip(rules, remaining, strict=True):
+        if r.effect is Decision.ALLOWED:
+            allowed |= rem
+        else:
+            prohibited |= rem
+    deciding = []
+    before = {Decision.ALLOWED: 0, Decision.PROHIBITED: 0}  # remaining sets of earlier rules, by effect
+    for r, rem in zip(rules, remaining, strict=True):
+        if r.effect is Decision.ALLOWED:  # decides only where nothing remaining prohibits
+            deciding.append(rem & ~prohibited & ~before[Decision.ALLOWED])
+        else:
+            deciding.append(rem & ~before[Decision.PROHIBITED])
+        before[r.effect] |= rem
+    return OutcomeSets(matched=tuple(matched), remaining=remaining, deciding=tuple(deciding),
+                       conflict=allowed & prohibited, default=full & ~(allowed | prohibited))
