@@ -12,13 +12,14 @@ is left out.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from ..language.conditions import render
-from ..packs.pack import COMMON, Pack, RuleSet
+from ..packs.pack import COMMON, DEFAULT, Pack, RuleSet
 from ..packs.resolved import ResolvedPack
 from ..packs.rulesets import Problems
 from .check import Finding, Severity, load_error, walk
-from .partition import partition
+from .partition import Partition, supplier_codes
 
 #: More combinations than this for one policy are not enumerated (a finding says so).
 MAX_READINGS_PER_POLICY = 4096
@@ -63,14 +64,22 @@ def across_readings(resolved: ResolvedPack, known: Sequence[Finding]) -> Reading
                         f"{MAX_READINGS_PER_POLICY:,}, so only the checked reading was checked"))
             continue
         found: dict[Signature, tuple[Finding, list[Combo]]] = {}
-        combos: list[Combo] = []
+        # Another policy's rule sets are not composed, but for the default policy, which judges the
+        # suppliers no other policy owns.
+        scope = set(pack.policies) if pid == DEFAULT else {pid, COMMON}
+        suppliers = supplier_codes(pack, pid)
+        selections: dict[tuple[object, ...], list[Finding]] = {}
         for reading in pack.readings.combinations(points, base):
-            combo = tuple(reading[p] for p in points)
-            combos.append(combo)
             if reading == base:
                 continue
             out.readings += 1
-            for f in _findings(source, reading, resolved, pid, walked, out.packs):
+            selection = source.selection(reading, scope)
+            got = selections.get(selection)
+            if got is None:
+                got = list(_findings(source, reading, resolved, pid, scope, suppliers, walked, out.packs))
+                selections[selection] = got
+            combo = tuple(reading[p] for p in points)
+            for f in got:
                 sig = _signature(f)
                 if sig not in seen:
                     found.setdefault(sig, (f, []))[1].append(combo)
@@ -80,11 +89,13 @@ def across_readings(resolved: ResolvedPack, known: Sequence[Finding]) -> Reading
     return out
 
 
-def _findings(source: object, reading: Mapping[str, str], resolved: ResolvedPack, pid: str,
-              walked: dict[Signature, list[Finding]], packs: list[Pack]) -> Iterator[Finding]:
-    """The errors and warnings of policy ``pid``'s rule sets under ``reading``."""
+def _findings(source: Any, reading: Mapping[str, str], resolved: ResolvedPack, pid: str, scope: set[str],
+              suppliers: tuple[str | None, ...], walked: dict[Signature, list[Finding]],
+              packs: list[Pack]) -> Iterator[Finding]:
+    """The errors and warnings of policy ``pid``'s rule sets under ``reading`` (the policies in ``scope``
+    composed; the classes over ``suppliers``, as in the whole pack)."""
     problems = Problems()
-    composed: Pack = source.compose(reading, problems)  # type: ignore[attr-defined]
+    composed: Pack = source.compose(reading, problems, policies=scope)
     packs.append(composed)
     if problems.errors:
         for e in problems.errors:
@@ -97,7 +108,8 @@ def _findings(source: object, reading: Mapping[str, str], resolved: ResolvedPack
         key = _content(rp, rs)
         got = walked.get(key)
         if got is None:
-            got = [f for f in walk(partition(rp, rs))[0] if f.severity is not Severity.INFO]
+            p = Partition(composed, rs, rp.conditions(rs), suppliers=suppliers)
+            got = [f for f in walk(p)[0] if f.severity is not Severity.INFO]
             walked[key] = got
         yield from got
 

@@ -32,7 +32,7 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -128,16 +128,32 @@ class PackSource:
             used.update(v.reading for v in values if isinstance(v, ByReading))
         return [p for p in self.readings.points if p in used]
 
-    def compose(self, reading: Mapping[str, str], problems: Problems | None = None) -> Pack:
+    def selection(self, reading: Mapping[str, str], policies: Collection[str]) -> tuple[object, ...]:
+        """What the files of ``policies`` hold under ``reading`` (the versions, rules, dates and
+        parameter values selected): two readings with equal selections compose those policies alike."""
+        out: list[object] = []
+        for f in self.parsed:
+            if f.rf.policy in policies:
+                s = _select(f, reading)
+                out.append(None if s is None else (f.name, s.indices, s.rf.effective_from, s.rf.effective_until,
+                                                   tuple((k, p.value) for k, p in s.rf.parameters.items())))
+        return tuple(out)
+
+    def compose(self, reading: Mapping[str, str], problems: Problems | None = None,
+                policies: Collection[str] | None = None) -> Pack:
         """The pack under a full reading (every point given an option): stages 3-5. With ``problems``,
-        they are added there (not raised)."""
+        they are added there (not raised). With ``policies`` (and ``problems``), only those policies
+        are composed (for analysis of one policy under many readings; such packs are not kept)."""
         key = tuple(sorted(reading.items()))
-        found = self._packs.get(key)
+        found = self._packs.get(key) if policies is None else None
         if found is not None:
             return found
         collect = problems is not None
+        if policies is not None and not collect:
+            raise ValueError("a pack of some policies only is composed for analysis, with problems collected")
         problems = problems if problems is not None else Problems()
-        selected = [s for s in (_select(f, reading) for f in self.parsed) if s is not None]
+        parsed = self.parsed if policies is None else [f for f in self.parsed if f.rf.policy in policies]
+        selected = [s for s in (_select(f, reading) for f in parsed) if s is not None]
         policies = _compose(selected, self.schema, problems, self.broken, self._conditions)
         pack = Pack(catalog=self.catalog, schema=self.schema, policies=policies, root=self.root,
                     digest=self.digest, files=self.files, readings=self.readings, reading=dict(reading),
