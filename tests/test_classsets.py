@@ -65,7 +65,7 @@ def with_overrides(draw: st.DrawFn) -> PackShape:
     return PackShape(shape.regions, tuple(rules), shape.strikes)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(with_overrides())
 def test_class_sets_are_exact_on_packs_of_random_shape(tmp_path_factory: pytest.TempPathFactory,
