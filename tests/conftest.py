@@ -24,10 +24,6 @@ settings.register_profile("thorough", deadline=None, max_examples=2000,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-SEEDS = ROOT.parent / "shared" / "seeds"
-
 
 @pytest.fixture(scope="session")
 def rules_dir() -> Path:

@@ -1,10 +1,14 @@
-"""What several test modules share (tests import this module, never each other)."""
+"""What several test modules share (tests import this module, never each other).
+
+Paths (``ROOT``, ``EXAMPLES``, ``SEEDS``), the tiny catalogs packs are written with, the pack
+writers, and the in-process CLI runner.
+"""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from policyrules.cli import main
 
@@ -12,19 +16,57 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
+# One weapon, two bordering regions: the smallest catalog a US rule set can be written against.
+TINY_CATALOG = """\
+weapons:
+  - {id: himars, name: HIMARS, weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
+regions:
+  - {id: kharkiv, name: Kharkiv Oblast, country: UA, borders: [belgorod]}
+  - {id: belgorod, name: Belgorod Oblast, country: RU, borders: [kharkiv]}
+"""
 
-@dataclass
-class Result:
-    """One CLI run: exit code, stdout, stderr."""
+# Two weapons (one with an alias), two bordering regions and an occupied one: the loader's tests
+# count lines in packs written with it.
+CATALOG = """\
+weapons:
+  - {id: himars, name: HIMARS, aliases: [M142], weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
+  - {id: atacms, name: ATACMS, weapon_class: ballistic_missile, suppliers: [US], reach_km: 300}
+regions:
+  - {id: kharkiv, name: Kharkiv Oblast, country: UA, borders: [belgorod]}
+  - {id: belgorod, name: Belgorod Oblast, country: RU, borders: [kharkiv]}
+  - {id: crimea, name: Crimea, country: UA, occupied: true}
+"""
+
+
+def write_files(root: Path, files: dict[str, str], catalog: str | None = None) -> Path:
+    """Write a rule directory at ``root``: ``catalog.yaml`` (unless None) and each file at its
+    relative path (folders made as needed); returns ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    if catalog is not None:
+        (root / "catalog.yaml").write_text(catalog, encoding="utf-8")
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def write_pack(root: Path, files: dict[str, str], catalog: str | None = CATALOG) -> Path:
+    """A pack in ``root/pack`` (so messages name ``pack/us/baseline.yaml``), with ``CATALOG`` by default."""
+    return write_files(root / "pack", files, catalog)
+
+
+class Result(NamedTuple):
+    """One CLI run: exit code, stdout, stderr (a tuple, so ``code, out, err = cli(...)`` works)."""
 
     code: int
     out: str
     err: str
 
 
-def cli(*argv: str | Path) -> Result:
-    """Run ``policyrules ARGV`` in this process."""
-    out, err = io.StringIO(), io.StringIO()
+def cli(*argv: str | Path, out: io.StringIO | None = None) -> Result:
+    """Run ``policyrules ARGV`` in this process; ``out`` is the stdout to write to (a fresh one if None)."""
+    out = out if out is not None else io.StringIO()
+    err = io.StringIO()
     code = main([str(a) for a in argv], out=out, err=err)
     return Result(code, out.getvalue(), err.getvalue())
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import ROOT
+
 MEMORY_LIMIT = 3 * 2**30  # address space of a child: Python, the library and durable_rules use ~0.5 GB of it
 TIME_LIMIT = 120.0  # seconds, for a child's whole run (far beyond what any shape here takes)
 

@@ -14,7 +14,8 @@ from policyrules import Engine, PolicyRulesError
 from policyrules.analysis.check import CODES, CheckReport, Finding, Severity, check, check_path, structure
 from policyrules.cli import main
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from .helpers import SEEDS, write_files
+
 CATALOG = """\
 weapons:
   - {id: himars, name: HIMARS, weapon_class: rocket_artillery, suppliers: [US], reach_km: 80,
@@ -37,13 +38,7 @@ CLEAN = f"""\
 
 
 def pack(tmp_path: Path, rules: str, head: str = HEAD, extra: dict[str, str] | None = None) -> Path:
-    root = tmp_path / "rules"
-    root.mkdir(parents=True)
-    (root / "catalog.yaml").write_text(CATALOG)
-    (root / "us.yaml").write_text(head + dedent(rules))
-    for name, text in (extra or {}).items():
-        (root / name).write_text(text)
-    return root
+    return write_files(tmp_path / "rules", {"us.yaml": head + dedent(rules), **(extra or {})}, CATALOG)
 
 
 def seeds(tmp_path: Path) -> Path:

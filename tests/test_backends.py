@@ -24,10 +24,7 @@ from policyrules.language.conditions import (
     AnyOf,
     Cmp,
     Condition,
-    FieldSpec,
     Not,
-    Schema,
-    evaluate,
     render,
 )
 from policyrules.matching import BACKENDS, build
@@ -35,62 +32,8 @@ from policyrules.matching.compiled import CompiledMatcher
 from policyrules.matching.durable import DurableMatcher
 from policyrules.model.errors import BackendError
 
-# A small schema: every kind of field, optional ones included -----------------------------
-
-SCHEMA = Schema({s.name: s for s in [
-    FieldSpec("colour", "enum", ("red", "green", "blue")),
-    FieldSpec("size", "enum", ("s", "m", "l"), optional=True),
-    FieldSpec("flag", "bool"),
-    FieldSpec("n", "number"),
-    FieldSpec("m", "number", optional=True),
-]})
-THRESHOLDS = (0.0, -0.0, 1e-7, -1e-7, 2.5e-5, 0.1, 0.30000000000000004, 1.0, 40.0, 80.0, 150.0, 300.0,
-              20_100.0, 1e9, -1e9)
-
-
-def numbers() -> st.SearchStrategy[float]:
-    """Thresholds, their nearest neighbours, and anything else between -1e9 and 1e9."""
-    near = st.sampled_from(THRESHOLDS).flatmap(
-        lambda x: st.sampled_from((math.nextafter(x, math.inf), math.nextafter(x, -math.inf))))
-    return st.one_of(st.sampled_from(THRESHOLDS), near, st.floats(-1e9, 1e9, allow_nan=False),
-                     st.integers(-10**9, 10**9).map(float))
-
-
-def comparisons_of(spec: FieldSpec) -> st.SearchStrategy[Condition]:
-    name = st.just(spec.name)
-    if spec.kind == "enum":
-        return st.one_of(
-            st.builds(Cmp, name, st.sampled_from(("eq", "ne")), st.sampled_from(spec.values)),
-            st.builds(Cmp, name, st.sampled_from(("in", "not_in")),
-                      st.lists(st.sampled_from(spec.values), min_size=1, unique=True).map(tuple)))
-    if spec.kind == "bool":
-        return st.builds(Cmp, name, st.sampled_from(("eq", "ne")), st.booleans())
-    return st.builds(Cmp, name, st.sampled_from(("eq", "ne", "lt", "le", "gt", "ge")), numbers())
-
-
-def conditions() -> st.SearchStrategy[Condition]:
-    """Condition trees: every operator on every field, nested in any / all / not (empty ones too)."""
-    leaves = st.one_of([comparisons_of(spec) for spec in SCHEMA.fields.values()])
-    return st.recursive(leaves, lambda inner: st.one_of(
-        st.lists(inner, max_size=3).map(lambda xs: AllOf(tuple(xs))),
-        st.lists(inner, max_size=3).map(lambda xs: AnyOf(tuple(xs))),
-        inner.map(Not),
-    ), max_leaves=8)
-
-
-def facts() -> st.SearchStrategy[dict[str, Any]]:
-    """Values for every field; the optional ones may be None."""
-    return st.fixed_dictionaries({
-        "colour": st.sampled_from(SCHEMA["colour"].values),
-        "size": st.one_of(st.none(), st.sampled_from(SCHEMA["size"].values)),
-        "flag": st.booleans(),
-        "n": numbers(),
-        "m": st.one_of(st.none(), numbers()),
-    })
-
-
-def reference(conds: list[Condition], fact: dict[str, Any]) -> tuple[int, ...]:
-    return tuple(i for i, c in enumerate(conds) if evaluate(c, fact))
+from .condition_trees import conditions, facts, reference
+from .helpers import TINY_CATALOG, write_files
 
 
 @given(st.lists(conditions(), min_size=1, max_size=5), st.lists(facts(), min_size=1, max_size=4))
@@ -210,20 +153,8 @@ def test_a_durable_matcher_shared_by_threads_gives_each_its_own_answer() -> None
 
 # Engines side by side --------------------------------------------------------------------
 
-CATALOG = """\
-weapons:
-  - {id: himars, name: HIMARS, weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
-regions:
-  - {id: kharkiv, name: Kharkiv Oblast, country: UA, borders: [belgorod]}
-  - {id: belgorod, name: Belgorod Oblast, country: RU, borders: [kharkiv]}
-"""
-
-
 def us_pack(root: Path, name: str, default: str, limit: float) -> Path:
-    pack = root / name
-    (pack / "us").mkdir(parents=True)
-    (pack / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    (pack / "us" / "baseline.yaml").write_text(f"""\
+    return write_files(root / name, {"us/baseline.yaml": f"""\
 policy: us
 version: baseline
 title: US
@@ -237,8 +168,7 @@ rules:
     effect: prohibited
     when: {{target_country: RU, range_km: {{gt: {{param: long_range_km}}}}}}
     source: {{document: a.txt, quote: "q"}}
-""", encoding="utf-8")
-    return pack
+"""}, TINY_CATALOG)
 
 
 STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "troops", "range_km": 50}

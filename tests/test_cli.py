@@ -6,15 +6,14 @@ traceback). Every test runs against a small pack written into a temporary direct
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from policyrules.cli import main
 from policyrules.commands import COMMANDS
+
+from .helpers import assert_bad_input, cli, write_files
 
 CATALOG = """\
 weapons:
@@ -66,35 +65,8 @@ STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artil
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("cli") / "pack"
-    (root / "us").mkdir(parents=True)
-    (root / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    (root / "us" / "baseline.yaml").write_text(BASELINE, encoding="utf-8")
-    (root / "us" / "2024-05-30.yaml").write_text(COUNTERFIRE, encoding="utf-8")
-    return root
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def cli(*argv: str | Path) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err)
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-def assert_bad_input(result: Result, command: str, text: str) -> None:
-    """Exit 2, nothing on stdout, exactly one line on stderr naming the problem, no traceback."""
-    assert result.code == 2
-    assert result.out == ""
-    assert result.err.count("\n") == 1 and result.err.endswith("\n"), result.err
-    assert result.err.startswith(f"policyrules {command}: error: ")
-    assert "Traceback" not in result.err
-    assert text in result.err, result.err
+    return write_files(tmp_path_factory.mktemp("cli") / "pack",
+                       {"us/baseline.yaml": BASELINE, "us/2024-05-30.yaml": COUNTERFIRE}, CATALOG)
 
 
 # evaluate --------------------------------------------------------------------------------
@@ -207,11 +179,8 @@ def test_evaluate_with_a_bad_rules_directory_exits_2(tmp_path: Path) -> None:
 
 
 def test_evaluate_with_a_broken_rule_file_names_file_rule_and_field(pack: Path, tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    (broken / "us").mkdir(parents=True)
-    (broken / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    (broken / "us" / "baseline.yaml").write_text(BASELINE.replace("target_country: RU", "target_country: XX"),
-                                                 encoding="utf-8")
+    broken = write_files(tmp_path / "broken",
+                         {"us/baseline.yaml": BASELINE.replace("target_country: RU", "target_country: XX")}, CATALOG)
     assert_bad_input(cli("evaluate", "--rules", broken, "--strike", json.dumps(STRIKE)), "evaluate",
                      "broken/us/baseline.yaml:15: rule us-no-strikes-in-russia: field when.target_country: "
                      "unknown value 'XX'")

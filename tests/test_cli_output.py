@@ -20,7 +20,8 @@ from policyrules.cli import main
 from policyrules.commands import _common
 from policyrules.commands._common import Progress, Style, colour_enabled, table
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from .helpers import EXAMPLES, cli
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 STRIKE: dict[str, Any] = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
                           "self_defense": True, "defended_region": "kharkiv", "range_km": 30,
@@ -38,13 +39,6 @@ def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
-
-
-def cli(*argv: str, out: io.StringIO | None = None) -> tuple[int, str, str]:
-    out = out if out is not None else io.StringIO()
-    err = io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def stdin(monkeypatch: pytest.MonkeyPatch, data: str | bytes) -> None:

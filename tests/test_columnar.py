@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -13,22 +12,9 @@ from policyrules import Decision, Engine, PolicyRulesError, StrikeError
 from policyrules.deciding.columnar import COLUMNS, ColumnVerdicts
 from policyrules.strategies import strikes
 
+from .strike_samples import ODD
+
 ENGINE = Engine.load(backend="compiled")
-
-# Values that break one field of an otherwise valid strike, or that the fast path must hand
-# over to full validation (aliases in odd case, padded text, enum members, ints, numpy-likes).
-ODD: dict[str, list[Any]] = {
-    "weapon": ["himars", " HIMARS ", "M142", "HIMRS", 3, ""],
-    "weapon_class": ["rocket_artillery", "ROCKET_ARTILLERY", "ballistic_missile", 1],
-    "supplier": ["us", " US ", "USA", "NL", 7, ""],
-    "target_region": ["Belgorod", "bеlgorod", "nowhere", 5],
-    "target_type": ["troops", "Troops", "civilian", None],
-    "self_defense": [1, "yes", None],
-    "defended_region": ["kharkiv", "KHARKIV", "belgorod", 4],
-    "date": ["2024-05-30", " 2024-05-30", "2024-13-01", "1890-01-01", "2021-01-01", dt.datetime(2024, 6, 1), 20240601],
-    "range_km": [0, 80, 80.0000001, -1.0, float("nan"), float("inf"), "30", True, 10**400],
-}
-
 
 def _row_outcome(engine: Engine, strike: dict[str, Any]) -> tuple[Any, ...]:
     try:

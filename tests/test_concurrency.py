@@ -21,67 +21,16 @@ from typing import Any
 
 import pytest
 
-from policyrules import Engine, PolicyRulesError
+from policyrules import Engine
 from policyrules.matching import BACKENDS
-from policyrules.model.domain import MAX_RANGE_KM, TargetType, WeaponClass
 from policyrules.packs.loader import bundled_rules_dir, load_pack
-from policyrules.packs.pack import Pack, RuleSet
-from policyrules.strategies import boundary_ranges
+from policyrules.packs.pack import RuleSet
+
+from .strike_samples import outcome, varied_strikes
 
 THREADS = 8
 PACK = load_pack()
-DATES = (None, "2021-06-01", "2022-02-24", "2024-05-29", "2024-05-30", "2024-06-01", "2024-06-19", "2024-06-20",
-         "2024-11-16", "2024-11-17", "2025-03-01")
-
-
-def varied_strikes(pack: Pack, n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` strikes drawn with a seeded generator: every weapon, region, target type and version
-    boundary date, ranges on the pack's thresholds and weapons' reach; about one in twenty is
-    invalid (beyond reach, unknown region) or dated before every version."""
-    rng = random.Random(seed)
-    catalog = pack.catalog
-    edges = boundary_ranges(Engine(pack, "compiled"))
-    ua = [r.id for r in catalog.regions if r.country == "UA"]
-    out: list[dict[str, Any]] = []
-    for _ in range(n):
-        s: dict[str, Any] = {}
-        if rng.random() < 0.75:
-            w = rng.choice(catalog.weapons)
-            s["weapon"] = rng.choice([w.id, w.name, *w.aliases])
-            if rng.random() < 0.3:
-                s["supplier"] = rng.choice(w.suppliers)
-            reach = w.reach_km
-        else:
-            s["weapon_class"] = rng.choice(list(WeaponClass)).value
-            supplier = rng.choice(["US", "GB", "FR", "DE", "UA", "PL", None])
-            if supplier:
-                s["supplier"] = supplier
-            reach = MAX_RANGE_KM
-        s["target_region"] = rng.choice(catalog.region_ids)
-        s["target_type"] = rng.choice(list(TargetType)).value
-        s["self_defense"] = rng.random() < 0.5
-        defended = rng.choice([None, None, *ua])
-        if defended:
-            s["defended_region"] = defended
-        s["range_km"] = rng.choice([*(x for x in edges if x <= reach), rng.uniform(0, reach)])
-        day = rng.choice(DATES)
-        if day:
-            s["date"] = day
-        if rng.random() < 0.05:
-            s[rng.choice(["range_km", "target_region"])] = rng.choice([reach + 1, "narnia"])
-        out.append(s)
-    return out
-
-
 STRIKES = varied_strikes(PACK, 300, seed=7)
-
-
-def outcome(engine: Engine, strike: dict[str, Any]) -> object:
-    """The whole verdict as JSON data, or the error's class and message."""
-    try:
-        return engine.evaluate(strike).model_dump(mode="json")
-    except PolicyRulesError as e:
-        return type(e).__name__, str(e)
 
 
 def run_together(jobs: Sequence[Callable[[], object]]) -> list[object]:

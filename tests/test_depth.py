@@ -16,13 +16,8 @@ from policyrules.analysis.partition import partitions
 from policyrules.model.strike import facts
 from policyrules.strategies import class_strikes, strikes
 
-CATALOG = """\
-weapons:
-  - {id: himars, name: HIMARS, weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
-regions:
-  - {id: kharkiv, name: Kharkiv, country: UA, borders: [belgorod]}
-  - {id: belgorod, name: Belgorod, country: RU, borders: [kharkiv]}
-"""
+from .helpers import TINY_CATALOG, write_files
+
 SRC = 'source: {url: "https://example.org/a", quote: "a quote"}'
 
 
@@ -41,11 +36,8 @@ def version(name: str, start: str, depth: float, extends: str | None = None) -> 
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("depth") / "rules"
-    (root / "us").mkdir(parents=True)
-    (root / "catalog.yaml").write_text(CATALOG)
-    (root / "us" / "v1.yaml").write_text(version("v1", "2024-01-01", 30))
-    (root / "us" / "v2.yaml").write_text(version("v2", "2024-06-01", 100, extends="v1"))
-    return root
+    return write_files(root, {"us/v1.yaml": version("v1", "2024-01-01", 30),
+                              "us/v2.yaml": version("v2", "2024-06-01", 100, extends="v1")}, TINY_CATALOG)
 
 
 @pytest.fixture(scope="module", params=["durable", "compiled"])

@@ -24,7 +24,8 @@ from policyrules.model.domain import MAX_RANGE_KM
 from policyrules.model.strike import facts
 from policyrules.strategies import members, strikes
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import ROOT
+
 MAY_29_30 = (
     "us@2024-05-29 (us@baseline) -> us@2024-05-30: 4 of 34992 classes change\n"
     "  US tube or rocket artillery, Belgorod, self-defense of Kharkiv, military target, range <= 80 km: "

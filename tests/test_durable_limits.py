@@ -48,8 +48,8 @@ from policyrules.matching.durable_plan import (
 )
 from policyrules.model.errors import BackendError
 
+from .condition_trees import conditions, facts, reference
 from .packs_in_children import judge_in_child, region_ids, rule, strikes_for, write_pack
-from .test_backends import conditions, facts, reference
 
 CHILD = """
 import json, sys

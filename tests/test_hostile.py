@@ -26,7 +26,7 @@ from policyrules.packs.files import MAX_DEPTH
 from policyrules.packs.loader import bundled_rules_dir, load_pack
 from policyrules.packs.yamlio import MAX_FILE_BYTES, YamlError, load_text, read_file
 
-from .test_loader import write_pack
+from .helpers import write_pack
 
 RULES = bundled_rules_dir()
 MEMORY_CAP = 512 * 2**20

@@ -11,7 +11,7 @@ from policyrules import Engine, PolicyRulesError, ProposedStrike
 from policyrules.model.strike import from_plain as quick_strike
 from policyrules.strategies import strikes
 
-from .test_columnar import ODD
+from .strike_samples import ODD
 
 ENGINE = Engine.load(backend="compiled")
 CATALOG = ENGINE.pack.catalog

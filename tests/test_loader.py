@@ -16,15 +16,7 @@ from policyrules import Decision, Engine, PackError, RuleFileError
 from policyrules.packs.loader import load_pack
 from policyrules.packs.yamlio import MAX_FILE_BYTES
 
-CATALOG = """\
-weapons:
-  - {id: himars, name: HIMARS, aliases: [M142], weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
-  - {id: atacms, name: ATACMS, weapon_class: ballistic_missile, suppliers: [US], reach_km: 300}
-regions:
-  - {id: kharkiv, name: Kharkiv Oblast, country: UA, borders: [belgorod]}
-  - {id: belgorod, name: Belgorod Oblast, country: RU, borders: [kharkiv]}
-  - {id: crimea, name: Crimea, country: UA, occupied: true}
-"""
+from .helpers import CATALOG, write_pack
 
 # Line numbers below count from 1 in this text: the first rule starts on line 7.
 BASELINE = """\
@@ -51,17 +43,6 @@ def rule(rid: str, when: str = "{target_country: UA}", effect: str = "allowed", 
             f"    effect: {effect}\n"
             f"    when: {when}\n"
             f'    source: {{document: a.txt, quote: "q"}}\n' + extra)
-
-
-def write_pack(root: Path, files: dict[str, str], catalog: str | None = CATALOG) -> Path:
-    pack = root / "pack"
-    pack.mkdir(exist_ok=True)
-    if catalog is not None:
-        (pack / "catalog.yaml").write_text(catalog, encoding="utf-8")
-    for rel, text in files.items():
-        (pack / rel).parent.mkdir(parents=True, exist_ok=True)
-        (pack / rel).write_text(text, encoding="utf-8")
-    return pack
 
 
 def load_error(root: Path, files: dict[str, str], catalog: str | None = CATALOG) -> RuleFileError:

@@ -20,7 +20,7 @@ from policyrules.language.conditions import AnyOf
 from policyrules.packs.pack import Pack, Policy, PolicyVersion, Rule
 from policyrules.scenarios import load_scenarios, scenario_files, verdict_of
 
-from .conftest import EXAMPLES
+from .helpers import EXAMPLES, ROOT
 
 ALLOWED, PROHIBITED = Decision.ALLOWED, Decision.PROHIBITED
 
@@ -248,8 +248,6 @@ def test_the_bundled_pack_is_found_in_an_installed_layout(tmp_path: Path) -> Non
     import shutil
     import subprocess
     import sys
-
-    from .conftest import ROOT
 
     site = tmp_path / "site"
     shutil.copytree(ROOT / "policyrules", site / "policyrules", ignore=shutil.ignore_patterns("__pycache__"))

@@ -20,6 +20,8 @@ from policyrules.analysis.partition import (
 )
 from policyrules.model.domain import MAX_RANGE_KM
 
+from .helpers import write_files
+
 CATALOG = """\
 weapons:
   - {id: himars, name: HIMARS, weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
@@ -35,11 +37,7 @@ SRC = "source: {url: 'https://example.org/x', quote: q}"
 
 
 def load(tmp_path: Path, files: dict[str, str]) -> Engine:
-    (tmp_path / "catalog.yaml").write_text(CATALOG)
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dedent(text))
+    write_files(tmp_path, {name: dedent(text) for name, text in files.items()}, CATALOG)
     return Engine.load(tmp_path, backend="compiled")
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from policyrules.engine import Engine
 
+from .helpers import TINY_CATALOG, write_files
+
 pytest_plugins = ["pytester"]
 
 PLUGIN = ("-p", "no:policyrules", "-p", "policyrules.pytest_plugin", "-p", "no:cacheprovider")
@@ -31,13 +33,6 @@ SCENARIOS = f"""\
   expect: {{decision: allowed, rule: us-kharkiv-counterfire}}
 """
 # A rule directory whose verdict differs from the bundled pack's: strikes in Russia allowed.
-TINY_CATALOG = """\
-weapons:
-  - {id: himars, name: HIMARS, weapon_class: rocket_artillery, suppliers: [US], reach_km: 80}
-regions:
-  - {id: kharkiv, name: Kharkiv Oblast, country: UA, borders: [belgorod]}
-  - {id: belgorod, name: Belgorod Oblast, country: RU, borders: [kharkiv]}
-"""
 TINY_POLICY = """\
 policy: us
 version: v1
@@ -59,10 +54,7 @@ TINY_SCENARIO = """\
 
 
 def tiny_pack(root: Path) -> Path:
-    (root / "us").mkdir(parents=True)
-    (root / "catalog.yaml").write_text(TINY_CATALOG, encoding="utf-8")
-    (root / "us" / "v1.yaml").write_text(TINY_POLICY, encoding="utf-8")
-    return root
+    return write_files(root, {"us/v1.yaml": TINY_POLICY}, TINY_CATALOG)
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

@@ -15,7 +15,7 @@ from policyrules.packs.readings import ReadingError
 from policyrules.scenarios import ScenarioError, load_scenarios, run_scenarios
 from policyrules.strategies import strikes
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, cli, write_files
 
 CATALOG = """\
 weapons:
@@ -90,11 +90,7 @@ BASELINE_UNTIL = "effective_until: {reading: gb.start-date, options: {cameron: 2
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
-    (root / "gb").mkdir(parents=True, exist_ok=True)
-    (root / "catalog.yaml").write_text(CATALOG)
-    for name, text in files.items():
-        (root / name).write_text(text)
-    return root
+    return write_files(root, files, CATALOG)
 
 
 @pytest.fixture(scope="module")

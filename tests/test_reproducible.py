@@ -18,7 +18,8 @@ from policyrules import Engine
 from policyrules.matching import BACKENDS
 from policyrules.packs.loader import bundled_rules_dir, load_pack
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import ROOT
+
 RULES = bundled_rules_dir()
 RULE_FILES = sorted(p.relative_to(RULES).as_posix() for p in RULES.rglob("*.yaml"))
 STRIKE = json.dumps({"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",

@@ -25,7 +25,8 @@ import policyrules.matching.durable as durable_backend
 from policyrules import BackendError, Engine, PolicyRulesError
 from policyrules.matching.durable import DurableMatcher
 from policyrules.packs.loader import load_pack
-from tests.test_concurrency import outcome, varied_strikes
+
+from .strike_samples import outcome, varied_strikes
 
 PACK = load_pack()
 STRIKES = varied_strikes(PACK, 400, seed=11)

@@ -8,7 +8,6 @@ files, the catalog and the example scenarios must validate against their schemas
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,13 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from policyrules import ProposedStrike, StrikeError
-from policyrules.cli import main
 from policyrules.model.domain import MAX_RANGE_KM
 from policyrules.packs.loader import bundled_rules_dir
 from policyrules.packs.yamlio import load_file
 from policyrules.schemas import json_schema, json_schemas
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from .helpers import EXAMPLES, cli
+
 GOOD: dict[str, Any] = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
                         "self_defense": True, "defended_region": "kharkiv", "range_km": 30,
                         "date": "2024-06-01"}
@@ -175,12 +174,6 @@ def test_a_scenario_with_a_bad_strike_or_expectation_is_rejected() -> None:
 
 
 # The command -----------------------------------------------------------------------------
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("name", ["strike", "rules", "scenarios", "catalog"])
