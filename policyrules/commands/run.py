@@ -1,13 +1,15 @@
-"""``policyrules run``: run scenario files; a table of results; exit 1 on any mismatch."""
+"""``policyrules run``: run scenario files; a table of results; exit 1 on any mismatch. A case that
+cannot be run (a scenario that does not validate, a strike refused) is one failed case, naming its
+error; the others run. A file that cannot be read as a list of scenarios is an error (exit 2)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..model.errors import shown
-from ..scenarios import Scenario, ScenarioResult, display_name, load_scenarios, run_scenarios, scenario_files
+from ..scenarios import BrokenCase, Scenario, ScenarioResult, display_name, load_cases, run_case, scenario_files
 from ._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -35,26 +37,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from(args)
-    scenarios: list[Scenario] = []
+    cases: list[Scenario | BrokenCase] = []
     for f in scenario_files(args.paths):
-        scenarios.extend(load_scenarios(f))
-    results: list[ScenarioResult] = []
-    with Progress(len(scenarios), "running scenarios") as progress:  # drawn only on a terminal, for long runs
-        for sc in scenarios:
-            results.extend(run_scenarios(engine, [sc]))
+        cases.extend(load_cases(f))
+    results: list[ScenarioResult | BrokenCase] = []
+    with Progress(len(cases), "running scenarios") as progress:  # drawn only on a terminal, for long runs
+        for case in cases:
+            results.append(run_case(engine, case))
             progress.advance()
     failed = [r for r in results if not r.passed]
     if args.format == "json":
-        print(json.dumps([{
-            "name": r.scenario.name, "file": r.scenario.file, "passed": r.passed,
-            "expected": r.scenario.expected.model_dump(mode="json"), "readings": r.scenario.readings,
-            "decision": r.verdict.decision.value, "rule": r.verdict.rule.id, "policy": r.verdict.policy.ref,
-            "mismatch": r.mismatch() or None,
-        } for r in results], indent=2, ensure_ascii=False), file=out)
+        print(json.dumps([_record(r) for r in results], indent=2, ensure_ascii=False), file=out)
         return EXIT_FAILED if failed else EXIT_OK
     style = Style.for_stream(out)
-    rows = [(display_name(r.scenario.name), r.verdict.decision.value, r.verdict.rule.id,
-             _expected(r.scenario),
+    rows = [(display_name(r.name), "-", "-", "-", "FAIL") if isinstance(r, BrokenCase) else
+            (display_name(r.scenario.name), r.verdict.decision.value, r.verdict.rule.id, _expected(r.scenario),
              "pass" if r.passed else "FAIL") for r in results]
 
     def cell(row: int, column: int, text: str) -> str:
@@ -69,9 +66,22 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     print(f"\n{style.outcome(not failed, summary)} ({engine.backend} backend, pack {engine.pack.digest[:12]})",
           file=out)
     for r in failed:
-        print(f"{style.outcome(False, 'FAIL')} {display_name(r.scenario.name)} ({shown(str(r.scenario.file))}): "
-              f"{r.mismatch()}", file=out)
+        if isinstance(r, BrokenCase):
+            print(f"{style.outcome(False, 'FAIL')} {display_name(r.name)} ({r.where}): {r.error}", file=out)
+        else:
+            print(f"{style.outcome(False, 'FAIL')} {display_name(r.scenario.name)} ({shown(str(r.scenario.file))}): "
+                  f"{r.mismatch()}", file=out)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _record(r: ScenarioResult | BrokenCase) -> dict[str, Any]:
+    if isinstance(r, BrokenCase):
+        return {"name": r.name, "file": r.file, "passed": False, "expected": None, "readings": {},
+                "decision": None, "rule": None, "policy": None, "mismatch": None, "error": r.error, "line": r.line}
+    return {"name": r.scenario.name, "file": r.scenario.file, "passed": r.passed,
+            "expected": r.scenario.expected.model_dump(mode="json"), "readings": r.scenario.readings,
+            "decision": r.verdict.decision.value, "rule": r.verdict.rule.id, "policy": r.verdict.policy.ref,
+            "mismatch": r.mismatch() or None}
 
 
 def _expected(sc: Scenario) -> str:
