@@ -3,15 +3,17 @@ entry points, each a thin forwarder to :mod:`policyrules.analysis` on the engine
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .analysis.check import CheckReport, check
+from .analysis.coverage import CoverageReport, coverage
 from .analysis.diff import DiffReport, diff
 from .analysis.partial import PartialReport, evaluate_partial
 from .analysis.why_not import WhyNotReport, why_not
 from .deciding.evaluator import Evaluator, StrikeInput
+from .deciding.verdict import Verdict
 from .model.errors import PolicyRulesError
 from .model.strike import ProposedStrike
 from .packs.resolved import ResolvedPack
@@ -42,6 +44,11 @@ class Engine(Evaluator):
     def _under(self, choices: Mapping[str, str] | None) -> ResolvedPack:
         """The resolved pack under other options (no matcher is built: analysis needs none)."""
         return self.resolved.with_readings(choices) if choices else self.resolved
+
+    def coverage(self, verdicts: Iterable[Verdict]) -> CoverageReport:
+        """Which rules the verdicts (a scenario run) decided, matched without deciding, or never fired,
+        and the share of each rule set's classes they touch (see :mod:`policyrules.analysis.coverage`)."""
+        return coverage(self.resolved, verdicts)
 
     def why_not(self, strike: StrikeInput) -> WhyNotReport:
         """The smallest changes (one field, then two) that flip the strike's decision, with the deciding rule."""

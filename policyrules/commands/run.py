@@ -29,8 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "policyrules run examples/",
         "policyrules run --backend compiled examples/scenarios-us.yaml",
         "policyrules run --format json examples/ | jq '.[] | select(.passed | not)'",
+        "policyrules run --coverage --coverage-min 60 examples/",
     ])
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files, or directories of scenarios*.yaml")
+    p.add_argument("--coverage", action="store_true",
+                   help="also report which rules decided, matched but never decided, or never fired, and the "
+                        "share of each version's classes the cases touch")
+    p.add_argument("--coverage-min", metavar="PCT", type=percent,
+                   help="exit 1 when fewer than PCT percent of the rules decided some case (implies --coverage)")
     add_common(p)
     p.set_defaults(func=run)
 
@@ -46,9 +52,18 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             results.append(run_case(engine, case))
             progress.advance()
     failed = [r for r in results if not r.passed]
+    report = None
+    if args.coverage or args.coverage_min is not None:
+        report = engine.coverage(r.verdict for r in results if isinstance(r, ScenarioResult))
+    short = report is not None and args.coverage_min is not None and report.percent < args.coverage_min
+    code = EXIT_FAILED if failed or short else EXIT_OK
     if args.format == "json":
-        print(json.dumps([_record(r) for r in results], indent=2, ensure_ascii=False), file=out)
-        return EXIT_FAILED if failed else EXIT_OK
+        records = [_record(r) for r in results]
+        print(json.dumps(records if report is None else {
+            "cases": records, "coverage": {**report.model_dump(mode="json"), "minimum": args.coverage_min,
+                                           "decided": report.decided, "matched_only": report.matched_only,
+                                           "never_fired": report.never_fired}}, indent=2, ensure_ascii=False), file=out)
+        return code
     style = Style.for_stream(out)
     rows = [(display_name(r.name), "-", "-", "-", "FAIL") if isinstance(r, BrokenCase) else
             (display_name(r.scenario.name), r.verdict.decision.value, r.verdict.rule.id, _expected(r.scenario),
@@ -71,7 +86,23 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         else:
             print(f"{style.outcome(False, 'FAIL')} {display_name(r.scenario.name)} ({shown(str(r.scenario.file))}): "
                   f"{r.mismatch()}", file=out)
-    return EXIT_FAILED if failed else EXIT_OK
+    if report is not None:
+        print("\n" + report.to_text(), file=out)
+        if short:
+            print(style.outcome(False, f"coverage {report.percent:g}% is below --coverage-min {args.coverage_min:g}%"),
+                  file=out)
+    return code
+
+
+def percent(text: str) -> float:
+    """``--coverage-min PCT``: a number from 0 to 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"a percentage from 0 to 100, not {text}")
+    return value
 
 
 def _record(r: ScenarioResult | BrokenCase) -> dict[str, Any]:
