@@ -244,8 +244,8 @@ def review(pack: Pack, today: dt.date | None = None) -> Iterator[Finding]:
     if reviewed is not None and (today - reviewed).days > REVIEW_MAX_AGE_DAYS:
         yield finding("stale-review", f"the pack's sources were last reviewed on {reviewed.isoformat()}, "
                       f"{(today - reviewed).days} days ago (more than {REVIEW_MAX_AGE_DAYS}): a policy may have "
-                      "changed since; review them and update reviewed:", file=pack.files[0] if pack.files else "catalog.yaml",
-                      field="reviewed")
+                      "changed since; review them and update reviewed:",
+                      file=pack.files[0] if pack.files else "catalog.yaml", field="reviewed")
 
 
 # 1-2. Loading and structure --------------------------------------------------------------
