@@ -11,6 +11,7 @@ from .analysis.check import CheckReport, check
 from .analysis.coverage import CoverageReport, coverage
 from .analysis.diff import DiffReport, diff
 from .analysis.partial import PartialReport, evaluate_partial
+from .analysis.when import WhenReport, when
 from .analysis.why_not import WhyNotReport, why_not
 from .deciding.evaluator import Evaluator, StrikeInput
 from .deciding.verdict import Verdict
@@ -44,6 +45,12 @@ class Engine(Evaluator):
     def _under(self, choices: Mapping[str, str] | None) -> ResolvedPack:
         """The resolved pack under other options (no matcher is built: analysis needs none)."""
         return self.resolved.with_readings(choices) if choices else self.resolved
+
+    def when(self, strike: StrikeInput | None = None, /, **fields: Any) -> WhenReport:
+        """One kind of strike over time (given as :meth:`ask` takes it, without a date): every date where
+        its answer changed, with the clauses and sources that decide from then on
+        (``engine.when(weapon="ATACMS", target_region="kursk", target_category="military")``)."""
+        return when(self.resolved, given_fields(strike, fields))
 
     def coverage(self, verdicts: Iterable[Verdict]) -> CoverageReport:
         """Which rules the verdicts (a scenario run) decided, matched without deciding, or never fired,
