@@ -51,8 +51,8 @@ def test_a_date_past_the_review_says_what_the_pack_covers(engine: Engine) -> Non
 def test_a_decision_by_the_policy_default_names_the_policy_and_the_strike(engine: Engine) -> None:
     v = engine.evaluate(STORM_SHADOW)
     assert v.rule.id == "default"
-    assert ("no rule of the gb policy (gb@2024-05-02) covers dual-use targets (energy_infrastructure) in Russia "
-            "with Storm Shadow; the default is prohibited") in v.notes
+    assert ("no rule of the gb policy (gb@2024-05-02) covers this strike (Storm Shadow on energy_infrastructure, "
+            "a dual-use target in Russia); the default is prohibited") in v.notes
     assert not any(n.startswith("no rule of") for n in engine.evaluate({**STORM_SHADOW, "target_type": "troops"}).notes)
 
 
@@ -61,6 +61,9 @@ def test_the_fields_filled_in_are_stated(engine: Engine) -> None:
     assert assumed(v)[-1] == ("filled in: weapon_class cruise_missile and supplier GB from Storm Shadow (its only "
                               "supplier); target_country RU from Kursk Oblast; target_category dual_use from "
                               "energy_infrastructure")
+    several = engine.evaluate({"weapon": "Patriot", "supplier": "DE", "target_region": "kharkiv",
+                               "target_type": "aircraft", "range_km": 50, "date": "2024-08-01"})
+    assert assumed(several)[-1].startswith("filled in: weapon_class air_defense from Patriot; target_country UA")
     undated = engine.evaluate({k: v for k, v in HIMARS.items() if k != "date"})
     assert assumed(undated)[-1].endswith("; no date: the latest version, us@2024-11-17")
 
@@ -74,7 +77,7 @@ def test_notes_are_in_the_json_explain_and_survive_a_round_trip(compiled_engine:
     assert Verdict.model_validate_json(json.dumps(data)) == v
     text = v.explain()
     assert text.count("\n  assumed: ") == 4
-    assert "  assumed: no rule of the gb policy (gb@2024-05-02) covers dual-use targets" in text
+    assert "  assumed: no rule of the gb policy (gb@2024-05-02) covers this strike (Storm Shadow" in text
     out = cli("evaluate", "--strict", "--format", "json", "--strike",
               json.dumps({**STORM_SHADOW, "defended_region": "sumy"})).out
     assert any("without self_defense" in n for n in json.loads(out)["notes"])

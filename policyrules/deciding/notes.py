@@ -65,8 +65,8 @@ class Assumptions:
         if parts.rule.id == DEFAULT_RULE:
             country = COUNTRY_NAMES.get(s.target_country or "", s.target_country)
             category = s.target_category.value.replace("_", "-") if s.target_category else "any"
-            out.append(f"no rule of the {self.policy} policy ({self.ref}) covers {category} targets "
-                       f"({s.target_type.value}) in {country} with {self._weapon(s)}; the default is "
+            out.append(f"no rule of the {self.policy} policy ({self.ref}) covers this strike ({self._weapon(s)} on "
+                       f"{s.target_type.value}, a {category} target in {country}); the default is "
                        f"{parts.decision.value}")
         out.append(self._derived(s))
         return tuple(out)
@@ -81,8 +81,9 @@ class Assumptions:
         parts = []
         if s.weapon is not None:
             w = self.catalog.weapon_by_id(s.weapon)
-            parts.append(f"weapon_class {w.weapon_class.value} and supplier {s.supplier} from {w.name}"
-                         + (" (its only supplier)" if len(w.suppliers) == 1 else ""))
+            # a weapon of several suppliers needs the supplier given: only an only supplier is filled in
+            parts.append(f"weapon_class {w.weapon_class.value} and supplier {s.supplier} from {w.name} (its only "
+                         "supplier)" if len(w.suppliers) == 1 else f"weapon_class {w.weapon_class.value} from {w.name}")
         region = self.catalog.region_by_id(s.target_region)
         parts.append(f"target_country {s.target_country} from {region.name}"
                      + (" (occupied)" if region.occupied else ""))
