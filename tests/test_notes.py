@@ -60,7 +60,8 @@ def test_the_fields_filled_in_are_stated(engine: Engine) -> None:
     v = engine.evaluate(STORM_SHADOW)
     assert assumed(v)[-1] == ("filled in: weapon_class cruise_missile and supplier GB from Storm Shadow (its only "
                               "supplier); target_country RU from Kursk Oblast; target_category dual_use from "
-                              "energy_infrastructure")
+                              "energy_infrastructure; self_defense not given: false")
+    assert "self_defense not given" not in assumed(engine.evaluate({**STORM_SHADOW, "self_defense": False}))[-1]
     several = engine.evaluate({"weapon": "Patriot", "supplier": "DE", "target_region": "kharkiv",
                                "target_type": "aircraft", "range_km": 50, "date": "2024-08-01"})
     assert assumed(several)[-1].startswith("filled in: weapon_class air_defense from Patriot; target_country UA")

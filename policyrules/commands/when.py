@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
                    help="the strike's known fields (true/false, null and numbers as in JSON), or one strike file")
     p.add_argument("--strike", metavar="JSON", help="the strike as a JSON object (no date)")
-    add_common(p)
+    add_common(p, backend=False)  # judged exactly over the classes of each rule set: no matching backend
     p.set_defaults(func=run)
 
 

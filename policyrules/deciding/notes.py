@@ -8,7 +8,8 @@ verdict parts of each outcome; a verdict asks it for its notes only when they ar
 - a date after the pack's ``reviewed:`` date (``catalog.yaml``): what the pack covers and until when;
 - a decision that falls to the policy default because no rule matched: which policy, what strike;
 - the fields filled in for the strike: a weapon's class and supplier, a region's country, a target
-  type's category, and the version chosen for a strike without a date.
+  type's category, self-defense taken as false when not given, and the version chosen for a strike
+  without a date.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class Assumptions:
                      + (" (occupied)" if region.occupied else ""))
         if s.target_category is not None:
             parts.append(f"target_category {s.target_category.value} from {s.target_type.value}")
+        if "self_defense" not in s.model_fields_set:
+            parts.append("self_defense not given: false")
         if s.date is None:
             parts.append(f"no date: the latest version, {self.ref}" if self.latest else f"no date: {self.ref}")
         return "filled in: " + "; ".join(parts)
