@@ -20,7 +20,7 @@ import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -137,7 +137,31 @@ def display_name(name: str) -> str:
     return shown(name, 200)
 
 
-def load_scenarios(path: str | Path) -> list[Scenario]:
+class BrokenCase(BaseModel):
+    """A case that cannot be run: its scenario does not validate, or its strike (or a reading it
+    pins) is refused. ``policyrules run`` reports it as one failed case and runs the others."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    file: str | None = None
+    line: int | None = None
+    error: str
+
+    passed: ClassVar[bool] = False
+
+    @property
+    def where(self) -> str:
+        return shown(str(self.file)) + (f":{self.line}" if self.line else "")
+
+    def message(self) -> str:
+        """The error as one line naming the file, line and scenario."""
+        return f"{self.where}: scenario {echo(self.name)}: {self.error}"
+
+
+def load_cases(path: str | Path) -> list[Scenario | BrokenCase]:
+    """The cases of a scenario file, a scenario that does not validate as a :class:`BrokenCase` in its
+    place; a file that cannot be read or is not a list is a :class:`ScenarioError`."""
     path = Path(path)
     where = shown(str(path))
     try:
@@ -146,7 +170,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         raise ScenarioError(where + (f":{e.line}" if e.line else "") + f": {e.message}") from None
     if not isinstance(raw, list):
         raise ScenarioError(f"{where}: a scenario file is a list of scenarios (name, strike, expect)")
-    out: list[Scenario] = []
+    out: list[Scenario | BrokenCase] = []
     for i, item in enumerate(raw):
         try:
             sc = Scenario.model_validate(item)
@@ -156,23 +180,41 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             field = shown(".".join(str(p) for p in err["loc"]), 60)
             line = line_of(raw, (i, *err["loc"]))
             msg = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
-            raise ScenarioError(where + (f":{line}" if line else "") + ": scenario "
-                                f"{echo(name) if name else repr('#' + str(i + 1))}: " + (f"{field}: " if field else "")
-                                + msg) from None
+            out.append(BrokenCase(name=name if isinstance(name, str) and name else "#" + str(i + 1),
+                                  file=str(path), line=line, error=(f"{field}: " if field else "") + msg))
+            continue
         out.extend(case.model_copy(update={"file": str(path), "line": line_of(raw, (i,))}) for case in sc.cases())
     return out
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """The cases of a scenario file; the first scenario that does not validate is a :class:`ScenarioError`."""
+    out: list[Scenario] = []
+    for case in load_cases(path):
+        if isinstance(case, BrokenCase):
+            raise ScenarioError(case.message())
+        out.append(case)
+    return out
+
+
+def run_case(engine: Any, sc: Scenario | BrokenCase) -> ScenarioResult | BrokenCase:
+    """The result of one case; a strike (or reading) the engine refuses is a :class:`BrokenCase`."""
+    if isinstance(sc, BrokenCase):
+        return sc
+    try:
+        return ScenarioResult(scenario=sc, verdict=verdict_of(engine, sc))
+    except PolicyRulesError as e:
+        return BrokenCase(name=sc.name, file=sc.file, line=sc.line, error=str(e))
 
 
 def run_scenarios(engine: Any, scenarios: Sequence[Scenario]) -> list[ScenarioResult]:
     """Evaluate every scenario; an invalid strike is a :class:`ScenarioError` naming the scenario."""
     results = []
     for sc in scenarios:
-        try:
-            verdict = verdict_of(engine, sc)
-        except PolicyRulesError as e:
-            where = shown(str(sc.file)) + (f":{sc.line}" if sc.line else "")
-            raise ScenarioError(f"{where}: scenario {echo(sc.name)}: {e}") from None
-        results.append(ScenarioResult(scenario=sc, verdict=verdict))
+        found = run_case(engine, sc)
+        if isinstance(found, BrokenCase):
+            raise ScenarioError(found.message())
+        results.append(found)
     return results
 
 

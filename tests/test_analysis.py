@@ -239,7 +239,8 @@ def test_the_bundled_pack_checks_clean(rules_dir: Path) -> None:
     the checkout (../shared/seeds, as in CI); without them the quotes are not checked."""
     report = check_path(rules_dir, SEEDS if SEEDS.is_dir() else None)
     assert report.errors == [], report.to_text()
-    assert report.warnings == [], report.to_text()
+    # the one warning allowed: the review date is long past (it is the date of the latest reporting encoded)
+    assert [w for w in report.warnings if w.code != "stale-review"] == [], report.to_text()
     versions = {v.ref for p in Engine.load(rules_dir, backend="compiled").pack.policies.values()
                 for v in p.versions if v.policy != "common"}
     assert set(report.classes_per_version) == versions

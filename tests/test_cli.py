@@ -255,15 +255,29 @@ def test_run_finds_scenario_files_in_a_directory(pack: Path, tmp_path: Path) -> 
     ("- name: x\n  strike: {weapon: HIMARS\n", ":3: not valid YAML"),
     ("", ": a scenario file is a list of scenarios (name, strike, expect)"),
     ("name: x\n", ": a scenario file is a list of scenarios (name, strike, expect)"),
-    ("- just a string\n", ": scenario '#1': Input should be a valid dictionary"),
-    ("- name: x\n  strike: {}\n  expect: {decision: maybe}\n", ":3: scenario 'x': expect.decision: Input should be"),
-    ("- name: x\n  strike: {}\n  expect: {decision: allowed}\n  colour: red\n", ":4: scenario 'x': colour: unknown key"),
-    (("- name: x\n  strike: {weapon: HIMRAS, target_region: belgorod, target_type: troops, range_km: 3}\n"
-      "  expect: {decision: allowed}\n"), ":1: scenario 'x': invalid strike: weapon: unknown weapon 'HIMRAS'"),
-], ids=["yaml", "empty", "mapping", "string-item", "bad-decision", "unknown-key", "invalid-strike"])
+], ids=["yaml", "empty", "mapping"])
 def test_run_exits_2_for_a_malformed_scenario_file(pack: Path, tmp_path: Path, text: str, message: str) -> None:
     f = write(tmp_path, "scenarios.yaml", text)
     assert_bad_input(cli("run", "--rules", pack, f), "run", f"{f}{message}")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- just a string\n", "FAIL #3 ({f}): Input should be a valid dictionary"),
+    ("- name: x\n  strike: {}\n  expect: {decision: maybe}\n", "FAIL x ({f}:10): expect.decision: Input should be"),
+    ("- name: x\n  strike: {}\n  expect: {decision: allowed}\n  colour: red\n", "FAIL x ({f}:11): colour: unknown key"),
+    (("- name: x\n  strike: {weapon: HIMRAS, target_region: belgorod, target_type: troops, range_km: 3}\n"
+      "  expect: {decision: allowed}\n"), "FAIL x ({f}:8): invalid strike: weapon: unknown weapon 'HIMRAS'"),
+], ids=["string-item", "bad-decision", "unknown-key", "invalid-strike"])
+def test_run_reports_a_malformed_scenario_as_one_failed_case(pack: Path, tmp_path: Path, text: str,
+                                                             message: str) -> None:
+    f = write(tmp_path, "scenarios.yaml", GOOD_SCENARIOS + text)
+    r = cli("run", "--rules", pack, f)
+    assert (r.code, r.err) == (1, "")
+    assert "2 scenarios passed, 1 failed" in r.out
+    assert message.format(f=f) in r.out, r.out
+    records = json.loads(cli("run", "--rules", pack, "--format", "json", f).out)
+    assert [c["passed"] for c in records] == [True, True, False]
+    assert records[2]["decision"] is None and message.split("): ")[1] in records[2]["error"]
 
 
 def test_run_exits_2_for_a_missing_path(pack: Path, tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "never-decides": (_W, "the rule matches but is always overridden or preceded"),
     "quote-not-found": (_W, "the quote is not in the named document"),
     "document-not-found": (_W, "the named document is not in the sources directory"),
+    "stale-review": (_W, "the pack's sources were last reviewed long ago (catalog.yaml reviewed:)"),
     "backend-limit": (_E, "the backend asked for (--backend) cannot take a rule or rule set: see the README's Limits"),
     "classes-checked": (_I, "how many classes of a rule set were checked"),
     "default-classes": (_I, "how many classes fall to the policy default"),
@@ -223,16 +224,18 @@ def check_path(rules: str | Path | None = None, sources: str | Path | None = Non
 
 
 def check(resolved: ResolvedPack, sources: str | Path | None = None, backend: str | None = None,
-          all_readings: bool = True) -> CheckReport:
+          all_readings: bool = True, *, today: dt.date | None = None) -> CheckReport:
     """Check every rule set of a pack, with its parameter values in place; with ``all_readings``, under
     every combination of the options of its contested points too (each finding there names the
-    combinations that cause it); with a ``backend``, also what that backend cannot take."""
+    combinations that cause it); with a ``backend``, also what that backend cannot take. ``today``
+    (default: the system's date) dates the review's age."""
     from .check_readings import across_readings  # it builds on this module's walk and findings
 
     start = time.perf_counter()
     docs = _sources_dir(sources)
     pack = resolved.pack
     findings = list(structure(pack))
+    findings.extend(review(pack, today))
     summaries: list[RulesetSummary] = []
     readings = 1
     packs = [pack]
@@ -254,6 +257,21 @@ def check(resolved: ResolvedPack, sources: str | Path | None = None, backend: st
     return CheckReport(root=pack.root, digest=pack.digest, sources=str(sources) if sources else None,
                        findings=tuple(findings), rulesets=tuple(summaries), readings=readings,
                        seconds=time.perf_counter() - start)
+
+
+#: Past this many days since the pack's ``reviewed:`` date, ``check`` warns (policies change).
+REVIEW_MAX_AGE_DAYS = 180
+
+
+def review(pack: Pack, today: dt.date | None = None) -> Iterator[Finding]:
+    """A warning when the pack's sources were last reviewed more than :data:`REVIEW_MAX_AGE_DAYS` ago."""
+    reviewed = pack.catalog.reviewed
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    if reviewed is not None and (today - reviewed).days > REVIEW_MAX_AGE_DAYS:
+        yield finding("stale-review", f"the pack's sources were last reviewed on {reviewed.isoformat()}, "
+                      f"{(today - reviewed).days} days ago (more than {REVIEW_MAX_AGE_DAYS}): a policy may have "
+                      "changed since; review them and update reviewed:",
+                      file=pack.files[0] if pack.files else "catalog.yaml", field="reviewed")
 
 
 # 1-2. Loading and structure --------------------------------------------------------------

@@ -170,9 +170,43 @@ def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> Parti
                     decision=decision, rule=rule, policy=p.ruleset.version.ref,
                     description=describe(box, u, p.pack.catalog, supplier_label(p)),
                     constraints=constraints(box, u.free(box)), classes=size(box), example=example or {}))
-    # The missing fields that change the answer: those some possibility's conditions constrain.
+    # The missing fields that change the answer: those some possibility's conditions constrain, of a
+    # dimension whose value alone changes the decision (a field that only splits one decision between
+    # rules changes nothing a reader asks).
     constrained = {FIELDS[f].derived_from or f for p in possibilities for f in p.constraints}
-    missing = tuple(f for f in KNOWN_FIELDS if f not in known and f in constrained)
+    deciding = _deciding_dimensions(groups, len(parts)) if possibilities else set()
+    if len({i for i, _, _ in groups}) > 1 and "supplier" in deciding:
+        constrained.add("supplier")  # the supplier picks the policy
+    missing = tuple(f for f in KNOWN_FIELDS if f not in known and f in constrained
+                    and (FIELDS[f].dimension in deciding or f in deciding))
     return PartialReport(known=shown, missing=missing, decisions=decisions, rules=rules, policies=policies,
                          possibilities=tuple(possibilities))
 
+
+
+def _deciding_dimensions(groups: Mapping[tuple[int, Decision, str], Mapping[Point, StrikeClass]],
+                         policies: int) -> set[str]:
+    """The dimensions whose value alone changes the decision: two classes (of one policy) that differ
+    only in it get different decisions; and the weapon's (its supplier picks the policy) when the
+    policies still possible decide differently."""
+    decided: dict[tuple[int, Point], set[Decision]] = {}  # "supplier": the supplier's choice of policy
+    for (i, decision, _), by_point in groups.items():
+        for point in by_point:
+            decided.setdefault((i, point), set()).add(decision)
+    out: set[str] = set()
+    names = list(DIMENSIONS)
+    for k, name in enumerate(names):
+        seen: dict[tuple[int, tuple[Key, ...]], Decision] = {}
+        for (i, point), decisions in decided.items():
+            rest = (i, point[:k] + point[k + 1:])
+            for d in decisions:
+                if seen.setdefault(rest, d) is not d:
+                    out.add(name)
+                    break
+            if name in out:
+                break
+    if policies > 1:
+        by_policy = {i: frozenset(d for (j, _), ds in decided.items() if j == i for d in ds) for i in range(policies)}
+        if len(set(by_policy.values())) > 1:
+            out.add("supplier")
+    return out

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO
 
+from ..analysis.partial import PartialReport
+from ..analysis.why_not import WhyNotReport
 from ..deciding.verdict import Verdict
 from ..engine import Engine
 from ..model.errors import PolicyRulesError, echo, shown
@@ -52,6 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     shift.add_argument("--all-readings", action="store_true",
                        help="judge the strike under every combination of the contested options that can touch it "
                             "('allowed under 2 of 3 readings')")
+    p.add_argument("--strict", action="store_true",
+                   help="judge the strike as given: no conditional answer (a missing range is an error, a missing "
+                        "self_defense is false)")
     add_common(p)
     p.set_defaults(func=run)
 
@@ -114,12 +119,50 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.file is None and args.strike is None and stdin_has_input():
         return run_lines(args, out, implicit=True)
     data = read_strike(args)
-    verdict = engine_from(args).evaluate(data)
+    engine = engine_from(args)
+    try:
+        verdict = engine.evaluate(data)
+    except PolicyRulesError:
+        if args.strict or not unknowns(data):
+            raise
+        # Fields left out: the answer with conditions on them (its error, if the rest is bad too).
+        _print_report(engine.ask(data), args, out)
+        return EXIT_OK
+    if not args.strict and unknowns(data):
+        report = _ask(engine, data)
+        if report is not None and report.settled is None:  # the fields left out change the answer
+            _print_report(report, args, out)
+            return EXIT_OK
     if args.format == "json":
         print(json.dumps(verdict.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:
         print(Style.for_stream(out).explanation(verdict.explain()), file=out)
     return EXIT_OK
+
+
+#: What a person asking often cannot know: left out, evaluate answers with conditions on them.
+UNKNOWABLE = ("range_km", "self_defense", "defended_region", "depth_km")
+
+
+def unknowns(data: Any) -> tuple[str, ...]:
+    """The fields of :data:`UNKNOWABLE` a strike (a mapping) leaves out."""
+    return tuple(f for f in UNKNOWABLE if f not in data) if isinstance(data, dict) else ()
+
+
+def _ask(engine: Engine, data: Any) -> PartialReport | None:
+    """The answer with conditions on the fields left out, or None when the strike cannot be asked
+    about so (the strict verdict then stands)."""
+    try:
+        return engine.ask(data)
+    except PolicyRulesError:
+        return None
+
+
+def _print_report(report: PartialReport | WhyNotReport, args: argparse.Namespace, out: TextIO) -> None:
+    if args.format == "json":
+        print(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False), file=out)
+    else:
+        print(report.to_text(), file=out)
 
 
 def run_shift(args: argparse.Namespace, out: TextIO) -> int:
@@ -130,15 +173,15 @@ def run_shift(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"{flag} takes one strike, not JSON Lines")
     data = read_strike(args)
     engine = engine_from(args)
-    report: Any = engine.why_not(data) if args.why_not else engine.evaluate_partial(data) if args.partial \
-        else engine.across_readings(data)
-    if args.format == "json":
-        dumped = report.model_dump(mode="json", by_alias=True)
-        if args.all_readings:
-            dumped = {"summary": report.summary(), "counts": report.counts, **dumped}
-        print(json.dumps(dumped, indent=2, ensure_ascii=False), file=out)
-    else:
-        print(report.to_text(), file=out)
+    if args.all_readings:
+        across = engine.across_readings(data)
+        if args.format == "json":
+            dumped = {"summary": across.summary(), "counts": across.counts, **across.model_dump(mode="json")}
+            print(json.dumps(dumped, indent=2, ensure_ascii=False), file=out)
+        else:
+            print(across.to_text(), file=out)
+        return EXIT_OK
+    _print_report(engine.why_not(data) if args.why_not else engine.evaluate_partial(data), args, out)
     return EXIT_OK
 
 

@@ -40,7 +40,8 @@ class RuleSetDecider:
     """Decides strikes under one rule set with one backend: ``decide(facts)`` -> the verdict's parts."""
 
     def __init__(self, ruleset: RuleSet, conditions: tuple[Condition, ...], backend: str, pack_digest: str,
-                 reading: Mapping[str, str] | None = None, context: Any = None) -> None:
+                 reading: Mapping[str, str] | None = None, context: Any = None,
+                 assumptions: Callable[[Any, VerdictParts], tuple[str, ...]] | None = None) -> None:
         """``reading``: the choices of contested points that differ from the defaults (stated in every
         verdict); ``context``: what the verdicts ask for their contested points (the engine)."""
         v = ruleset.version
@@ -62,6 +63,7 @@ class RuleSetDecider:
         self._common = (backend, pack_digest, __about__.__version__)
         self._reading = dict(reading or {})
         self._context = context
+        self._assumptions = assumptions
         # Per set of matched rules, and (compiled only) per class: the verdict's parts. Filled without
         # a lock: an entry is computed from immutable data only, so threads racing on one key store
         # equal values, and a dict item assignment is atomic.
@@ -129,6 +131,7 @@ class RuleSetDecider:
             notes=self._notes(out.deciding),
             reading=self._reading,
             context=self._context,
+            assumptions=self._assumptions,
         )
         if len(self.parts) < _MAX_CACHED:
             self.parts[matched] = t

@@ -36,6 +36,7 @@ from ..packs.resolved import ResolvedPack
 from .columnar import ColumnVerdicts, evaluate_columns, paused_gc
 from .contested import AcrossReadings, Contest, across, contests, outcome_of
 from .decider import Route, RuleSetDecider, parts_of
+from .notes import Assumptions
 from .verdict import Verdict
 
 StrikeInput = ProposedStrike | Mapping[str, Any]
@@ -301,7 +302,8 @@ class Evaluator:
     def _build(self, rs: RuleSet) -> RuleSetDecider:
         try:
             decider = RuleSetDecider(rs, self.resolved.conditions(rs), self.backend, self.pack.digest,
-                                     self.readings.changed(self.pack.reading), self if self.readings else None)
+                                     self.readings.changed(self.pack.reading), self if self.readings else None,
+                                     Assumptions.of(self.pack, rs))
         except DurableLimitError as e:
             raise limit_error(rs, e) from None
         size = getattr(decider.matcher, "size", 0)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, computed_field
@@ -99,6 +99,9 @@ class VerdictParts:
     reading: Mapping[str, str] = field(default_factory=dict)  # the choices that differ from the defaults
     # What decided (an engine): asked for the contested points of a strike when a verdict's are read.
     context: Any = field(default=None, compare=False, repr=False)
+    # (strike, parts) -> the notes on what was assumed (policyrules.deciding.notes), asked when read.
+    assumptions: Callable[[ProposedStrike, VerdictParts], tuple[str, ...]] | None = field(
+        default=None, compare=False, repr=False)
 
 
 # A strike not built yet: (its checked Base, its numbers, its date, the fields it was given with, the catalog).
@@ -111,7 +114,7 @@ class RouteLike(Protocol):
     base: intake.Base
     day: dt.date | None
     catalog: Catalog
-_PART_NAMES = tuple(f.name for f in fields(VerdictParts) if f.name not in ("reading", "context"))
+_PART_NAMES = tuple(f.name for f in fields(VerdictParts) if f.name not in ("reading", "context", "assumptions"))
 
 
 def _parts_of(m: VerdictModel) -> VerdictParts:
@@ -230,8 +233,13 @@ class Verdict:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``)."""
-        return self._parts.notes
+        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``), then what
+        was assumed (a defended region without self-defense, a date past the pack's review, a decision
+        by the policy default, the fields filled in: see :mod:`policyrules.deciding.notes`), worked out
+        when read."""
+        parts = self._parts
+        more = parts.assumptions
+        return parts.notes if more is None else parts.notes + more(self.strike, parts)
 
     @property
     def reading(self) -> dict[str, str]:
@@ -269,6 +277,7 @@ class Verdict:
         """The verdict as its Pydantic model (built now, without validation: the parts are checked)."""
         values = {name: getattr(self._parts, name) for name in _PART_NAMES}
         values["strike"] = self.strike
+        values["notes"] = self.notes
         values["reading"] = dict(self._parts.reading)
         values["contested"] = self.contested
         return construct(VerdictModel, {name: values[name] for name in VerdictModel.model_fields}, _MODEL_FIELDS)
@@ -318,12 +327,17 @@ class Verdict:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Verdict):
             return NotImplemented
-        return self._parts == other._parts and self.strike == other.strike
+        return self._settled() == other._settled() and self.strike == other.strike
+
+    def _settled(self) -> VerdictParts:
+        """The parts with every note in them (what a verdict read back from its JSON has)."""
+        parts = self._parts
+        return parts if parts.assumptions is None else replace(parts, notes=self.notes, assumptions=None)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Verdict.of, (self._parts, self.strike))
+        return (Verdict.of, (self._settled(), self.strike))
 
     def __repr__(self) -> str:
         return (f"Verdict(decision={self.decision.value!r}, rule={self.rule.id!r}, policy={self.policy.ref!r}, "
@@ -372,8 +386,11 @@ class Verdict:
                 lines.append(f"    under {a.option}: {what}" + (f"; rests on {a.rests_on}" if a.rests_on else ""))
         if not contested and self._parts.context is not None and self._parts.context.readings:
             lines.append("  contested: no contested point changes this verdict")
-        for note in self.notes:
+        own = self._parts.notes
+        for note in own:
             lines.append(f"  note:    {brief(note)}")
+        for note in self.notes[len(own):]:
+            lines.append(f"  assumed: {note}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

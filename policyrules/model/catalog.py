@@ -8,6 +8,7 @@ Cyrillic ``е`` is not a Latin ``e``; both get a "did you mean" naming the odd c
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -80,6 +81,9 @@ class Catalog(BaseModel):
 
     weapons: tuple[Weapon, ...] = Field(min_length=1)
     regions: tuple[Region, ...] = Field(min_length=1)
+    #: The date up to which the pack's sources were last reviewed: verdicts on later dates say so,
+    #: and ``check`` warns when it is long past. Not part of the digest (it changes no strike).
+    reviewed: dt.date | None = None
 
     _weapon_index: dict[str, str] = PrivateAttr(default_factory=dict)
     _weapons_by_id: dict[str, Weapon] = PrivateAttr(default_factory=dict)
@@ -117,7 +121,7 @@ class Catalog(BaseModel):
         self._weapon_index = names
         self._weapons_by_id = {w.id: w for w in self.weapons}
         self._regions_by_id = by_id
-        content = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        content = json.dumps(self.model_dump(mode="json", exclude={"reviewed"}), sort_keys=True, ensure_ascii=False)
         self._digest = hashlib.sha256(content.encode()).hexdigest()
         return self
 
