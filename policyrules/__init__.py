@@ -38,7 +38,7 @@ from .model.errors import (
     StrikeError,
 )
 from .model.strike import ProposedStrike
-from .packs.loader import bundled_rules_dir, load_pack
+from .packs.loader import bundled_rules_dir, bundled_sources_dir, load_pack
 
 __all__ = [
     "Alternative",
@@ -72,5 +72,6 @@ __all__ = [
     "WhyNotReport",
     "__version__",
     "bundled_rules_dir",
+    "bundled_sources_dir",
     "load_pack",
 ]

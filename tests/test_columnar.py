@@ -86,7 +86,7 @@ def test_malformed_columns_are_one_clear_error(cols: dict[str, list[Any]], messa
 
 def test_the_durable_backend_gives_the_same_columns() -> None:
     durable = Engine.load(backend="durable")
-    cols = {"weapon": ["HIMARS", "M777", "Storm Shadow", "ATACMS"] * 5,
+    cols = {"weapon": ["HIMARS", "MARS II", "Storm Shadow", "ATACMS"] * 5,
             "target_region": ["belgorod", "kursk", "moscow", "kursk"] * 5,
             "target_type": ["artillery", "troops", "airfield", "troops"] * 5,
             "self_defense": [True] * 20, "defended_region": ["kharkiv", "sumy", None, None] * 5,

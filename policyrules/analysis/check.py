@@ -436,6 +436,9 @@ def quotes(packs: Sequence[Pack], docs: Path) -> Iterator[Finding]:
     for w in pack.catalog.weapons:
         if w.source is not None:
             cited.setdefault((catalog_file, w.id), (w.source, {"file": catalog_file, "field": f"weapons.{w.id}"}))
+        for code, source in w.supplier_sources.items():
+            cited.setdefault((catalog_file, f"{w.id}/{code}"),
+                             (source, {"file": catalog_file, "field": f"weapons.{w.id}.supplier_sources.{code}"}))
     why: dict[str, str] = {}
     for source, place in cited.values():
         name = source.document

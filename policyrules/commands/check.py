@@ -8,18 +8,24 @@ from typing import TextIO
 
 from ..analysis.check import check_path
 from ..matching import BACKENDS
+from ..packs.loader import bundled_sources_dir
 from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
+
+
+BUNDLED = object()  # --sources given without a directory
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparser(sub, "check", "check every class of every policy version: conflicts, dead rules, "
                   "sources (exit 1 on errors)", [
                       "policyrules check",
+                      "policyrules check --sources",
                       "policyrules check --rules my-rules/ --sources ../shared/seeds --format json",
                       "policyrules check --rules my-rules/ --backend durable",
                   ])
-    p.add_argument("--sources", metavar="DIR",
-                   help="directory of the source documents: check that every quote is in its document")
+    p.add_argument("--sources", metavar="DIR", nargs="?", const=BUNDLED,
+                   help="directory of the source documents: check that every quote is in its document "
+                        "(without DIR: the seed reports shipped in the repository's sources/)")
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="also report what this backend cannot take (durable: every rule beyond durable_rules' limits)")
     add_common(p, backend=False, readings=False)
@@ -27,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    report = check_path(args.rules, args.sources, args.backend)
+    sources = bundled_sources_dir() if args.sources is BUNDLED else args.sources
+    report = check_path(args.rules, sources, args.backend)
     if args.format == "json":
         print(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:

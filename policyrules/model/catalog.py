@@ -37,7 +37,17 @@ class Weapon(BaseModel):
     suppliers: tuple[str, ...] = Field(min_length=1)
     reach_km: float = Field(gt=0, le=MAX_RANGE_KM, allow_inf_nan=False)
     source: Source | None = None
+    #: Where each supplier's delivery is on record (supplier code -> source); every key is a supplier.
+    supplier_sources: dict[str, Source] = Field(default_factory=dict)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced_suppliers(self) -> Weapon:
+        stray = sorted(set(self.supplier_sources) - set(self.suppliers))
+        if stray:
+            raise ValueError(f"supplier_sources names {stray[0]!r}, which is not one of the suppliers "
+                             f"({', '.join(self.suppliers)})")
+        return self
 
     @field_validator("suppliers")
     @classmethod

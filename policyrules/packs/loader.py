@@ -52,8 +52,8 @@ from .rulesets import Problems, check_ruleset, find_override_cycle, ruleset_prob
 from .schema import strike_schema
 from .yamlio import YamlError, boolean_hint, line_of, load_bytes, read_file
 
-__all__ = ["CATALOG_FILE", "MAX_FILES", "PackSource", "bundled_catalog", "bundled_rules_dir", "check_ruleset",
-           "find_override_cycle", "load_pack", "read_pack", "ruleset_problems"]
+__all__ = ["CATALOG_FILE", "MAX_FILES", "PackSource", "bundled_catalog", "bundled_rules_dir", "bundled_sources_dir",
+           "check_ruleset", "find_override_cycle", "load_pack", "read_pack", "ruleset_problems"]
 
 
 def bundled_rules_dir() -> Path:
@@ -65,6 +65,17 @@ def bundled_rules_dir() -> Path:
             return candidate
     raise RuleFileError(f"rules/{CATALOG_FILE}", "missing: the bundled policy pack is not installed "
                         "with this copy of policyrules; pass a rules directory")
+
+
+def bundled_sources_dir() -> Path:
+    """The source documents the bundled pack cites (the seed reports): package data
+    ``policyrules/sources/`` when installed, ``sources/`` in a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "sources", package.parent / "sources"):
+        if candidate.is_dir() and any(candidate.glob("*.txt")):
+            return candidate
+    raise RuleFileError("sources/", "missing: the bundled source documents are not installed with this copy of "
+                        "policyrules; pass a sources directory")
 
 
 @functools.lru_cache(maxsize=1)
