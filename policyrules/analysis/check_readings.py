@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..language.conditions import render
+from ..language.conditions import Condition
 from ..packs.pack import COMMON, DEFAULT, Pack, RuleSet
 from ..packs.resolved import ResolvedPack
 from ..packs.rulesets import Problems
 from .check import Finding, Severity, load_error, walk
+from .classsets import ClassSets
 from .partition import Partition, supplier_codes
 
 #: More combinations than this for one policy are not enumerated (a finding says so).
@@ -47,7 +48,6 @@ def across_readings(resolved: ResolvedPack, known: Sequence[Finding]) -> Reading
         return out
     base = dict(pack.reading)
     seen = {_signature(f) for f in known}
-    walked: dict[Signature, list[Finding]] = {}
     for pid in pack.policies:
         if pid == COMMON:
             continue
@@ -64,61 +64,75 @@ def across_readings(resolved: ResolvedPack, known: Sequence[Finding]) -> Reading
                         f"{MAX_READINGS_PER_POLICY:,}, so only the checked reading was checked"))
             continue
         found: dict[Signature, tuple[Finding, list[Combo]]] = {}
-        # Another policy's rule sets are not composed, but for the default policy, which judges the
-        # suppliers no other policy owns.
-        scope = set(pack.policies) if pid == DEFAULT else {pid, COMMON}
-        suppliers = supplier_codes(pack, pid)
-        selections: dict[tuple[object, ...], list[Finding]] = {}
-        for reading in pack.readings.combinations(points, base):
-            if reading == base:
-                continue
-            out.readings += 1
-            selection = source.selection(reading, scope)
-            got = selections.get(selection)
-            if got is None:
-                got = list(_findings(source, reading, resolved, pid, scope, suppliers, walked, out.packs))
-                selections[selection] = got
-            combo = tuple(reading[p] for p in points)
-            for f in got:
-                sig = _signature(f)
-                if sig not in seen:
-                    found.setdefault(sig, (f, []))[1].append(combo)
+        for f, combos in _by_selection(source, pack, resolved, pid, points, base, out):
+            sig = _signature(f)
+            if sig not in seen:
+                found.setdefault(sig, (f, []))[1].extend(combos)
         points_all = [pack.readings.points[p].option_ids for p in points]
         for f, where in found.values():
             out.findings.append(f.model_copy(update={"readings": _simplified(points, points_all, where)}))
     return out
 
 
-def _findings(source: Any, reading: Mapping[str, str], resolved: ResolvedPack, pid: str, scope: set[str],
-              suppliers: tuple[str | None, ...], walked: dict[Signature, list[Finding]],
-              packs: list[Pack]) -> Iterator[Finding]:
-    """The errors and warnings of policy ``pid``'s rule sets under ``reading`` (the policies in ``scope``
-    composed; the classes over ``suppliers``, as in the whole pack)."""
-    problems = Problems()
-    composed: Pack = source.compose(reading, problems, policies=scope)
-    packs.append(composed)
-    if problems.errors:
-        for e in problems.errors:
-            yield load_error(e)
-        return
-    rp = ResolvedPack(composed, resolved.given)
-    for rs in rp.rulesets():
-        if rs.version.policy != pid:
+Variant = tuple[Pack, RuleSet, tuple[Condition, ...]]
+
+
+def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, points: Sequence[str],
+                  base: Mapping[str, str], out: ReadingsCheck) -> Iterator[tuple[Finding, list[Combo]]]:
+    """Each finding of policy ``pid`` under the combinations of ``points`` (but ``base``), with the
+    combinations it holds under.
+
+    Readings that select the same files, rules, dates and parameters are composed once; the rule sets
+    of one policy version under every reading are walked on one partition whose split covers all their
+    conditions (a refinement of each one's own, so exact for each), with the classes' bit sets shared."""
+    # Another policy's rule sets are not composed, but for the default policy, which judges the
+    # suppliers no other policy owns.
+    scope = set(pack.policies) if pid == DEFAULT else {pid, COMMON}
+    suppliers = supplier_codes(pack, pid)
+    combos: dict[tuple[object, ...], list[Combo]] = {}
+    errors: dict[tuple[object, ...], list[Finding]] = {}
+    uses: dict[tuple[object, ...], list[Signature]] = {}
+    variants: dict[object, dict[Signature, Variant]] = {}
+    for reading in pack.readings.combinations(points, base):
+        if reading == base:
             continue
-        key = _content(rp, rs)
-        got = walked.get(key)
-        if got is None:
-            p = Partition(composed, rs, rp.conditions(rs), suppliers=suppliers)
-            got = [f for f in walk(p)[0] if f.severity is not Severity.INFO]
-            walked[key] = got
-        yield from got
+        out.readings += 1
+        selection = source.selection(reading, scope)
+        known = selection in combos
+        combos.setdefault(selection, []).append(tuple(reading[p] for p in points))
+        if not known:
+            problems = Problems()
+            composed: Pack = source.compose(reading, problems, policies=scope)
+            out.packs.append(composed)
+            if problems.errors:
+                errors[selection] = [load_error(e) for e in problems.errors]
+                continue
+            rp = ResolvedPack(composed, resolved.given)
+            keys = uses[selection] = []
+            for rs in rp.rulesets():
+                if rs.version.policy == pid:
+                    conds = rp.conditions(rs)
+                    key = _content(rs, conds)
+                    variants.setdefault(rs.key, {}).setdefault(key, (composed, rs, conds))
+                    keys.append(key)
+    walked: dict[Signature, list[Finding]] = {}
+    for group in variants.values():
+        (composed, rs, conds), *rest = group.values()
+        also = tuple(dict.fromkeys(c for _, _, cs in rest for c in cs if c not in conds))
+        union = Partition(composed, rs, conds, also=also, suppliers=suppliers)
+        sets = ClassSets(union)
+        for key, (_, rs_v, conds_v) in group.items():
+            walked[key] = [f for f in walk(union.variant(rs_v, conds_v), sets)[0] if f.severity is not Severity.INFO]
+    for selection, where in combos.items():
+        found = errors.get(selection) or [f for key in uses[selection] for f in walked[key]]
+        for f in found:
+            yield f, where
 
 
-def _content(rp: ResolvedPack, rs: RuleSet) -> Signature:
+def _content(rs: RuleSet, conditions: tuple[Condition, ...]) -> Signature:
     """What a rule set's findings depend on: its place, default and rules (bound conditions)."""
-    rules = tuple((r.id, r.effect, r.overrides, r.file, r.line, render(c))
-                  for r, c in zip(rs.rules, rp.conditions(rs), strict=True))
-    return (rs.key, rs.version.default, rules)
+    return (rs.key, rs.version.default, tuple((r.id, r.effect, r.overrides, r.file, r.line) for r in rs.rules),
+            conditions)
 
 
 def _signature(f: Finding) -> Signature:

@@ -27,6 +27,7 @@ evaluates every class once, with the compiled backend's matcher and the same
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import math
@@ -197,6 +198,17 @@ class Partition:
     def classes(self) -> Iterator[StrikeClass]:
         for parts in itertools.product(*(g.values() for g in self._parts)):
             yield StrikeClass(parts, self.day)
+
+    def variant(self, ruleset: RuleSet, conditions: Sequence[Condition]) -> Partition:
+        """The classes of this partition for another rule set of the same policy version: exact when this
+        one was built with ``conditions`` among its own or ``also`` (they split nothing further)."""
+        if ruleset.key != self.ruleset.key or len(conditions) != len(ruleset.rules):
+            raise ValueError(f"a variant of {self.label} is a rule set of the same key, a condition per rule")
+        other = copy.copy(self)
+        other.__dict__.pop("matcher", None)
+        other.__dict__.pop("combiner", None)
+        other.ruleset, other.conditions = ruleset, tuple(conditions)
+        return other
 
     def group_parts(self) -> tuple[tuple[_Part, ...], ...]:
         """The parts of each group (of :data:`GROUPS`), in order: the classes are their product,
