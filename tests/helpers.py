@@ -1,6 +1,6 @@
 """What several test modules share (tests import this module, never each other).
 
-Paths (``ROOT``, ``EXAMPLES``, ``SEEDS``), the tiny catalogs packs are written with, the pack
+Paths (``ROOT``, ``EXAMPLES``, ``SEEDS``), the tiny catalogs packs are written with, the counter-fire strike, the pack
 writers, and the in-process CLI runner.
 """
 
@@ -36,6 +36,11 @@ regions:
   - {id: belgorod, name: Belgorod Oblast, country: RU, borders: [kharkiv]}
   - {id: crimea, name: Crimea, country: UA, occupied: true}
 """
+
+# HIMARS counter-fire into Belgorod in defence of Kharkiv, 30 km, on 1 June 2024: the strike the
+# bundled pack allows under us@2024-05-30 (us-kharkiv-counterfire) and prohibited before it.
+COUNTERFIRE_STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
+                      "self_defense": True, "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
 
 
 def write_files(root: Path, files: dict[str, str], catalog: str | None = None) -> Path:

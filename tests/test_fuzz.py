@@ -36,14 +36,14 @@ from policyrules.packs.loader import bundled_rules_dir, load_pack
 from policyrules.packs.yamlio import MAX_NUMBER_CHARS
 from policyrules.strategies import strikes
 
+from .helpers import COUNTERFIRE_STRIKE as VALID
+
 SLOW = settings(max_examples=max(10, settings().max_examples // 2))
 ENGINES = {backend: Engine.load(backend=backend) for backend in BACKENDS}
 COMPILED = ENGINES["compiled"]
 RULES = bundled_rules_dir()
 RULE_FILES = sorted(p.relative_to(RULES).as_posix() for p in RULES.rglob("*.yaml"))
 ORIGINALS = {rel: (RULES / rel).read_text(encoding="utf-8") for rel in RULE_FILES}
-VALID = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
-         "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
 
 
 def assert_one_line_error(err: PolicyRulesError) -> None:

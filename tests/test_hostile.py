@@ -30,8 +30,6 @@ from .helpers import write_pack
 
 RULES = bundled_rules_dir()
 MEMORY_CAP = 512 * 2**20
-STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
-          "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ def copies(source: str, skip_class: str | None = None) -> list[tuple[int, list[s
         if isinstance(node, ast.ClassDef) and node.name == skip_class:
             skipped.update(id(n) for n in ast.walk(node))
     return sorted((node.lineno, names) for node in ast.walk(tree)
-                  if id(node) not in skipped and len(names := named_fields(node)) >= LIMIT)
+                  if isinstance(node, ast.expr) and id(node) not in skipped
+                  and len(names := named_fields(node)) >= LIMIT)
 
 
 def test_no_module_keeps_its_own_copy_of_the_field_list() -> None:
