@@ -60,6 +60,14 @@ def write_pack(root: Path, files: dict[str, str], catalog: str | None = CATALOG)
     return write_files(root / "pack", files, catalog)
 
 
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file ``root/rel`` by ``new`` (``old`` must be there)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 class Result(NamedTuple):
     """One CLI run: exit code, stdout, stderr (a tuple, so ``code, out, err = cli(...)`` works)."""
 

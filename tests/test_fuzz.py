@@ -37,6 +37,7 @@ from policyrules.packs.yamlio import MAX_NUMBER_CHARS
 from policyrules.strategies import strikes
 
 from .helpers import COUNTERFIRE_STRIKE as VALID
+from .helpers import edit
 
 SLOW = settings(max_examples=max(10, settings().max_examples // 2))
 ENGINES = {backend: Engine.load(backend=backend) for backend in BACKENDS}
@@ -258,21 +259,6 @@ def test_the_cli_answers_any_strike_json_with_exit_0_or_2_and_one_line(data: Any
 
 
 # Rule files: what a fuzzer is unlikely to find ------------------------------------------
-
-
-@pytest.fixture
-def pack_copy(tmp_path: Path) -> Path:
-    """A private copy of the bundled pack, in a directory called ``rules``."""
-    root = tmp_path / "rules"
-    shutil.copytree(RULES, root)
-    return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def load_error(root: Path) -> RuleFileError:
