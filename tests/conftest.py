@@ -9,6 +9,7 @@ Profiles (pick with HYPOTHESIS_PROFILE=name; CI=true picks ``ci``):
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,11 @@ def compiled_engine() -> Engine:
 def engine(request: pytest.FixtureRequest) -> Engine:
     """The bundled pack, once per backend: tests using it run on both."""
     return Engine.load(backend=request.param)
+
+
+@pytest.fixture
+def pack_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled pack, in a directory called ``rules``."""
+    root = tmp_path / "rules"
+    shutil.copytree(bundled_rules_dir(), root)
+    return root

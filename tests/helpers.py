@@ -1,6 +1,6 @@
 """What several test modules share (tests import this module, never each other).
 
-Paths (``ROOT``, ``EXAMPLES``, ``SEEDS``), the tiny catalogs packs are written with, the pack
+Paths (``ROOT``, ``EXAMPLES``, ``SEEDS``), the tiny catalogs packs are written with, the counter-fire strike, the pack
 writers, and the in-process CLI runner.
 """
 
@@ -37,6 +37,11 @@ regions:
   - {id: crimea, name: Crimea, country: UA, occupied: true}
 """
 
+# HIMARS counter-fire into Belgorod in defence of Kharkiv, 30 km, on 1 June 2024: the strike the
+# bundled pack allows under us@2024-05-30 (us-kharkiv-counterfire) and prohibited before it.
+COUNTERFIRE_STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
+                      "self_defense": True, "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
+
 
 def write_files(root: Path, files: dict[str, str], catalog: str | None = None) -> Path:
     """Write a rule directory at ``root``: ``catalog.yaml`` (unless None) and each file at its
@@ -53,6 +58,14 @@ def write_files(root: Path, files: dict[str, str], catalog: str | None = None) -
 def write_pack(root: Path, files: dict[str, str], catalog: str | None = CATALOG) -> Path:
     """A pack in ``root/pack`` (so messages name ``pack/us/baseline.yaml``), with ``CATALOG`` by default."""
     return write_files(root / "pack", files, catalog)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file ``root/rel`` by ``new`` (``old`` must be there)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 class Result(NamedTuple):

@@ -13,6 +13,7 @@ import pytest
 
 from policyrules.commands import COMMANDS
 
+from .helpers import COUNTERFIRE_STRIKE as STRIKE
 from .helpers import assert_bad_input, cli, write_files
 
 CATALOG = """\
@@ -59,8 +60,6 @@ rules:
     overrides: [us-no-strikes-in-russia]
     source: {document: b.txt, quote: "counter-fire"}
 """
-STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
-          "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
 
 
 @pytest.fixture(scope="module")

@@ -20,12 +20,10 @@ from policyrules.cli import main
 from policyrules.commands import _common
 from policyrules.commands._common import Progress, Style, colour_enabled, table
 
+from .helpers import COUNTERFIRE_STRIKE as STRIKE
 from .helpers import EXAMPLES, cli
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-STRIKE: dict[str, Any] = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
-                          "self_defense": True, "defended_region": "kharkiv", "range_km": 30,
-                          "date": "2024-06-01"}
 EARLY = {**STRIKE, "date": "2024-05-01"}
 
 

@@ -36,14 +36,15 @@ from policyrules.packs.loader import bundled_rules_dir, load_pack
 from policyrules.packs.yamlio import MAX_NUMBER_CHARS
 from policyrules.strategies import strikes
 
+from .helpers import COUNTERFIRE_STRIKE as VALID
+from .helpers import edit
+
 SLOW = settings(max_examples=max(10, settings().max_examples // 2))
 ENGINES = {backend: Engine.load(backend=backend) for backend in BACKENDS}
 COMPILED = ENGINES["compiled"]
 RULES = bundled_rules_dir()
 RULE_FILES = sorted(p.relative_to(RULES).as_posix() for p in RULES.rglob("*.yaml"))
 ORIGINALS = {rel: (RULES / rel).read_text(encoding="utf-8") for rel in RULE_FILES}
-VALID = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
-         "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
 
 
 def assert_one_line_error(err: PolicyRulesError) -> None:
@@ -258,21 +259,6 @@ def test_the_cli_answers_any_strike_json_with_exit_0_or_2_and_one_line(data: Any
 
 
 # Rule files: what a fuzzer is unlikely to find ------------------------------------------
-
-
-@pytest.fixture
-def pack_copy(tmp_path: Path) -> Path:
-    """A private copy of the bundled pack, in a directory called ``rules``."""
-    root = tmp_path / "rules"
-    shutil.copytree(RULES, root)
-    return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def load_error(root: Path) -> RuleFileError:

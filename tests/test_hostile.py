@@ -26,27 +26,10 @@ from policyrules.packs.files import MAX_DEPTH
 from policyrules.packs.loader import bundled_rules_dir, load_pack
 from policyrules.packs.yamlio import MAX_FILE_BYTES, YamlError, load_text, read_file
 
-from .helpers import write_pack
+from .helpers import edit, write_pack
 
 RULES = bundled_rules_dir()
 MEMORY_CAP = 512 * 2**20
-STRIKE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
-          "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
-
-
-@pytest.fixture
-def pack_copy(tmp_path: Path) -> Path:
-    """A private copy of the bundled pack, in a directory called ``rules``."""
-    root = tmp_path / "rules"
-    shutil.copytree(RULES, root)
-    return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def load_error(root: Path) -> RuleFileError:

@@ -18,12 +18,11 @@ from policyrules import Engine
 from policyrules.matching import BACKENDS
 from policyrules.packs.loader import bundled_rules_dir, load_pack
 
-from .helpers import ROOT
+from .helpers import COUNTERFIRE_STRIKE, ROOT
 
 RULES = bundled_rules_dir()
 RULE_FILES = sorted(p.relative_to(RULES).as_posix() for p in RULES.rglob("*.yaml"))
-STRIKE = json.dumps({"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
-                     "self_defense": True, "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"})
+STRIKE = json.dumps(COUNTERFIRE_STRIKE)
 
 
 def evaluate_in_a_new_process(backend: str, hash_seed: str, *extra: str) -> bytes:

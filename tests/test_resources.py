@@ -26,14 +26,14 @@ from policyrules import BackendError, Engine, PolicyRulesError
 from policyrules.matching.durable import DurableMatcher
 from policyrules.packs.loader import load_pack
 
+from .helpers import COUNTERFIRE_STRIKE
 from .strike_samples import outcome, varied_strikes
 
 PACK = load_pack()
 STRIKES = varied_strikes(PACK, 400, seed=11)
 # Matches several rules of us@2024-05-30 (counter-fire, and the Russia ban it overrides): it
 # goes through start_action_for_state and complete_and_start_action.
-COUNTERFIRE = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
-               "defended_region": "kharkiv", "range_km": 30, "date": "2024-06-01"}
+COUNTERFIRE = COUNTERFIRE_STRIKE
 REFERENCE = Engine(PACK, "compiled")
 
 

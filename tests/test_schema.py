@@ -21,11 +21,8 @@ from policyrules.packs.loader import bundled_rules_dir
 from policyrules.packs.yamlio import load_file
 from policyrules.schemas import json_schema, json_schemas
 
+from .helpers import COUNTERFIRE_STRIKE as GOOD
 from .helpers import EXAMPLES, cli
-
-GOOD: dict[str, Any] = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery",
-                        "self_defense": True, "defended_region": "kharkiv", "range_km": 30,
-                        "date": "2024-06-01"}
 
 
 def validator(name: str) -> jsonschema.Draft202012Validator:

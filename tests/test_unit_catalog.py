@@ -44,7 +44,7 @@ def test_look_alikes_name_no_weapon(catalog: Catalog, text: str) -> None:
     assert catalog.weapon(text) is None
 
 
-@pytest.mark.parametrize("text", ["ｂｅｌｇｏｒｏｄ", "bеlgorod"])  # fullwidth; Cyrillic е
+@pytest.mark.parametrize("text", ["ｂｅｌｇｏｒｏｄ", "bеlgorod", "\u212aharkiv"])  # fullwidth; Cyrillic е; Kelvin sign
 def test_look_alikes_name_no_region(catalog: Catalog, text: str) -> None:
     assert catalog.region(text) is None
 
@@ -55,6 +55,8 @@ def test_unknown_names_suggest_the_near_miss_and_name_the_odd_characters(catalog
     assert catalog.unknown("region", "bеlgorod") == (
         "unknown region 'bеlgorod' (did you mean 'belgorod'? it has non-ASCII characters: "
         "U+0435 CYRILLIC SMALL LETTER IE); known: belgorod, crimea, kharkiv")
+    assert catalog.unknown("region", "\u212aharkiv").startswith(
+        "unknown region '\u212aharkiv' (did you mean 'kharkiv'? it has non-ASCII characters: U+212A KELVIN SIGN)")
 
 
 def test_did_you_mean_and_known() -> None:

@@ -127,10 +127,17 @@ def test_nnf_pushes_negation_to_the_comparisons() -> None:
 
 
 @pytest.mark.parametrize("fact", [
-    {"colour": c, "flag": f, "n": n} for c in ("red", "blue") for f in (True, False) for n in (0.0, 1.0, 5.0)])
+    {"colour": c, "flag": f, "n": n} for c in ("red", "blue") for f in (True, False) for n in (0.0, 0.5, 1.0, 4.0, 5.0)])
 def test_nnf_keeps_the_meaning(fact: dict[str, object]) -> None:
-    cond = Not(AnyOf((AllOf((Cmp("n", "ge", 1.0), Cmp("colour", "ne", "red"))), Not(Cmp("flag", "eq", True)))))
+    cond = Not(AnyOf((AllOf((Cmp("n", "ge", 1.0), Cmp("colour", "ne", "red"))), Not(Cmp("flag", "eq", True)),
+                      Cmp("n", "gt", 4.0), Not(Cmp("n", "le", 0.5)), Cmp("colour", "not_in", ("red", "green")))))
     assert evaluate(nnf(cond), fact) == evaluate(cond, fact)
+
+
+def test_every_operator_has_its_negation() -> None:
+    pairs = {"eq": "ne", "lt": "ge", "le": "gt", "in": "not_in"}
+    for op, negated in [*pairs.items(), *((b, a) for a, b in pairs.items())]:
+        assert nnf(Not(Cmp("n", op, 1.0))) == Cmp("n", negated, 1.0)  # type: ignore[arg-type]
 
 
 def test_comparisons_lists_every_leaf_in_order() -> None:
