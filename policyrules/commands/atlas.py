@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                       "policyrules atlas site/",
                       "policyrules atlas site/ --scenarios examples/    # rule pages list the scenarios they decide",
                       "policyrules atlas site/ --rules my-pack/ --diffs versions",
+                      "policyrules atlas site/ --readings gb.strikes-in-russia=barred   # under a chosen reading",
                   ])
     p.add_argument("out", metavar="OUT_DIR", help="directory to write (created; files of the same names replaced)")
     p.add_argument("--scenarios", nargs="+", metavar="FILE", default=[],
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="which pairs of rule sets the diff view has: one policy's and those in force on a common "
                         "date (overlapping, the default), one policy's only (versions), or none")
     add_common(p, backend=False)
+    p.add_argument("--readings", metavar="POINT=OPTION", nargs="+", action="extend", dest="reading",
+                   help="build the site under these options of contested points (every page says so; "
+                        "the same as repeating --reading)")
     p.set_defaults(func=run)
 
 
