@@ -19,8 +19,39 @@ from policyrules.atlas.contested import contested_points
 from policyrules.cli import main
 
 from .atlas_helpers import CHROMIUM_ARGS, Page, need_browser, random_strikes
-from .test_readings import BASELINE, BASELINE_UNTIL, SHIFT, write
+from .test_readings import BASELINE, BASELINE_UNTIL, DOWNING, SEED, SHIFT, write
 
+# Suppliers without a policy of their own: a point that changes a parameter (how far into Russia).
+DEFAULT_POLICY = f"""\
+policy: default
+version: v1
+title: Other suppliers
+effective_from: 2022-02-24
+default: prohibited
+parameters:
+  near_km:
+    value: {{reading: default.near, options: {{close: 30, wider: 100}}}}
+    description: how far counts as near the border
+readings:
+  - id: default.near
+    question: How far into Russia may other suppliers' weapons strike?
+    default: close
+    why_default: The narrower reading is the better sourced.
+    options:
+      - {{id: close, says: "30 km", sources: [{SEED}]}}
+      - {{id: wider, says: "100 km", sources: [{DOWNING}]}}
+rules:
+  - id: default-inside-ukraine
+    title: inside Ukraine
+    effect: allowed
+    when: {{target_country: UA}}
+    source: {SEED}
+  - id: default-near-border
+    title: near the border
+    effect: allowed
+    when: {{target_country: RU, range_km: {{le: {{param: near_km}}}}}}
+    source: {SEED}
+"""
 SPLIT = {"gb.strikes-in-russia": "split-by-weapon"}
 LATER = {"gb.start-date": "later"}
 PAGES = ("index.html", "map.html", "matrix.html", "diff.html", "evaluate.html", "rules.html", "points.html")
@@ -29,8 +60,9 @@ PAGES = ("index.html", "map.html", "matrix.html", "diff.html", "evaluate.html", 
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("atlas-readings") / "rules"
+    (root / "default").mkdir(parents=True)
     return write(root, {"gb/baseline.yaml": BASELINE.replace("effective_until: 2024-05-01", BASELINE_UNTIL),
-                        "gb/2024-05-02.yaml": SHIFT})
+                        "gb/2024-05-02.yaml": SHIFT, "default/v1.yaml": DEFAULT_POLICY})
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +89,11 @@ def split_site(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 def test_points_know_where_they_fall_and_what_they_touch(engine: Engine) -> None:
     points = {p.id: p for p in contested_points(engine)}
-    assert list(points) == ["gb.strikes-in-russia", "gb.start-date"]
+    assert list(points) == [p.id for p in engine.readings]
+    assert sorted(points) == ["default.near", "gb.start-date", "gb.strikes-in-russia"]
+    near = points["default.near"]
+    assert [m.text for m in near.marks] == ["default@v1: its parameters differ by option"]
+    assert near.rules == () and near.policies == ("default",)
     start = points["gb.start-date"]
     assert [d.isoformat() for d in start.dates] == ["2024-05-02", "2024-06-01"]
     assert any("gb@2024-05-02 starts on this date under option later" in m.text for m in start.marks)
@@ -65,7 +101,8 @@ def test_points_know_where_they_fall_and_what_they_touch(engine: Engine) -> None
     assert rules.rules == ("gb-military-targets-anywhere",)
     assert [d.isoformat() for d in rules.dates] == ["2024-05-02"]
     assert rules.reading == "seed" and rules.option("barred").sources[0].grade is not None
-    assert contested_points(engine.with_readings(SPLIT))[0].reading == "split-by-weapon"
+    assert {p.id: p for p in contested_points(engine.with_readings(SPLIT))}["gb.strikes-in-russia"].reading == \
+        "split-by-weapon"
 
 
 def test_every_page_says_which_reading_it_shows(site: Path, split_site: Path) -> None:
@@ -177,14 +214,18 @@ def test_in_page_alternatives_equal_the_engines(engine: Engine, page: Page, tmp_
     strikes = _strikes(engine, 600, seed=31)
     got = p.evaluate("s => window.PolicyAtlas.contestedMany(s)", strikes)
     checked = contested = 0
+    points = set()
     for s, g in zip(strikes, got, strict=True):
         want = _contested(built, s)
         if want is None:
+            assert "error" in g, s
             continue
         checked += 1
         contested += bool(want)
+        points.update(c["point"] for c in want)
         assert g == want, s
     assert checked >= 300 and contested >= 50
+    assert points == {"default.near", "gb.strikes-in-russia", "gb.start-date"}  # every point changes some strike
     assert page.errors == []
 
 
