@@ -229,6 +229,26 @@ def test_in_page_alternatives_equal_the_engines(engine: Engine, page: Page, tmp_
     assert page.errors == []
 
 
+def test_the_evaluator_form_path_gives_the_same_alternatives(engine: Engine, site: Path, page: Page) -> None:
+    """The form treats an empty field as open (contestedPartial); with every field filled in, its
+    alternatives are the engine's ``verdict.contested`` too."""
+    p = page.open(site / "evaluate.html")
+    strikes = [{"self_defense": False, "defended_region": None, **s} for s in _strikes(engine, 300, seed=47)
+               if "supplier" in s or "weapon" in s]  # (the form cannot say "no supplier": empty is open)
+    got = p.evaluate("""s => s.map(x => window.PolicyAtlas.contestedPartial(x).map(a => ({point: a.point, option: a.option,
+        decision: a.answer.error ? null : a.answer.settled, rules: a.answer.error ? [] : a.answer.rules})))""", strikes)
+    checked = 0
+    for s, g in zip(strikes, got, strict=True):
+        want = _contested(engine, s)
+        if want is None:
+            continue
+        checked += 1
+        flat = [{"point": c["point"], "option": a["option"], "decision": a["decision"],
+                 "rules": [a["rule"]] if a["rule"] else []} for c in want for a in c["alternatives"]]
+        assert g == flat, s
+    assert checked >= 150
+
+
 def test_evaluator_shows_the_alternatives(site: Path, page: Page) -> None:
     p = page.open(site / "evaluate.html")
     p.select_option("#f-weapon", "storm_shadow")
