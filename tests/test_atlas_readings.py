@@ -6,6 +6,7 @@ the map and matrices show them; the diff view compares two readings of one date 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,8 +119,10 @@ def test_every_page_says_which_reading_it_shows(site: Path, split_site: Path) ->
 
 def test_the_command_builds_under_readings(rules: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "site"
-    assert main(["atlas", str(out), "--rules", str(rules), "--diffs", "none",
+    assert main(["atlas", str(out), "--rules", str(rules), "--diffs", "none", "--format", "json",
                  "--readings", "gb.strikes-in-russia=barred", "gb.start-date=later"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["points"] == 3 and report["variants"] == 4 and report["diffs"] == 0
     text = (out / "index.html").read_text(encoding="utf-8")
     assert "= <strong>barred</strong>" in text and "= <strong>later</strong>" in text
     capsys.readouterr()

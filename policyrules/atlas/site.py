@@ -48,12 +48,16 @@ class AtlasReport:
     classes: int = 0
     diffs: int = 0
     rules: int = 0
+    points: int = 0
+    variants: int = 0  # other readings whose decision tables are exported (one per other option of a point)
     seconds: float = 0.0
 
     def to_text(self) -> str:
+        contested = (f"{self.points} contested points ({self.variants} other readings exported), "
+                     if self.points else "")
         return (f"atlas written to {self.out}: {len(self.files)} files; {self.tables} decision tables "
-                f"({self.classes} classes), {self.diffs} diffs, {self.rules} rule pages, in {self.seconds:.1f} s; "
-                f"open {self.out / 'index.html'}")
+                f"({self.classes} classes), {self.diffs} diffs, {self.rules} rule pages, {contested}"
+                f"in {self.seconds:.1f} s; open {self.out / 'index.html'}")
 
 
 def _environment() -> Any:
@@ -109,6 +113,8 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
             default_parts = parts
         else:
             share_tables(tables[DEFAULT_VARIANT]["tables"], tables[variant.id]["tables"])
+    report.points = len(points)
+    report.variants = len(point_variants) - 1
     main = tables[DEFAULT_VARIANT]
     report.tables = len(main["tables"])
     report.classes = sum(t["count"] for t in main["tables"].values())
