@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -108,8 +109,27 @@ def hostile_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 r["source"]["who"] = EVIL
                 if "url" in r["source"]:
                     r["source"]["url"] = 'https://example.org/"><script>window.__xss=5</script>'
+            if f.parent.name == "gb" and f.stem != "baseline":
+                add_hostile_point(data)
         f.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return root
+
+
+def add_hostile_point(data: dict[str, Any]) -> None:
+    """A contested point whose question, options, reasons and sources carry the hostile text, and a
+    rule that exists under one of its options only (so the pages show it as an alternative)."""
+    def evil_source() -> dict[str, str]:  # a new dict each time: YAML anchors are refused in rule files
+        return {"url": 'https://example.org/"><script>window.__xss=6</script>', "quote": EVIL[:500],
+                "grade": "interpretation", "who": EVIL}
+
+    data["readings"] = [{
+        "id": f"{data['policy']}.evil-point", "question": EVIL + " javascript:window.__xss=7", "default": "plain",
+        "why_default": EVIL, "options": [
+            {"id": "plain", "says": EVIL, "changes": EVIL, "sources": [evil_source()], "against": [evil_source()]},
+            {"id": "evil-option", "says": EVIL + " says", "changes": EVIL, "sources": [evil_source()]}]}]
+    data["rules"].append({"id": f"{data['policy']}-evil-reading", "title": EVIL, "effect": "prohibited",
+                          "when": {"target_country": "RU"}, "source": evil_source(),
+                          "note": EVIL, "under": {f"{data['policy']}.evil-point": "evil-option"}})
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from .atlas_helpers import CHROMIUM_ARGS, Page, need_browser, partial_strikes, r
 from .test_atlas import hostile_pack, hostile_site  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("index.html", "map.html", "matrix.html", "diff.html", "evaluate.html", "rules.html")
+PAGES = ("index.html", "map.html", "matrix.html", "diff.html", "evaluate.html", "rules.html", "points.html")
 
 
 @pytest.fixture(scope="module")
@@ -354,10 +354,31 @@ def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:  
         if name == "matrix.html":
             assert "<img" in p.text_content("#version-matrix")
         assert p.evaluate("typeof window.__xss") == "undefined", name
-    for rule_page in sorted((hostile_site / "rules").glob("*.html")):
+        if name == "evaluate.html":  # a contested point's texts, shown as the strike's alternative
+            p.select_option("#f-weapon", "storm_shadow")
+            p.select_option("#f-target_region", "belgorod")
+            p.select_option("#f-target", "type:airfield")
+            p.fill("#f-range_km", "100")
+            p.fill("#f-date", "2024-12-01")
+            p.click("button[type=submit]")
+            alternatives = p.text_content("#answer-body .alternatives")
+            assert "gb.evil-point" in alternatives and '<img src=x onerror="window.__xss=2">' in alternatives
+            assert p.evaluate("typeof window.__xss") == "undefined", name
+        if name == "diff.html":
+            p.select_option("#f-pa", "gb")
+            p.select_option("#f-pb", "gb")
+            p.select_option("#f-rb", "gb.evil-point=evil-option")
+            p.fill("#f-da", "2024-12-01")
+            p.fill("#f-db", "2024-12-01")
+            p.dispatch_event("#f-db", "change")
+            assert "gb-evil-reading" in p.text_content("#diff-table")
+    pages = sorted((hostile_site / "rules").glob("*.html")) + sorted((hostile_site / "points").glob("*.html"))
+    assert any(f.parent.name == "points" for f in pages)
+    for rule_page in pages:
         page.open(rule_page)
         assert p.evaluate("typeof window.__xss") == "undefined", rule_page
         assert p.locator("main script, main img, main a[href^='javascript' i]").count() == 0
+    assert "<script>window.__xss=1</script>" in p.text_content("main")  # the point's page: the text, shown as text
     assert page.dialogs == []
     assert page.errors == []  # not even a blocked attempt (the page's CSP would report one)
 

@@ -13,7 +13,7 @@ from ..model.catalog import Catalog
 from ..model.dimensions import FIELDS, Kind
 from ..packs.pack import Pack, PolicyVersion, Rule
 from ..scenarios import ScenarioResult
-from .contested import ContestedPoint
+from .contested import ContestedPoint, Mark
 from .safe import slug
 from .world import source_json
 
@@ -55,7 +55,7 @@ def words(cond: Condition, catalog: Catalog) -> str:
 class TimelineDate:
     day: dt.date
     changes: list[VersionEntry] = field(default_factory=list)
-    contested: list[ContestedPoint] = field(default_factory=list)
+    contested: list[tuple[ContestedPoint, list[Mark]]] = field(default_factory=list)
 
 
 def timeline_view(pack: Pack, points: Sequence[ContestedPoint] = ()) -> dict[str, Any]:
@@ -85,10 +85,13 @@ def timeline_view(pack: Pack, points: Sequence[ContestedPoint] = ()) -> dict[str
     by_day = {d: TimelineDate(d) for d in days}
     for e in entries:
         by_day[e.effective_from].changes.append(e)
+    marks: dict[dt.date, list[ContestedPoint]] = {d: [] for d in days}
     for p in points:
         for d in p.dates:
-            by_day[d].contested.append(p)
-    return {"days": days, "rows": rows, "dates": [by_day[d] for d in days if by_day[d].changes or by_day[d].contested]}
+            by_day[d].contested.append((p, [m for m in p.marks if m.day == d]))
+            marks[d].append(p)
+    return {"days": days, "rows": rows, "marks": marks,
+            "dates": [by_day[d] for d in days if by_day[d].changes or by_day[d].contested]}
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,19 +21,19 @@ from ..analysis.partition import partitions
 from ..engine import Engine
 from ..model.errors import PolicyRulesError
 from ..scenarios import Scenario, run_scenarios
-from .contested import ContestedPoint, Variant, contested_points, point_json, variants
-from .diffs import diffs
+from .contested import DEFAULT_VARIANT, ContestedPoint, Variant, contested_points, point_json, variants
+from .diffs import diffs, reading_diffs
 from .layout import tiles
 from .pages import rule_pages, timeline_view
 from .safe import js_data, safe_url, slug
-from .tables import decision_table, policy_routes
+from .tables import decision_table, policy_routes, share_tables
 from .world import world
 
 INSTALL_ATLAS = "pip install 'policyrules[atlas]'"
 STATIC = ("atlas.css", "atlas-core.js", "atlas-ui.js", "page-map.js", "page-matrix.js", "page-diff.js",
           "page-evaluate.js")
 PAGES = (("index.html", "Timeline"), ("map.html", "Map"), ("matrix.html", "Matrices"), ("diff.html", "Diff"),
-         ("evaluate.html", "Evaluate"), ("rules.html", "Rules"))
+         ("evaluate.html", "Evaluate"), ("rules.html", "Rules"), ("points.html", "Contested"))
 
 
 class AtlasError(PolicyRulesError):
@@ -48,12 +48,16 @@ class AtlasReport:
     classes: int = 0
     diffs: int = 0
     rules: int = 0
+    points: int = 0
+    variants: int = 0  # other readings whose decision tables are exported (one per other option of a point)
     seconds: float = 0.0
 
     def to_text(self) -> str:
+        contested = (f"{self.points} contested points ({self.variants} other readings exported), "
+                     if self.points else "")
         return (f"atlas written to {self.out}: {len(self.files)} files; {self.tables} decision tables "
-                f"({self.classes} classes), {self.diffs} diffs, {self.rules} rule pages, in {self.seconds:.1f} s; "
-                f"open {self.out / 'index.html'}")
+                f"({self.classes} classes), {self.diffs} diffs, {self.rules} rule pages, {contested}"
+                f"in {self.seconds:.1f} s; open {self.out / 'index.html'}")
 
 
 def _environment() -> Any:
@@ -73,16 +77,20 @@ def _environment() -> Any:
 
 def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario] = (),
                 diff_scope: str = "overlapping", points: Sequence[ContestedPoint] | None = None,
-                extra_variants: Sequence[Variant] = ()) -> AtlasReport:
+                extra_variants: Sequence[Variant] = (), readings: Mapping[str, object] | None = None) -> AtlasReport:
     """Write the atlas of ``engine``'s pack into ``out`` (created if needed; files of the same
     names are replaced, nothing else is touched). ``scenarios``: examples shown on the rule pages
     they exercise. ``points``: contested points (default: the engine's own). ``extra_variants``:
-    more engines whose decision tables the page exports too (the evaluator answers under each)."""
+    more engines whose decision tables the page exports too (the evaluator answers under each).
+    ``readings``: build the site under these options of contested points (``{POINT: OPTION}``,
+    over the engine's reading; every page says which reading it shows)."""
     started = time.perf_counter()
     env = _environment()
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise AtlasError(f"{root}: exists and is not a directory")
+    if readings:
+        engine = engine.with_readings(readings)
     pack = engine.pack
     points = tuple(contested_points(engine) if points is None else points)
     report = AtlasReport(root)
@@ -95,17 +103,24 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
 
     # Data ------------------------------------------------------------------------------------
     tables: dict[str, Any] = {}
-    for variant in [*variants(engine, points), *extra_variants]:
+    point_variants = variants(engine, points)
+    for variant in [*point_variants, *extra_variants]:
         parts = partitions(variant.engine.resolved)
         tables[variant.id] = {"readings": dict(variant.readings),
                               "tables": {t["key"]: t for t in map(decision_table, parts)},
                               "routes": policy_routes(variant.engine.pack)}
-        if variant.id == "default":
+        if variant.id == DEFAULT_VARIANT:
             default_parts = parts
-    main = tables["default"]
+        else:
+            share_tables(tables[DEFAULT_VARIANT]["tables"], tables[variant.id]["tables"])
+    report.points = len(points)
+    report.variants = len(point_variants) - 1
+    main = tables[DEFAULT_VARIANT]
     report.tables = len(main["tables"])
     report.classes = sum(t["count"] for t in main["tables"].values())
     found_diffs = diffs(engine.resolved, default_parts, diff_scope)
+    if diff_scope != "none":
+        found_diffs.update(reading_diffs(engine, point_variants[1:], tables))
     report.diffs = len(found_diffs)
     tile_list = tiles(pack.catalog.regions)
     write("data/world.js", js_data("world", {
@@ -118,8 +133,9 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
     results = run_scenarios(engine, scenarios) if scenarios else []
     pages = rule_pages(pack, results)
     report.rules = len(pages)
+    changed = engine.readings.changed(engine.reading)
     common = {"nav": PAGES, "version": __version__, "digest": pack.digest[:12], "pack_root": pack.root,
-              "points": points}
+              "points": points, "changed": [p for p in points if p.id in changed]}
     width = max((t.col for t in tile_list), default=0) + 1
     height = max((t.row for t in tile_list), default=0) + 1
     views: dict[str, dict[str, Any]] = {
@@ -129,12 +145,19 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
         "diff.html": {},
         "evaluate.html": {},
         "rules.html": {"pages": pages},
+        "points.html": {},
     }
     for name, context in views.items():
         write(name, env.get_template(name).render(root="", page=name, **common, **context))
     template = env.get_template("rule.html")
+    touching = {rid: [p for p in points if rid in p.rules] for rid in {r.id for r in pages}}
     for p in pages:
-        write(f"rules/{p.file_name}", template.render(root="../", page="rules.html", rule=p, **common))
+        write(f"rules/{p.file_name}", template.render(root="../", page="rules.html", rule=p,
+                                                      contested=touching[p.id], **common))
+    template = env.get_template("point.html")
+    rule_ids = {r.id for r in pages}
+    for point in points:
+        write(point.page, template.render(root="../", page="points.html", point=point, rule_ids=rule_ids, **common))
 
     # Static assets ---------------------------------------------------------------------------
     static = resources.files("policyrules.atlas").joinpath("static")

@@ -118,3 +118,19 @@ def policy_routes(pack: Pack) -> dict[str, Any]:
             "latest": table_key(latest),
         }
     return out
+
+
+#: The fields of a decision table that depend on the reading's dates only, not on its decisions.
+_PLACED = ("windows", "label")
+
+
+def share_tables(default: dict[str, Any], variant: dict[str, Any]) -> None:
+    """In a variant's tables, each table that decides exactly as the default variant's table of the
+    same key becomes a reference to it (``{"same_as": "default", "key": ..., "windows": ...}``): a
+    reading that changes one policy does not export every other policy's tables again, and the page
+    knows the two are the same rule set."""
+    for key, t in list(variant.items()):
+        d = default.get(key)
+        if d is not None and all(t[k] == d[k] for k in t if k not in _PLACED):
+            variant[key] = {"same_as": "default", "key": key, "policy": t["policy"], "version": t["version"],
+                            **{k: t[k] for k in _PLACED}}

@@ -66,6 +66,7 @@
     if (prepared[id]) { return prepared[id]; }
     var t = VARIANTS[variantId].tables[key];
     if (!t) { return null; }
+    if (t.same_as) { prepared[id] = prepare(t.same_as, key); return prepared[id]; }  // the same rule set
     var outcomes = new Uint16Array(t.count);
     var at = 0;
     for (var i = 0; i < t.classes.length; i += 2) {
@@ -563,7 +564,109 @@
     };
   }
 
+  /* The variant and key whose table a variant's table is (a variant shares the tables it decides
+   * exactly as the default does). */
+  function canonical(variantId, key) {
+    var t = VARIANTS[variantId] && VARIANTS[variantId].tables[key];
+    return t && t.same_as ? { variant: t.same_as, key: key } : { variant: variantId, key: key };
+  }
+
+  function swapped(found) {
+    return {
+      classes: found.classes, changed: found.changed,
+      entries: found.entries.map(function (e) {
+        return { description: e.description, constraints: e.constraints, before: e.after, after: e.before, classes: e.classes, example: e.example };
+      }).sort(function (x, y) {
+        var sx = x.before.decision === x.after.decision, sy = y.before.decision === y.after.decision;
+        if (sx !== sy) { return sx ? 1 : -1; }
+        return x.description < y.description ? -1 : x.description > y.description ? 1 : 0;
+      }),
+    };
+  }
+
+  /* The diff from table ka under variant va to table kb under variant vb (two dates, two readings,
+   * or both), as engine.diff(a, b, before_readings=..., after_readings=...) computes it; null when
+   * the pair was not exported (two readings other than the atlas's own, or --diffs none). */
+  function diffBetween(va, ka, vb, kb) {
+    var a = canonical(va, ka), b = canonical(vb, kb);
+    if (a.variant === b.variant && a.key === b.key) {  // one rule set: no class changes (as `diff` says, over its classes)
+      return { classes: VARIANTS[a.variant].tables[a.key].count, changed: 0, entries: [], same: true };
+    }
+    if (a.variant === "default" && b.variant === "default") { return diff(a.key, b.key); }
+    var qa = a.variant + "~" + a.key, qb = b.variant + "~" + b.key;
+    if (DIFFS[qa + "|" + qb]) { return DIFFS[qa + "|" + qb]; }
+    if (DIFFS[qb + "|" + qa]) { return swapped(DIFFS[qb + "|" + qa]); }
+    return null;
+  }
+
+  // Contested readings ------------------------------------------------------------------------
+
+  var POINTS = WORLD.points || [];
+
+  /* The points that can touch a strike judged by (or named for) these policies (deciding.contested.relevant). */
+  function relevantPoints(policies) {
+    var wanted = new Set(policies.concat(["common", "default"]));
+    return POINTS.filter(function (p) { return wanted.has(p.policy); });
+  }
+
+  /* The contested points whose other options change a full strike's decision or deciding rule, each
+   * with the decision, rule and policy version under those options: Engine.contested, by looking up
+   * each option's exported tables. */
+  function contested(strike) {
+    var here = evaluate(strike, "default");
+    if (here.error) { return { error: here.error }; }
+    var policies = [here.policy];
+    if (here.facts.supplier) { policies.push(here.facts.supplier.toLowerCase()); }
+    var out = [];
+    relevantPoints(policies).forEach(function (p) {
+      var alternatives = [];
+      p.options.forEach(function (o) {
+        if (o.id === p.chosen) { return; }
+        var v = evaluate(strike, p.id + "=" + o.id);
+        if (!v.error && v.decision === here.decision && v.rule === here.rule) { return; }
+        alternatives.push(v.error ? { option: o.id, says: o.text, decision: null, rule: null, policy: null, error: v.error } :
+          { option: o.id, says: o.text, decision: v.decision, rule: v.rule, policy: v.policy + "@" + v.version, error: null });
+      });
+      if (alternatives.length) { out.push({ point: p.id, question: p.question, chosen: p.chosen, alternatives: alternatives }); }
+    });
+    return { verdict: here, contests: out };
+  }
+
+  function sameAnswer(a, b) {
+    if (a.error || b.error) { return !!a.error && !!b.error; }
+    return a.decisions.join() === b.decisions.join() && a.rules.slice().sort().join() === b.rules.slice().sort().join();
+  }
+
+  /* For a strike with open fields: each other option of a relevant point under which the possible
+   * decisions or deciding rules differ, with that answer (partial() under the option's tables). */
+  function contestedPartial(known, here) {
+    here = here || partial(known, "default");
+    if (!POINTS.length) { return []; }
+    var policies = here.error ? Object.keys(WORLD.policies) :
+      here.policies.map(function (k) { return VARIANTS["default"].tables[k].policy; });
+    if (known.supplier) { policies.push(String(known.supplier).toLowerCase()); }
+    var out = [];
+    relevantPoints(policies).forEach(function (p) {
+      p.options.forEach(function (o) {
+        if (o.id === p.chosen) { return; }
+        var a = partial(known, p.id + "=" + o.id);
+        if (!sameAnswer(here, a)) { out.push({ point: p.id, question: p.question, option: o.id, says: o.text, answer: a }); }
+      });
+    });
+    return out;
+  }
+
   global.PolicyAtlas = {
+    points: POINTS, contested: contested, contestedPartial: contestedPartial, diffBetween: diffBetween,
+    contestedMany: function (strikes) {
+      return strikes.map(function (s) {
+        var c = contested(s);
+        if (c.error) { return { error: c.error }; }
+        return c.contests.map(function (k) {
+          return { point: k.point, alternatives: k.alternatives.map(function (a) { return { option: a.option, decision: a.decision, rule: a.rule, policy: a.policy }; }) };
+        });
+      });
+    },
     world: WORLD, variants: VARIANTS, weaponById: weaponById, regionById: regionById,
     evaluate: evaluate, partial: partial, diff: diff, tableKeyAt: tableKeyAt, policyFor: policyFor,
     normalise: normalise,

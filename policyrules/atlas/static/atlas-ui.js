@@ -226,7 +226,59 @@
     return days;
   }
 
+  // Contested readings ---------------------------------------------------------------------
+
+  var POINT_BY_ID = {};
+  PA.points.forEach(function (p) { POINT_BY_ID[p.id] = p; });
+
+  function pointLink(pointId) {
+    var p = POINT_BY_ID[pointId];
+    return p ? el("a", { href: ROOT + p.page, text: pointId }) : el("span", { text: pointId });
+  }
+
+  /* One answer under another option (a partial() result): its decision(s) and rule(s), in words. */
+  function answerWords(a, node) {
+    if (a.error) { node.appendChild(UI_badge(null)); node.appendChild(document.createTextNode(" no answer: " + a.error)); return node; }
+    node.appendChild(UI_badge(a.settled || "depends"));
+    node.appendChild(document.createTextNode(" " + (a.settled ? "" : a.decisions.join(" or ") + ", ") + "by "));
+    a.rules.forEach(function (rid, i) {
+      if (i) { node.appendChild(document.createTextNode(" / ")); }
+      node.appendChild(ruleLink(rid));
+    });
+    node.appendChild(document.createTextNode(" (" + a.policies.map(function (k) { return k.split("+")[0]; }).join(", ") + ")"));
+    return node;
+  }
+  var UI_badge = badge;
+
+  /* The alternatives under contested readings (contestedPartial), as a block; null when the pack has no point. */
+  function alternatives(alts) {
+    if (!PA.points.length) { return null; }
+    var box = el("div", { cls: "alternatives" });
+    if (!alts.length) {
+      box.appendChild(el("p", { cls: "muted", text: "No other reading of a contested point changes this answer." }));
+      return box;
+    }
+    box.appendChild(el("p", {}, el("span", { cls: "alt-mark", "aria-hidden": "true", text: "◆ " }),
+      el("strong", { text: "Contested: " }), "another reading changes this answer."));
+    var list = el("ul");
+    alts.forEach(function (a) {
+      var li = el("li", { cls: "alternative" }, "Under ", pointLink(a.point), " = ", el("strong", { text: a.option }),
+        " (" + a.says + "): ");
+      list.appendChild(answerWords(a.answer, li));
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function alternativesText(alts) {
+    return alts.map(function (a) {
+      var x = a.answer;
+      return a.point + "=" + a.option + ": " + (x.error ? "no answer" : (x.settled || x.decisions.join(" or ")) + " by " + x.rules.join(" or "));
+    }).join("; ");
+  }
+
   global.AtlasUI = {
+    alternatives: alternatives, alternativesText: alternativesText, pointLink: pointLink,
     el: el, clear: clear, badge: badge, ruleLink: ruleLink, rulePage: rulePage, sourceBlock: sourceBlock,
     ruleDetails: ruleDetails, setupControls: setupControls, readKnown: readKnown, cell: cell, cellAnswer: cellAnswer,
     constraintWords: constraintWords, valueWords: valueWords, safeHref: safeHref, GLYPH: GLYPH, dateRange: dateRange,

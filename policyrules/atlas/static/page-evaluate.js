@@ -19,7 +19,12 @@
     var known = UI.readKnown(form);
     var r = PA.partial(known);
     UI.clear(body);
-    if (r.error) { body.appendChild(el("p", { cls: "error", text: "Cannot answer: " + r.error })); return r; }
+    if (r.error) {
+      body.appendChild(el("p", { cls: "error", text: "Cannot answer: " + r.error }));
+      var other = UI.alternatives(PA.contestedPartial(known, r));
+      if (other && other.querySelector("li")) { body.appendChild(other); }
+      return r;
+    }
     var when = known.date ? "on " + known.date : "under the latest versions";
     if (r.settled) {
       body.appendChild(el("p", { cls: "decision" }, UI.badge(r.settled), " " + when + " (" + r.policies.map(function (k) { return k.split("+")[0]; }).join(", ") + ")"));
@@ -45,7 +50,9 @@
         if (!seen[ps.rule]) { seen[ps.rule] = true; body.appendChild(UI.ruleDetails(ps.rule, ps.policy)); }
       });
     }
-    var variants = Object.keys(PA.variants).filter(function (v) { return v !== "default"; });
+    var alts = UI.alternatives(PA.contestedPartial(known, r));
+    if (alts) { body.appendChild(el("h3", { text: "Under other readings of the contested points" })); body.appendChild(alts); }
+    var variants = Object.keys(PA.variants).filter(function (v) { return v !== "default" && !Object.keys(PA.variants[v].readings).length; });
     if (variants.length) {
       var alt = el("ul", { cls: "alternatives" });
       variants.forEach(function (v) {

@@ -8,7 +8,7 @@
   var details = document.getElementById("region-details");
   var tbody = document.querySelector("#map-table tbody");
   var tiles = Array.prototype.slice.call(document.querySelectorAll("#tile-map .tile"));
-  var results = {};
+  var results = {}, alternatives = {};
   var selected = null;
 
   var DAY = 86400000;
@@ -57,19 +57,23 @@
 
   function update() {
     var base = known();
-    var counts = { allowed: 0, prohibited: 0, depends: 0, none: 0 };
+    var counts = { allowed: 0, prohibited: 0, depends: 0, none: 0, contested: 0 };
     UI.clear(tbody);
     tiles.forEach(function (g) {
       var id = g.getAttribute("data-region");
       var q = Object.assign({}, base, { target_region: id });
       var r = PA.partial(q);
       results[id] = r;
+      var alts = alternatives[id] = PA.contestedPartial(q, r);
       var a = UI.cellAnswer(r);
       counts[a.cls] += 1;
-      g.setAttribute("class", g.getAttribute("class").replace(/ (allowed|prohibited|depends|none)\b/g, "") + " " + a.cls);
-      g.querySelector(".tile-mark").textContent = UI.GLYPH[a.cls];
+      if (alts.length) { counts.contested += 1; }
+      g.setAttribute("class", g.getAttribute("class").replace(/ (allowed|prohibited|depends|none|contested)\b/g, "") + " " + a.cls +
+        (alts.length ? " contested" : ""));
+      g.querySelector(".tile-mark").textContent = UI.GLYPH[a.cls] + (alts.length ? "◆" : "");
       var region = PA.regionById[id];
-      g.setAttribute("aria-label", region.name + " (" + region.country + "): " + a.text);
+      g.setAttribute("aria-label", region.name + " (" + region.country + "): " + a.text +
+        (alts.length ? "; contested: " + UI.alternativesText(alts) : ""));
       var row = el("tr", {}, el("th", { scope: "row", text: region.name }), el("td", { text: region.country }));
       row.appendChild(el("td", { cls: "cell " + a.cls }, el("span", { cls: "cell-mark", "aria-hidden": "true", text: UI.GLYPH[a.cls] }),
         " " + (a.cls === "depends" ? "depends: " + r.decisions.join(" or ") : a.cls === "none" ? "no answer" : a.cls)));
@@ -78,10 +82,12 @@
       (r.rules || []).forEach(function (rid, i) { if (i) { rules.appendChild(document.createTextNode(" / ")); } rules.appendChild(UI.ruleLink(rid)); });
       row.appendChild(rules);
       row.appendChild(el("td", { text: (r.policies || []).map(policyRef).join(", ") }));
+      if (PA.points.length) { row.appendChild(el("td", { text: alts.length ? "◆ " + UI.alternativesText(alts) : "–" })); }
       tbody.appendChild(row);
     });
     status.textContent = base.date + ": " + counts.allowed + " regions allowed, " + counts.prohibited + " prohibited, " +
-      counts.depends + " depend on an open field" + (counts.none ? ", " + counts.none + " without an answer" : "") + ".";
+      counts.depends + " depend on an open field" + (counts.none ? ", " + counts.none + " without an answer" : "") +
+      (counts.contested ? "; another reading of a contested point changes " + counts.contested + " (◆)" : "") + ".";
     if (selected) { show(selected); }
   }
 
@@ -91,12 +97,15 @@
     var r = results[id], region = PA.regionById[id];
     UI.clear(details);
     details.appendChild(el("h3", { text: region.name + " (" + region.country + (region.occupied ? ", occupied" : "") + ")" }));
-    if (r.error) { details.appendChild(el("p", {}, UI.badge(null), " " + r.error)); return; }
+    var alts = UI.alternatives(alternatives[id] || []);
+    if (r.error) { details.appendChild(el("p", {}, UI.badge(null), " " + r.error)); if (alts) { details.appendChild(alts); } return; }
     if (r.settled) {
       details.appendChild(el("p", { cls: "decision" }, UI.badge(r.settled), " under " + r.policies.map(policyRef).join(", ")));
+      if (alts) { details.appendChild(alts); }
       r.rules.forEach(function (rid) { details.appendChild(UI.ruleDetails(rid, policyRef(r.policies[0]))); });
       return;
     }
+    if (alts) { details.appendChild(alts); }
     details.appendChild(el("p", { cls: "decision" }, UI.badge("depends"), " " + r.decisions.join(" or ") + ", depending on " + r.missing.map(UI.fieldLabel).join(", ")));
     var seen = {};
     r.possibilities.forEach(function (ps) {
@@ -137,5 +146,5 @@
       if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(id); }
     });
   });
-  window.AtlasMap = { setDay: function (iso) { setDay(toDay(iso) - first); }, results: results, update: update };
+  window.AtlasMap = { setDay: function (iso) { setDay(toDay(iso) - first); }, results: results, alternatives: alternatives, update: update };
 })();

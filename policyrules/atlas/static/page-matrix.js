@@ -25,6 +25,51 @@
   if (preferred) { tableSelect.value = preferred; }
   document.getElementById("f-cdate").value = "2024-06-01";
 
+  /* A cell: the decision and rule(s); ◆ when another reading of a contested point changes it. Pointing
+   * at, tapping or focusing it (its rule link) shows the rule and the alternatives below the matrix. */
+  var cellInfo = new WeakMap();
+
+  function matrixCell(known, label) {
+    var r = PA.partial(known);
+    var td = UI.cell(r);
+    var alts = PA.contestedPartial(known, r);
+    if (alts.length) {
+      td.classList.add("contested");
+      td.appendChild(el("span", { cls: "alt-mark", "aria-hidden": "true", text: " ◆" }));
+      td.appendChild(el("span", { cls: "sr-only", text: " contested: " + UI.alternativesText(alts) }));
+      td.setAttribute("title", "contested: " + UI.alternativesText(alts));
+    }
+    cellInfo.set(td, { result: r, alts: alts, label: label });
+    return td;
+  }
+
+  function showCell(box, td) {
+    var info = cellInfo.get(td);
+    if (!info) { return; }
+    var r = info.result;
+    UI.clear(box);
+    box.appendChild(el("h3", { text: info.label }));
+    if (r.error) { box.appendChild(el("p", {}, UI.badge(null), " " + r.error)); } else {
+      var policy = r.policies[0].split("+")[0];
+      box.appendChild(el("p", { cls: "decision" }, UI.badge(r.settled || "depends"),
+        " " + (r.settled ? "" : r.decisions.join(" or ") + ", depending on " + r.missing.map(UI.fieldLabel).join(", ")) + " (" + policy + ")"));
+    }
+    var alts = UI.alternatives(info.alts);
+    if (alts) { box.appendChild(alts); }
+    if (!r.error) { r.rules.forEach(function (rid) { box.appendChild(UI.ruleDetails(rid, r.policies[0].split("+")[0])); }); }
+  }
+
+  [["version-matrix", "vm-details"], ["coalition-matrix", "cm-details"]].forEach(function (ids) {
+    var table = document.getElementById(ids[0]), box = document.getElementById(ids[1]);
+    var pick = function (e) {
+      var td = e.target.closest ? e.target.closest("td") : null;
+      if (td && cellInfo.has(td)) { showCell(box, td); }
+    };
+    table.addEventListener("mouseover", pick);
+    table.addEventListener("click", pick);
+    table.addEventListener("focusin", pick);
+  });
+
   function header(table, corner, cols) {
     var tr = el("tr", {}, el("th", { scope: "col", text: corner }));
     cols.forEach(function (c) { tr.appendChild(el("th", { scope: "col", text: c })); });
@@ -46,7 +91,8 @@
     W.regions.forEach(function (r) {
       var tr = el("tr", {}, el("th", { scope: "row", text: r.name + " (" + r.country + ")" }));
       W.weapon_classes.forEach(function (c) {
-        tr.appendChild(UI.cell(PA.partial(Object.assign({}, known, { weapon_class: c, target_region: r.id }))));
+        tr.appendChild(matrixCell(Object.assign({}, known, { weapon_class: c, target_region: r.id }),
+          r.name + " (" + r.country + "), " + c.replace(/_/g, " ") + ", " + t.policy + "@" + t.version + " on " + known.date));
       });
       body.appendChild(tr);
     });
@@ -79,7 +125,8 @@
       pids.forEach(function (p) {
         var codes = W.policies[p].codes;
         var supplier = codes.length ? codes[0] : W.other_code;
-        tr.appendChild(UI.cell(PA.partial(Object.assign({}, known, { supplier: supplier, target_region: r.id }))));
+        tr.appendChild(matrixCell(Object.assign({}, known, { supplier: supplier, target_region: r.id }),
+          r.name + " (" + r.country + "), policy " + p + " on " + (date || "the latest date")));
       });
       body.appendChild(tr);
     });
