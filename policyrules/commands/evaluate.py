@@ -14,7 +14,7 @@ from ..analysis.partial import PartialReport
 from ..analysis.why_not import WhyNotReport
 from ..deciding.verdict import Verdict
 from ..engine import Engine
-from ..model.errors import PolicyRulesError, echo, shown
+from ..model.errors import PolicyRulesError, StrikeError, echo, shown
 from ..packs.yamlio import MAX_FILE_BYTES, YamlError, load_file, open_file, read_file
 from ._common import (
     EXIT_OK,
@@ -119,9 +119,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from(args)
     try:
         verdict = engine.evaluate(data)
-    except PolicyRulesError:
-        if args.strict or not unknowns(data):
-            raise
+    except StrikeError as e:
+        if args.strict or not unknowns(data) or any(
+                p.message.startswith("required") and p.field not in UNKNOWABLE for p in e.problems):
+            raise  # only what one cannot know may be left out: the weapon, target and region are asked for
         # Fields left out: the answer with conditions on them (its error, if the rest is bad too).
         _print_report(engine.ask(data), args, out)
         return EXIT_OK
