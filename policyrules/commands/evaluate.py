@@ -120,9 +120,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         verdict = engine.evaluate(data)
     except StrikeError as e:
-        if args.strict or not unknowns(data) or any(
-                p.message.startswith("required") and p.field not in UNKNOWABLE for p in e.problems):
-            raise  # only what one cannot know may be left out: the weapon, target and region are asked for
+        left_out = [p for p in e.problems if p.field in UNKNOWABLE and p.message == "required"]
+        if args.strict or not left_out:
+            raise
+        others = [p for p in e.problems if p not in left_out]
+        if others:  # the strict error, less the fields one may leave out
+            raise StrikeError(others) from None
         # Fields left out: the answer with conditions on them (its error, if the rest is bad too).
         _print_report(engine.ask(data), args, out)
         return EXIT_OK
