@@ -105,3 +105,10 @@ def test_evaluate_answers_with_conditions_when_fields_are_left_out() -> None:
     # other errors stay errors, worded for the question asked (no complaint about the missing range)
     r = cli("evaluate", "--strike", json.dumps({**ATACMS_KURSK, "weapon": "ATACSM"}))
     assert r.code == 2 and "unknown weapon 'ATACSM'" in r.err and "range_km" not in r.err
+    # what one knows (the weapon, the target, the region) is still asked for, with everything missing
+    r = cli("evaluate", "--strike", json.dumps({"target_type": "troops"}))
+    assert r.code == 2 and r.err.endswith("invalid strike (2 problems): weapon_class: required when no weapon is "
+                                          "given; target_region: required\n"), r.err
+    # a bad value keeps the strict wording
+    r = cli("evaluate", "--strike", json.dumps({**ATACMS_KURSK, "range_km": 10**400}))
+    assert r.code == 2 and "range_km: about 10^400 km is beyond the reach of ATACMS" in r.err, r.err

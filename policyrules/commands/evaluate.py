@@ -14,7 +14,7 @@ from ..analysis.partial import PartialReport
 from ..analysis.why_not import WhyNotReport
 from ..deciding.verdict import Verdict
 from ..engine import Engine
-from ..model.errors import PolicyRulesError, echo, shown
+from ..model.errors import PolicyRulesError, StrikeError, echo, shown
 from ..packs.yamlio import MAX_FILE_BYTES, YamlError, load_file, open_file, read_file
 from ._common import (
     EXIT_OK,
@@ -122,9 +122,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from(args)
     try:
         verdict = engine.evaluate(data)
-    except PolicyRulesError:
-        if args.strict or not unknowns(data):
+    except StrikeError as e:
+        left_out = [p for p in e.problems if p.field in UNKNOWABLE and p.message == "required"]
+        if args.strict or not left_out:
             raise
+        others = [p for p in e.problems if p not in left_out]
+        if others:  # the strict error, less the fields one may leave out
+            raise StrikeError(others) from None
         # Fields left out: the answer with conditions on them (its error, if the rest is bad too).
         _print_report(engine.ask(data), args, out)
         return EXIT_OK
