@@ -11,7 +11,6 @@ from ..matching import BACKENDS
 from ..packs.loader import bundled_sources_dir
 from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
 
-
 BUNDLED = object()  # --sources given without a directory
 
 
