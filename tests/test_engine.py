@@ -103,7 +103,7 @@ def test_with_parameters_returns_a_new_engine_and_leaves_the_old_one(engine: Eng
 
 
 @pytest.mark.parametrize(("values", "message"), [
-    ({"us.long_range": 10}, r"unknown parameter 'us.long_range'; known: us.long_range_km"),
+    ({"us.long_range": 10}, r"unknown parameter 'us.long_range'; known: us.counterfire_depth_km, us.long_range_km"),
     ({"long_range_km": 10}, r"unknown parameter 'long_range_km'"),
     ({"us.long_range_km": float("nan")}, r"parameter us.long_range_km: expected a finite number, got nan"),
     ({"us.long_range_km": "80"}, r"parameter us.long_range_km: expected a finite number, got '80'"),

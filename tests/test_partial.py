@@ -56,9 +56,11 @@ def test_conditions_on_several_missing_fields(compiled_engine: Engine) -> None:
                                                "date": "2024-06-01"})
     allowed = [p for p in report.possibilities if p.decision is Decision.ALLOWED]
     assert [p.description for p in allowed] == [
-        "US tube or rocket artillery, self-defense of Kharkiv, military target, range <= 80 km"]
+        ("US tube or rocket artillery, self-defense of Kharkiv, target: artillery, command center, equipment, "
+         "missile base or troops, range <= 80 km"),
+        "US air defense, target: aircraft"]
     assert {p.rule for p in report.possibilities if p.decision is Decision.PROHIBITED} == \
-        {"us-no-strikes-in-russia", "us-long-range-ban", "common-civilian-target-ban"}
+        {"us-no-strikes-in-russia", "us-long-range-ban", "common-civilian-target-ban", "us-counterfire-target-limit"}
 
 
 def test_an_unknown_supplier_ranges_over_the_policies(compiled_engine: Engine) -> None:

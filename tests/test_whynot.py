@@ -22,7 +22,8 @@ ATACMS = {"weapon": "ATACMS", "target_region": "belgorod", "target_type": "artil
 ATACMS_TEXT = (
     "prohibited by us-long-range-ban (us@2024-05-30)\n"
     "  allowed if weapon_class were tube_artillery or rocket_artillery (us-kharkiv-counterfire)\n"
-    "  allowed if target_region were any region of UA (us-inside-ukraine)"
+    "  allowed if target_region were any region of UA (us-inside-ukraine)\n"
+    "  allowed if weapon_class were air_defense and target_type were aircraft (us-air-defense-over-russia)"
 )
 
 
@@ -35,7 +36,7 @@ def fields(strike: dict[str, Any], engine: Engine) -> dict[str, Any]:
 def test_atacms_into_belgorod(compiled_engine: Engine) -> None:
     report = compiled_engine.why_not(ATACMS)
     assert report.to_text() == ATACMS_TEXT
-    first, second = report.alternatives
+    first, second, _air_defense = report.alternatives
     (change,) = first.changes
     assert (change.field, change.from_, change.to) == ("weapon_class", "ballistic_missile",
                                                       ("tube_artillery", "rocket_artillery"))
@@ -51,6 +52,7 @@ def test_beyond_80_km_it_takes_two_changes(compiled_engine: Engine) -> None:
     assert [(a.description, a.rule) for a in report.alternatives] == [
         ("target_region were any region of UA", "us-inside-ukraine"),
         ("weapon_class were tube_artillery or rocket_artillery and range_km were <= 80", "us-kharkiv-counterfire"),
+        ("weapon_class were air_defense and target_type were aircraft", "us-air-defense-over-russia"),
     ]
 
 
@@ -60,7 +62,9 @@ def test_an_allowed_strike_lists_what_would_prohibit_it(compiled_engine: Engine)
     shown = {a.description: a.rule for a in report.alternatives}
     assert shown["self_defense were false"] == "us-no-strikes-in-russia"
     assert shown["defended_region were not kharkiv"] == "us-no-strikes-in-russia"
-    assert shown["target_category were civilian"] == "common-civilian-target-ban"
+    assert shown["target_type were civilian"] == "common-civilian-target-ban"
+    # Counter-fire covers the targets the seeds name (us.counterfire-targets, default both-seeds).
+    assert shown["target_type were air_defense or airfield or aircraft or logistics"] == "us-counterfire-target-limit"
     assert shown["target_region were any other region of RU"] == "us-no-strikes-in-russia"
     assert all(a.decision is Decision.PROHIBITED for a in report.alternatives)
 

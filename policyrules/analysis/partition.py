@@ -387,8 +387,15 @@ class Partition:
         d = DIMENSIONS[dimension]
         names = sorted(d.fields, key=lambda f: not FIELDS[f].picks_policy)
 
+        def differs(f: str, m: Member) -> bool:
+            # An unknown supplier (it picks the policy) is no reason to prefer a member without one: a
+            # weapon several states supply, known without its supplier, keeps its weapon first.
+            if FIELDS[f].picks_policy and near.get(f) is None:
+                return False
+            return bool(self.class_value(f, m.facts[f]) != self.class_value(f, near.get(f)))
+
         def rank(m: Member) -> tuple[bool, ...]:
-            return (*(self.class_value(f, m.facts[f]) != self.class_value(f, near.get(f)) for f in names),
+            return (*(differs(f, m) for f in names),
                     (m.facts[d.primary] is None) != (near.get(d.primary) is None))
 
         return sorted(self._members[dimension], key=rank)
