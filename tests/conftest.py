@@ -18,6 +18,9 @@ from hypothesis import HealthCheck, settings
 from policyrules import Engine
 from policyrules.packs.loader import bundled_rules_dir
 
+# The atlas's hostile pack and site, shared by the atlas tests and its browser tests.
+from .atlas_helpers import hostile_pack, hostile_site  # noqa: F401 - fixtures
+
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=100)

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from policyrules import Engine
 from policyrules.analysis.partition import partitions
-from policyrules.atlas import build_atlas
 from policyrules.atlas.layout import PLACES, tiles
 from policyrules.atlas.safe import GLOBAL, js_data, json_text, safe_url, slug
 from policyrules.atlas.tables import decision_table
 from policyrules.cli import main
 from policyrules.model.catalog import Region
-from policyrules.packs.loader import bundled_rules_dir
 
-EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">\u2028</script><!--'
+from .atlas_helpers import EVIL
 
 
 def test_json_text_cannot_end_a_script() -> None:
@@ -82,61 +77,6 @@ def test_decision_tables_count_every_class() -> None:
         assert sum(t["classes"][0::2]) == len(p) == t["count"]
         sizes = [len(g["parts"]) for g in t["groups"]]
         assert t["count"] == __import__("math").prod(sizes)
-
-
-@pytest.fixture(scope="module")
-def hostile_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled pack with HTML, script tags, javascript: text and line separators in every text
-    a rule file or the catalog may carry (titles, quotes, notes, caveats, names, who)."""
-    root = tmp_path_factory.mktemp("hostile") / "rules"
-    shutil.copytree(bundled_rules_dir(), root)
-    for f in sorted(root.rglob("*.yaml")):
-        data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        if f.name == "catalog.yaml":
-            for r in data["regions"]:
-                r["name"] = r["name"] + EVIL
-            for w in data["weapons"]:
-                w["name"] = w["name"] + EVIL
-                w["note"] = "javascript:window.__xss=3"
-        else:
-            data["title"] = data["title"] + EVIL
-            data["note"] = EVIL + " javascript:window.__xss=4"
-            for r in data.get("rules", []):
-                r["title"] = r["title"] + EVIL
-                r["note"] = EVIL
-                r["caveats"] = EVIL
-                r["source"]["quote"] = EVIL[:500]
-                r["source"]["who"] = EVIL
-                if "url" in r["source"]:
-                    r["source"]["url"] = 'https://example.org/"><script>window.__xss=5</script>'
-            if f.parent.name == "gb" and f.stem != "baseline":
-                add_hostile_point(data)
-        f.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return root
-
-
-def add_hostile_point(data: dict[str, Any]) -> None:
-    """A contested point whose question, options, reasons and sources carry the hostile text, and a
-    rule that exists under one of its options only (so the pages show it as an alternative)."""
-    def evil_source() -> dict[str, str]:  # a new dict each time: YAML anchors are refused in rule files
-        return {"url": 'https://example.org/"><script>window.__xss=6</script>', "quote": EVIL[:500],
-                "grade": "interpretation", "who": EVIL}
-
-    data["readings"] = [{
-        "id": f"{data['policy']}.evil-point", "question": EVIL + " javascript:window.__xss=7", "default": "plain",
-        "why_default": EVIL, "options": [
-            {"id": "plain", "says": EVIL, "changes": EVIL, "sources": [evil_source()], "against": [evil_source()]},
-            {"id": "evil-option", "says": EVIL + " says", "changes": EVIL, "sources": [evil_source()]}]}]
-    data["rules"].append({"id": f"{data['policy']}-evil-reading", "title": EVIL, "effect": "prohibited",
-                          "when": {"target_country": "RU"}, "source": evil_source(),
-                          "note": EVIL, "under": {f"{data['policy']}.evil-point": "evil-option"}})
-
-
-@pytest.fixture(scope="module")
-def hostile_site(hostile_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("hostile-site")
-    build_atlas(Engine.load(hostile_pack, backend="compiled"), out, diff_scope="versions")
-    return out
 
 
 def test_hostile_pack_text_is_escaped_in_every_file(hostile_site: Path) -> None:

@@ -21,7 +21,6 @@ from policyrules.atlas import build_atlas
 from policyrules.scenarios import load_scenarios, scenario_files
 
 from .atlas_helpers import CHROMIUM_ARGS, Page, need_browser, partial_strikes, random_strikes
-from .test_atlas import hostile_pack, hostile_site  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("index.html", "map.html", "matrix.html", "diff.html", "evaluate.html", "rules.html", "points.html")
@@ -336,7 +335,7 @@ def test_keyboard_reaches_every_tile_and_control(site: Path, page: Page) -> None
     assert "Moscow" in p.text_content("#region-details")
 
 
-def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:  # noqa: F811
+def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:
     """An atlas built from a pack whose texts carry HTML, script tags, event handlers and javascript:
     text: every page is opened and used, and nothing of it runs (no global set, no dialog, no error)."""
     p = page.page

@@ -20,7 +20,7 @@ from policyrules.atlas.contested import contested_points
 from policyrules.cli import main
 
 from .atlas_helpers import CHROMIUM_ARGS, Page, need_browser, random_strikes
-from .test_readings import BASELINE, BASELINE_UNTIL, DOWNING, SEED, SHIFT, write
+from .readings_pack import BASELINE, BASELINE_UNTIL, DOWNING, SEED, SHIFT, write
 
 # Suppliers without a policy of their own: a point that changes a parameter (how far into Russia).
 DEFAULT_POLICY = f"""\

@@ -8,9 +8,7 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
-# Known exception, being reworked by another branch: test_atlas_browser.py takes its fixtures
-# from test_atlas.py. The lead removes this entry once those fixtures move to atlas_helpers.py.
-KNOWN: set[tuple[str, str]] = {("test_atlas_browser.py", "test_atlas")}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def imported_modules(source: str) -> set[str]:

@@ -39,12 +39,12 @@ def test_a_defended_region_without_self_defense_is_stated(engine: Engine) -> Non
 
 def test_a_date_past_the_review_says_what_the_pack_covers(engine: Engine) -> None:
     reviewed = engine.pack.catalog.reviewed
-    assert reviewed == dt.date(2024, 11, 18)
+    assert reviewed == dt.date(2024, 11, 20)
     later = engine.evaluate({**HIMARS, "date": "2025-02-01"})
     (note,) = [n for n in later.notes if "review" in n]
-    assert note == ("2025-02-01 is after the pack's last review (2024-11-18): it covers the policies of de, fr, gb, "
-                    "ua, us and the default policy from 2022-02-24 to 2024-11-18, and a later change is not in it")
-    assert not any("review" in n for n in engine.evaluate({**HIMARS, "date": "2024-11-18"}).notes)
+    assert note == ("2025-02-01 is after the pack's last review (2024-11-20): it covers the policies of be, de, dk, "
+                    "fr, gb, nl, ua, us and the default policy from 2022-02-24 to 2024-11-20, and a later change is not in it")
+    assert not any("review" in n for n in engine.evaluate({**HIMARS, "date": "2024-11-20"}).notes)
     assert not any("review" in n for n in engine.evaluate({k: v for k, v in HIMARS.items() if k != "date"}).notes)
 
 
@@ -78,7 +78,7 @@ def test_notes_are_in_the_json_explain_and_survive_a_round_trip(compiled_engine:
     assert Verdict.model_validate_json(json.dumps(data)) == v
     text = v.explain()
     assert text.count("\n  assumed: ") == 4
-    assert "  assumed: no rule of the gb policy (gb@2024-05-02) covers this strike (Storm Shadow" in text
+    assert "  assumed: no rule of the gb policy (gb@2024-11-20) covers this strike (Storm Shadow" in text
     out = cli("evaluate", "--strict", "--format", "json", "--strike",
               json.dumps({**STORM_SHADOW, "defended_region": "sumy"})).out
     assert any("without self_defense" in n for n in json.loads(out)["notes"])
@@ -104,8 +104,8 @@ def test_check_warns_when_the_review_is_stale(compiled_engine: Engine) -> None:
     reviewed = compiled_engine.pack.catalog.reviewed
     assert reviewed is not None
     old = check(compiled_engine.resolved, today=reviewed + dt.timedelta(days=REVIEW_MAX_AGE_DAYS + 1))
-    (f,) = [f for f in old.warnings if f.code == "stale-review"]
+    (f,) = [f for f in old.findings if f.code == "stale-review"]
     assert f.field == "reviewed" and f.file is not None and f.file.endswith("catalog.yaml")
-    assert "last reviewed on 2024-11-18" in f.message
+    assert "last reviewed on 2024-11-20" in f.message
     fresh = check(compiled_engine.resolved, today=reviewed + dt.timedelta(days=REVIEW_MAX_AGE_DAYS))
     assert "stale-review" not in fresh.codes()

@@ -18,8 +18,7 @@ from policyrules.packs.loader import bundled_sources_dir
 from policyrules.packs.resolved import ResolvedPack
 from policyrules.scenarios import load_scenarios
 
-from .conftest import EXAMPLES, ROOT
-from .helpers import cli
+from .helpers import EXAMPLES, ROOT, cli
 
 A, P = Decision.ALLOWED, Decision.PROHIBITED
 

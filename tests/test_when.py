@@ -28,7 +28,7 @@ def test_since_when_atacms_on_military_targets_in_kursk(compiled_engine: Engine)
     assert (clause.id, clause.policy, clause.effect) == ("us-kursk-atacms", "us@2024-11-17", Decision.ALLOWED)
     assert clause.source is not None and "Kursk" in clause.source.quote
     assert report.since(Decision.ALLOWED) is None  # allowed only in self-defense
-    assert report.to_text().startswith("now (to the pack's review, 2024-11-18), since 2024-11-17: allowed or "
+    assert report.to_text().startswith("now (to the pack's review, 2024-11-20), since 2024-11-17: allowed or "
                                        "prohibited, depending on self_defense\n")
 
 

@@ -74,7 +74,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "never-decides": (_W, "the rule matches but is always overridden or preceded"),
     "quote-not-found": (_W, "the quote is not in the named document"),
     "document-not-found": (_W, "the named document is not in the sources directory"),
-    "stale-review": (_W, "the pack's sources were last reviewed long ago (catalog.yaml reviewed:)"),
+    "stale-review": (_I, "the pack's sources were last reviewed long ago (catalog.yaml reviewed:)"),
     "backend-limit": (_E, "the backend asked for (--backend) cannot take a rule or rule set: see the README's Limits"),
     "classes-checked": (_I, "how many classes of a rule set were checked"),
     "default-classes": (_I, "how many classes fall to the policy default"),
