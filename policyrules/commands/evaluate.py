@@ -1,5 +1,10 @@
 """``policyrules evaluate``: judge one strike (a YAML/JSON file or ``--strike JSON``), or a
-stream of strikes as JSON Lines (``-`` for stdin, or a ``.jsonl`` file): one verdict per line."""
+stream of strikes as JSON Lines (``-`` for stdin, or a ``.jsonl`` file): one verdict per line.
+
+One strike that leaves out what a person often cannot know (:data:`UNKNOWABLE`: range,
+self-defense, defended region, depth) gets the answer ``--partial`` gives when those fields change
+it (or when the range is missing), and its verdict otherwise; ``--strict`` judges it as given.
+JSON Lines are judged as given."""
 
 from __future__ import annotations
 
