@@ -265,6 +265,7 @@ def test_evaluator_shows_the_alternatives(site: Path, page: Page) -> None:
     alt = p.text_content("#answer-body .alternatives")
     assert "gb.strikes-in-russia" in alt and "split-by-weapon" in alt and "barred" in alt
     assert "gb.start-date" in alt and "later" in alt and "gb-no-strikes-in-russia" in alt
+    assert "rests on an official on the record" in alt  # the option's weakest source, as explain() says
     assert page.errors == []
 
 

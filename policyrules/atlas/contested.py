@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import Engine
-from ..model.sources import Source
+from ..model.sources import Source, weakest
 from ..packs.pack import Pack, PolicyVersion
 from ..packs.readings import Point
 from .safe import slug
@@ -196,8 +196,9 @@ def variants(engine: Engine, points: Sequence[ContestedPoint]) -> list[Variant]:
 
 
 def option_json(o: Option) -> dict[str, Any]:
+    weak = weakest(list(o.sources))
     return {"id": o.id, "text": o.text, "changes": o.changes, "sources": [source_json(s) for s in o.sources],
-            "against": [source_json(s) for s in o.against]}
+            "against": [source_json(s) for s in o.against], "rests_on": weak.rests_on() if weak else None}
 
 
 def point_json(p: ContestedPoint) -> dict[str, Any]:

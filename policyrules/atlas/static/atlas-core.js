@@ -650,7 +650,7 @@
       p.options.forEach(function (o) {
         if (o.id === p.chosen) { return; }
         var a = partial(known, p.id + "=" + o.id);
-        if (!sameAnswer(here, a)) { out.push({ point: p.id, question: p.question, option: o.id, says: o.text, answer: a }); }
+        if (!sameAnswer(here, a)) { out.push({ point: p.id, question: p.question, option: o.id, says: o.text, rests_on: o.rests_on, answer: a }); }
       });
     });
     return out;

@@ -264,7 +264,9 @@
     alts.forEach(function (a) {
       var li = el("li", { cls: "alternative" }, "Under ", pointLink(a.point), " = ", el("strong", { text: a.option }),
         " (" + a.says + "): ");
-      list.appendChild(answerWords(a.answer, li));
+      answerWords(a.answer, li);
+      if (a.rests_on) { li.appendChild(el("span", { cls: "muted", text: " — rests on " + a.rests_on })); }
+      list.appendChild(li);
     });
     box.appendChild(list);
     return box;
