@@ -27,9 +27,12 @@ from policyrules.strategies import members, strikes
 from .helpers import ROOT
 
 MAY_29_30 = (
-    "us@2024-05-29 (us@baseline) -> us@2024-05-30: 4 of 34992 classes change\n"
-    "  US tube or rocket artillery, Belgorod, self-defense of Kharkiv, military target, range <= 80 km: "
-    "prohibited -> allowed, by us-kharkiv-counterfire (was us-no-strikes-in-russia)"
+    "us@2024-05-29 (us@baseline) -> us@2024-05-30: 36 of 128304 classes change\n"
+    "  US tube or rocket artillery, Belgorod, self-defense of Kharkiv, target: artillery, command center, equipment, "
+    "missile base or troops, range <= 80 km: prohibited -> allowed, by us-kharkiv-counterfire "
+    "(was us-no-strikes-in-russia)\n"
+    "  US tube or rocket artillery, Belgorod, self-defense of Kharkiv, target: air defense, aircraft, airfield or "
+    "logistics, range <= 80 km: prohibited, by us-counterfire-target-limit (was us-no-strikes-in-russia)"
 )
 SHIFTS = [("us@2024-05-29", "us@2024-05-30"), ("us@2024-05-30", "us@2024-06-20"),
           ("us@2024-06-20", "us@2024-11-17")]
@@ -54,15 +57,18 @@ def test_a_version_against_itself_is_empty(compiled_engine: Engine, a: str, b: s
 def test_may_29_to_30_is_the_kharkiv_counterfire_change_and_nothing_else(compiled_engine: Engine) -> None:
     report = compiled_engine.diff("us@2024-05-29", "us@2024-05-30")
     assert report.to_text() == MAY_29_30
-    (entry,) = report.entries
+    # The counter-fire exception, on the targets the seeds name (us.counterfire-targets, default both-seeds);
+    # on the others the deciding rule changes to the target limit.
+    entry, limit = report.entries
     assert (entry.before.decision, entry.before.rule) == (Decision.PROHIBITED, "us-no-strikes-in-russia")
     assert (entry.after.decision, entry.after.rule) == (Decision.ALLOWED, "us-kharkiv-counterfire")
     assert entry.constraints == {
         "weapon_class": ("rocket_artillery", "tube_artillery"), "target_region": ("belgorod",),
-        "target_category": ("military",), "self_defense": (True,), "defended_region": ("kharkiv",),
-        RANGE: (entry.constraints[RANGE][0],)}
+        "target_type": ("artillery", "command_center", "equipment", "missile_base", "troops"),
+        "self_defense": (True,), "defended_region": ("kharkiv",), RANGE: (entry.constraints[RANGE][0],)}
     assert str(entry.constraints[RANGE][0]) == "<= 80"
-    assert entry.classes == report.changed == 4
+    assert (limit.after.decision, limit.after.rule) == (Decision.PROHIBITED, "us-counterfire-target-limit")
+    assert entry.classes + limit.classes == report.changed == 36
     assert (report.before_version, report.after_version) == ("us@baseline", "us@2024-05-30")
 
 
@@ -139,7 +145,8 @@ def test_two_suppliers_policies_can_be_compared(compiled_engine: Engine) -> None
     report = compiled_engine.diff("us@2024-06-01", "gb@2024-06-01")
     assert (report.before_version, report.after_version) == ("us@2024-05-30", "gb@2024-05-02")
     lines = report.to_text().splitlines()
-    expected = ("  ballistic or cruise missile, anywhere in Russia, military target: prohibited -> allowed, by "
+    expected = ("  ballistic or cruise missile, anywhere in Russia, target: air defense, aircraft, airfield, artillery, "
+                "command center, equipment, logistics, missile base or troops: prohibited -> allowed, by "
                 "gb-military-targets-anywhere (was us-long-range-ban)")
     assert expected in lines
     assert all(e.after.rule.startswith(("gb-", "common-", "default")) for e in report.entries)
@@ -147,8 +154,9 @@ def test_two_suppliers_policies_can_be_compared(compiled_engine: Engine) -> None
 
 def test_later_us_shifts_read_well(compiled_engine: Engine) -> None:
     text = compiled_engine.diff("us@2024-06-20", "us@2024-11-17").to_text()
-    assert text.splitlines()[1:] == [("  US ballistic missile, Kursk, self-defense, military target: prohibited -> "
-                                     "allowed, by us-kursk-atacms (was us-long-range-ban)")]
+    assert text.splitlines()[1:] == [("  US ballistic missile, Kursk, self-defense, target: air defense, aircraft, "
+                                     "airfield, artillery, command center, equipment, logistics, missile base or "
+                                     "troops: prohibited -> allowed, by us-kursk-atacms (was us-long-range-ban)")]
 
 
 def test_merge_joins_intervals_and_sibling_values() -> None:
@@ -224,7 +232,8 @@ def test_diff_on_the_command_line(tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 0
     assert DiffReport.model_validate(data).to_text() == MAY_29_30
-    (entry,) = data["entries"]
+    entry = data["entries"][0]
+    assert len(data["entries"]) == 2
     assert set(entry) == {"description", "constraints", "before", "after", "classes", "example"}
     assert entry["before"] == {"decision": "prohibited", "rule": "us-no-strikes-in-russia"}
     assert entry["constraints"]["range_km"] == [{"lo": 0.0, "hi": 80.0, "lo_closed": True, "hi_closed": True}]

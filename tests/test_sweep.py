@@ -60,8 +60,8 @@ def test_counts_grow_as_long_range_km_moves_away_from_80(compiled_engine: Engine
     assert 0 < counts[3] < counts[4]
     # us@2024-05-30: the Kharkiv counter-fire classes (tube or rocket artillery) in the ranges between the
     # value and 80 km; the common refinement splits range_km at 20, 60, 80, 120 and 200: (60, 80) and 80
-    # at 60 km, four intervals at 20 km.
-    assert [p.by_version["us@2024-05-30 + common@v1"] for p in report.points] == [8, 4, 0, 4, 8]
+    # at 60 km, four intervals at 20 km; each for the five target types the seeds name (us.counterfire-targets).
+    assert [p.by_version["us@2024-05-30 + common@v1"] for p in report.points] == [40, 20, 0, 20, 40]
     assert report.bundled == 80
     assert report.classes > 0
     assert all(p.by_version.get("us@baseline + common@v1", 0) == 0 for p in report.points)  # always prohibited

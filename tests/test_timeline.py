@@ -15,7 +15,8 @@ def test_the_us_timeline_has_four_versions_with_their_changes() -> None:
     assert [(e.version, e.effective_from.isoformat(), e.effective_until and e.effective_until.isoformat())
             for e in us] == [("baseline", "2022-02-24", "2024-05-29"), ("2024-05-30", "2024-05-30", "2024-06-19"),
                              ("2024-06-20", "2024-06-20", "2024-11-16"), ("2024-11-17", "2024-11-17", None)]
-    assert us[1].added == ("us-kharkiv-counterfire",) and us[1].replaced == ("us-long-range-ban",)
+    assert us[1].added == ("us-kharkiv-counterfire", "us-counterfire-target-limit")
+    assert us[1].replaced == ("us-long-range-ban",)
     assert us[2].removed == ("us-kharkiv-counterfire",) and "us-border-counterfire" in us[2].added
     assert us[3].added == ("us-kursk-atacms",)
     assert us[0].parameters == {"long_range_km": 80.0}
@@ -36,5 +37,5 @@ def test_the_timeline_command_prints_text_and_json() -> None:
 def test_an_unknown_policy_is_a_one_line_error() -> None:
     err = io.StringIO()
     assert main(["timeline", "xx"], out=io.StringIO(), err=err) == 2
-    assert err.getvalue() == "policyrules timeline: error: unknown policy 'xx'; known: common, de, default, fr, " \
-        "gb, ua, us\n"
+    assert err.getvalue() == "policyrules timeline: error: unknown policy 'xx'; known: common, be, de, default, dk, " \
+        "fr, gb, nl, ua, us\n"
