@@ -186,7 +186,7 @@ def hostile_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 r["source"]["who"] = EVIL
                 if "url" in r["source"]:
                     r["source"]["url"] = 'https://example.org/"><script>window.__xss=5</script>'
-            if f.parent.name == "gb" and f.stem != "baseline":
+            if f.parent.name == "gb" and f.stem == "2024-05-02":
                 add_hostile_point(data)
         f.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return root

@@ -190,7 +190,7 @@ class Partition:
 
     @property
     def label(self) -> str:
-        return _label(self.ruleset)
+        return ruleset_label(self.ruleset)
 
     def __len__(self) -> int:
         return math.prod(len(g) for g in self._parts)
@@ -259,7 +259,7 @@ class Partition:
         s = ProposedStrike.parse(strike, self.pack.catalog)
         rs = self.pack.ruleset(self.pack.version_at(self.pack.policy_for_supplier(s.supplier), s.date), s.date)
         if rs.key != self.ruleset.key:
-            raise PolicyRefError(f"the strike is judged by {_label(rs)}, not by {self.label}")
+            raise PolicyRefError(f"the strike is judged by {ruleset_label(rs)}, not by {self.label}")
         f = facts(s)
         point = self.point_of({**f, **{d.primary: None if f[d.primary] is None else
                                         self.interval_of(d.name, f[d.primary]) for d in DIMENSIONS.values()
@@ -454,7 +454,8 @@ class Partition:
         return out
 
 
-def _label(rs: RuleSet) -> str:
+def ruleset_label(rs: RuleSet) -> str:
+    """``us@2024-05-30 + common@v1``: a rule set as check, diff and the atlas name it."""
     return rs.version.ref + (f" + {COMMON}@{rs.common.version}" if rs.common is not None else "")
 
 

@@ -26,7 +26,7 @@ from .diffs import diffs, reading_diffs
 from .layout import tiles
 from .pages import rule_pages, timeline_view
 from .safe import js_data, safe_url, slug
-from .tables import decision_table, policy_routes, share_tables
+from .tables import decision_table, policy_routes, ruleset_content, share_tables, table_key, variant_tables
 from .world import world
 
 INSTALL_ATLAS = "pip install 'policyrules[atlas]'"
@@ -104,15 +104,18 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
     # Data ------------------------------------------------------------------------------------
     tables: dict[str, Any] = {}
     point_variants = variants(engine, points)
+    defaults: dict[str, tuple[object, ...]] = {}
     for variant in [*point_variants, *extra_variants]:
-        parts = partitions(variant.engine.resolved)
-        tables[variant.id] = {"readings": dict(variant.readings),
-                              "tables": {t["key"]: t for t in map(decision_table, parts)},
-                              "routes": policy_routes(variant.engine.pack)}
+        resolved = variant.engine.resolved
         if variant.id == DEFAULT_VARIANT:
-            default_parts = parts
+            default_parts = parts = partitions(resolved)
+            defaults = {table_key(p.ruleset): ruleset_content(resolved, p.ruleset) for p in parts}
+            own = {t["key"]: t for t in map(decision_table, parts)}
         else:
-            share_tables(tables[DEFAULT_VARIANT]["tables"], tables[variant.id]["tables"])
+            own = variant_tables(resolved, defaults)
+            share_tables(tables[DEFAULT_VARIANT]["tables"], own)
+        tables[variant.id] = {"readings": dict(variant.readings), "tables": own,
+                              "routes": policy_routes(variant.engine.pack)}
     report.points = len(points)
     report.variants = len(point_variants) - 1
     main = tables[DEFAULT_VARIANT]

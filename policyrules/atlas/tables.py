@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..analysis.partition import Interval, Key, Partition, partitions
+from ..analysis.partition import Interval, Key, Partition, partition, partitions, ruleset_label
 from ..deciding.combine import Outcome
 from ..model.dimensions import DIMENSIONS, FIELDS, GROUPS
 from ..packs.pack import COMMON, Pack, RuleSet
@@ -131,6 +131,31 @@ def share_tables(default: dict[str, Any], variant: dict[str, Any]) -> None:
     knows the two are the same rule set."""
     for key, t in list(variant.items()):
         d = default.get(key)
+        if "same_as" in t:
+            continue
         if d is not None and all(t[k] == d[k] for k in t if k not in _PLACED):
             variant[key] = {"same_as": "default", "key": key, "policy": t["policy"], "version": t["version"],
                             **{k: t[k] for k in _PLACED}}
+
+
+def ruleset_content(resolved: ResolvedPack, rs: RuleSet) -> tuple[object, ...]:
+    """What a rule set's decision table depends on, besides its place in time: its rules, their
+    conditions with parameters in place, and the default."""
+    return (tuple((r.id, r.effect, r.overrides) for r in rs.rules), resolved.conditions(rs), rs.version.default)
+
+
+def variant_tables(resolved: ResolvedPack, defaults: Mapping[str, tuple[object, ...]]) -> dict[str, Any]:
+    """A variant's tables: a rule set whose content is the default variant's of the same key becomes
+    a reference to it without being partitioned again (a reading touches one policy or two); the
+    others get their own table."""
+    out: dict[str, Any] = {}
+    pack = resolved.pack
+    for rs in resolved.rulesets():
+        key = table_key(rs)
+        if defaults.get(key) == ruleset_content(resolved, rs):
+            windows = [w for w in pack.windows(rs.version.policy) if w.ruleset.key == rs.key]
+            out[key] = {"same_as": "default", "key": key, "policy": rs.version.policy, "version": rs.version.version,
+                        "windows": [[_iso(w.start), _iso(w.end)] for w in windows], "label": ruleset_label(rs)}
+        else:
+            out[key] = decision_table(partition(resolved, rs))
+    return out

@@ -47,8 +47,9 @@ def values_of(keys: Iterable[Key], field: str) -> list[Any]:
 
 
 def key_order(key: Key) -> tuple[Any, ...]:
-    """A sort order of class keys (intervals by their lower end)."""
-    return tuple((f, (v.lo, not v.lo_closed) if isinstance(v, Interval) else (0, str(v))) for f, v in key)
+    """A sort order of class keys (intervals by their lower end, after a number's "not given" class)."""
+    return tuple((f, (1, v.lo, not v.lo_closed, "") if isinstance(v, Interval) else (0, 0.0, False, str(v)))
+                 for f, v in key)
 
 
 def sorted_keys(keys: Iterable[Key]) -> list[Key]:
