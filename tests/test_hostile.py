@@ -258,11 +258,11 @@ def test_an_empty_rules_path_is_refused_not_read_as_the_current_directory(path: 
 def test_effective_until_9999_12_31_is_refused_not_an_overflow_error(
         pack_copy: Path, field: str, value: str, message: str) -> None:
     """A date at Python's limit used to overflow when the day after a version's window was computed."""
-    old = "effective_from: 2024-11-17"
+    old = "effective_from: 2024-06-03"  # the latest Dutch version: a plain date, no end
     new = f"{old}\neffective_until: {value}" if field == "effective_until" else f"effective_from: {value}"
-    edit(pack_copy, "us/2024-11-17.yaml", old, new)
+    edit(pack_copy, "nl/2024-06-03.yaml", old, new)
     err = load_error(pack_copy)
-    assert (err.file, err.field, err.detail) == ("rules/us/2024-11-17.yaml", field, message)
+    assert (err.file, err.field, err.detail) == ("rules/nl/2024-06-03.yaml", field, message)
 
 
 def chained_rules(n: int) -> str:

@@ -80,6 +80,10 @@ CASES: list[tuple[str, str, dict[str, Any], Decision, str]] = [
     ("us.counterfire-pairing", "directly-across", VORONEZH, P, "us-counterfire-not-across"),
     ("us.counterfire-pairing", "directly-across", {**VORONEZH, "defended_region": "luhansk"}, A,
      "us-border-counterfire"),
+    ("us.atacms-date", "first-report-2024-11-17", {**KARACHEV, "target_region": "kursk", "date": "2024-11-15"}, P,
+     "us-long-range-ban"),
+    ("us.atacms-date", "kyiv-told-2024-11-14", {**KARACHEV, "target_region": "kursk", "date": "2024-11-15"}, A,
+     "us-kursk-atacms"),
     ("us.atacms-scope", "kursk-only", KARACHEV, P, "us-long-range-ban"),
     ("us.atacms-scope", "beyond-kursk", KARACHEV, A, "us-kursk-atacms"),
     ("gb.strikes-in-russia", "seed-anywhere", SHADOW, A, "gb-military-targets-anywhere"),
@@ -129,7 +133,7 @@ def test_every_option_of_every_point_on_both_backends(pack_engine: Engine,
 def test_every_option_of_every_point_has_a_case(compiled_engine: Engine) -> None:
     declared = {(p.id, o) for p in compiled_engine.readings for o in p.option_ids}
     assert declared == {(c[0], c[1]) for c in CASES}
-    assert len(compiled_engine.readings) >= 12
+    assert len(compiled_engine.readings) >= 13
 
 
 def test_load_takes_readings_on_both_backends(backend: str) -> None:
