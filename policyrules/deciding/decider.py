@@ -140,9 +140,11 @@ class Route:
     """What a plain dict's key (:func:`policyrules.model.intake.key_of`) stands for under an engine:
     its checked Base, its date, the decider of its rule set, and (compiled) that decider's classes."""
 
-    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "limits", "serial", "widths")
+    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "given", "limits", "serial", "widths")
 
-    def __init__(self, base: Base, day: dt.date | None, decider: RuleSetDecider, catalog: Catalog) -> None:
+    def __init__(self, base: Base, day: dt.date | None, decider: RuleSetDecider, catalog: Catalog,
+                 given: tuple[str, ...]) -> None:
+        self.given = given  # the fields the dicts of its key give (their strikes' fields set)
         self.base = base
         self.day = day
         self.decider = decider

@@ -26,7 +26,7 @@ from ..matching import BACKENDS
 from ..matching.durable_plan import MAX_DURABLE_RULES_PER_ENGINE, DurableLimitError
 from ..model.catalog import Catalog
 from ..model.errors import PolicyRulesError, RuleFileError, echo, located
-from ..model.intake import learn
+from ..model.intake import given_keys, learn
 from ..model.slots import private_of
 from ..model.strike import ProposedStrike
 from ..packs.loader import load_pack
@@ -232,7 +232,7 @@ class Evaluator:
         if found is not None:
             b, day = found
             try:
-                hit = Route(b, day, self.decider_for(b.picker, day), self._catalog)
+                hit = Route(b, day, self.decider_for(b.picker, day), self._catalog, given_keys(key))
             except PolicyRulesError:  # no version in force that day: evaluate says so
                 hit = False
         if len(self._fast) < _MAX_CACHED:

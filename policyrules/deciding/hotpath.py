@@ -82,7 +82,7 @@ def _dict_lines(pad: str, data: str, emit: list[str]) -> list[str]:
             f"{pad}        r = False",
             f"{pad}    if r:", f"{pad}        limits = r.limits", *_number_lines(inner),
             f"{pad}        if ok:", *class_lines(inner + "    ", "r.decider", "r.base", "r.serial", "r."),
-            *_verdict_lines(inner + "    ", f"(r, {NUMBERS}, key)"), *(inner + "    " + e for e in emit)]
+            *_verdict_lines(inner + "    ", f"(r, {_XS})"), *(inner + "    " + e for e in emit)]
 
 
 def _strike_lines(pad: str, strike: str, emit: list[str]) -> list[str]:

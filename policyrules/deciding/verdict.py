@@ -111,6 +111,11 @@ class RouteLike(Protocol):
     base: intake.Base
     day: dt.date | None
     catalog: Catalog
+    given: tuple[str, ...]  # the fields the dicts of its key give
+
+
+# A strike not built yet, from a plain dict: (its route, then its numbers in NUMBER_FIELDS order).
+DictStrike = tuple[Any, ...]
 _PART_NAMES = tuple(f.name for f in fields(VerdictParts) if f.name not in ("reading", "context"))
 
 
@@ -137,7 +142,7 @@ class Verdict:
     __slots__ = ("_contested", "_parts", "_strike")
 
     _parts: VerdictParts
-    _strike: ProposedStrike | LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]]
+    _strike: ProposedStrike | LazyStrike | DictStrike
     _contested: tuple[Contest, ...]
 
     def __init__(self, **fields_: Any) -> None:
@@ -156,10 +161,9 @@ class Verdict:
         return v
 
     @classmethod
-    def lazy(cls, parts: VerdictParts, source: LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]],
-             ) -> Verdict:
+    def lazy(cls, parts: VerdictParts, source: LazyStrike | DictStrike) -> Verdict:
         """As :meth:`of`, with the strike built from its checked parts when first read: ``source`` is
-        (Base, numbers, date, given fields, catalog), or (a route, numbers, the dict's key)."""
+        (Base, numbers, date, given fields, catalog), or (a route, number, number, ...)."""
         v = _new(cls)
         v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
         v._strike = source  # noqa: SLF001
@@ -247,11 +251,11 @@ class Verdict:
     def strike(self) -> ProposedStrike:
         s = self._strike
         if type(s) is tuple:  # not built yet
-            if len(s) == 3:
-                route, numbers, key = s
-                b, day, keys, catalog = route.base, route.day, intake.given_keys(key), route.catalog
-            else:
+            if isinstance(s[0], intake.Base):
                 b, numbers, day, keys, catalog = s
+            else:
+                route: RouteLike = s[0]
+                b, numbers, day, keys, catalog = route.base, s[1:], route.day, route.given, route.catalog
             s = self._strike = built(*intake.strike_parts(b, numbers, day, keys), catalog)
         return s  # type: ignore[return-value]
 
