@@ -16,6 +16,7 @@ matching: its answers are never memoised).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -54,6 +55,7 @@ class RuleSetDecider:
                                                              for name in NUMBER_FIELDS}
         self._cuts = tuple(self.thresholds_of[name] for name in NUMBER_FIELDS)
         self._widths = widths(self._cuts)
+        self._span = math.prod(self._widths)  # class codes per Base
         self.rule_refs = tuple(RuleRef(id=r.id, title=r.title, effect=r.effect, source=r.source, basis=r.basis,
                                        caveats=r.caveats, file=r.file) for r in ruleset.rules)
         self.default_ref = RuleRef(id=DEFAULT_RULE_ID, title=f"No rule matched: the default of {v.ref}",
@@ -140,7 +142,8 @@ class Route:
     """What a plain dict's key (:func:`policyrules.model.intake.key_of`) stands for under an engine:
     its checked Base, its date, the decider of its rule set, and (compiled) that decider's classes."""
 
-    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "given", "limits", "serial", "widths")
+    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "given", "limits", "parts", "serial",
+                 "widths")
 
     def __init__(self, base: Base, day: dt.date | None, decider: RuleSetDecider, catalog: Catalog,
                  given: tuple[str, ...]) -> None:
@@ -154,31 +157,51 @@ class Route:
         self.widths = decider._widths  # noqa: SLF001
         self.serial = base.serial
         self.limits = base.limits
+        # Compiled: the verdict parts of this Base's classes by their code among the numbers' intervals
+        # (small ints; at most the decider's span of them), copied from the decider's table when first met.
+        self.parts: dict[int, VerdictParts] = {}
+
+    def class_parts(self, code: int, numbers: tuple[float | None, ...]) -> VerdictParts:
+        """The parts of the class with this code (see :func:`class_lines`), from the decider's table
+        (matched there if no strike of the class was seen yet), remembered here."""
+        d = self.decider
+        key = self.serial * d._span + code  # noqa: SLF001 - the decider's own class key
+        found = self.classes.get(key) if self.classes is not None else None
+        if found is None:
+            found = d._decide_facts(self.base, numbers, key)  # noqa: SLF001
+        self.parts[code] = found
+        return found
 
 
-def class_lines(pad: str, decider: str, base: str, serial: str, table: str) -> list[str]:
+def class_lines(pad: str, decider: str, base: str, serial: str, table: str, route: str | None = None) -> list[str]:
     """Source lines setting ``parts`` to the verdict parts of the class of (``base``, numbers x0, x1,
     ...) under ``decider``: compiled, read from its class table and matched once per class; durable,
     matched every time. ``table`` holds the decider's ``classes``, ``cuts`` and ``widths`` (the
     decider itself, ``d._``, or a Route, ``r.``). A class is the Base's serial and, per number, the
     index of its interval among the rule set's thresholds (``2j`` between thresholds, ``2j + 1`` on
-    threshold ``j``, -1 for an absent optional number), packed into one int."""
+    threshold ``j``, -1 for an absent optional number), packed into one int: the numbers' code
+    (``ck``, below the decider's span) plus the serial times the span. With ``route`` (a Route's
+    name), the parts are read from the route's own table by the code alone."""
     numbers = f"({''.join(f'x{i}, ' for i in range(len(NUMBER_FIELDS)))})"
     lines = [f"{pad}classes = {table}classes", f"{pad}if classes is None:",
              f"{pad}    parts = {decider}._decide_facts({base}, {numbers}, None)", f"{pad}else:",
-             f"{pad}    cuts = {table}cuts", f"{pad}    w = {table}widths", f"{pad}    ck = {serial}"]
+             f"{pad}    cuts = {table}cuts", f"{pad}    w = {table}widths"]
     for i, name in enumerate(NUMBER_FIELDS):
         shift = " + 1" if FIELDS[name].optional else ""  # an optional number's codes shift by one (absent: 0)
+        before = "" if i == 0 else f"ck * w[{i}]{shift} + "
         code = [f"c{i} = cuts[{i}]", f"j{i} = bisect_left(c{i}, x{i})",
-                f"ck = ck * w[{i}]{shift} + (2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i})"]
+                f"ck = {before}(2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i})"]
         if FIELDS[name].optional:
-            lines += [f"{pad}    if x{i} is None:", f"{pad}        ck = ck * w[{i}]", f"{pad}    else:",
+            absent = "0" if i == 0 else f"ck * w[{i}]"
+            lines += [f"{pad}    if x{i} is None:", f"{pad}        ck = {absent}", f"{pad}    else:",
                       *(f"{pad}        {c}" for c in code)]
         else:
             lines += [f"{pad}    {c}" for c in code]
-    lines += [f"{pad}    parts = classes.get(ck)", f"{pad}    if parts is None:",
-              f"{pad}        parts = {decider}._decide_facts({base}, {numbers}, ck)"]
-    return lines
+    if route is not None:
+        return [*lines, f"{pad}    parts = {route}.parts.get(ck)", f"{pad}    if parts is None:",
+                f"{pad}        parts = {route}.class_parts(ck, {numbers})"]
+    return [*lines, f"{pad}    ck += {serial} * {table}span", f"{pad}    parts = classes.get(ck)",
+            f"{pad}    if parts is None:", f"{pad}        parts = {decider}._decide_facts({base}, {numbers}, ck)"]
 
 
 def widths(cuts: tuple[tuple[float, ...], ...]) -> tuple[int, ...]:

@@ -81,7 +81,7 @@ def _dict_lines(pad: str, data: str, emit: list[str]) -> list[str]:
             f"{pad}        r = self._learn({data}, key)", f"{pad}    except TypeError:  # an unhashable value",
             f"{pad}        r = False",
             f"{pad}    if r:", f"{pad}        limits = r.limits", *_number_lines(inner),
-            f"{pad}        if ok:", *class_lines(inner + "    ", "r.decider", "r.base", "r.serial", "r."),
+            f"{pad}        if ok:", *class_lines(inner + "    ", "r.decider", "r.base", "r.serial", "r.", "r"),
             *_verdict_lines(inner + "    ", f"(r, {_XS})"), *(inner + "    " + e for e in emit)]
 
 
