@@ -115,3 +115,19 @@ def test_a_strike_of_another_catalog_is_validated_again(contested_rules: Path) -
                                                                                    "target_category"})).model_dump()
     assert (v.decision.value, v.rule.id) == ("allowed", "gb-military-targets-anywhere")
     assert engine._twin is None  # no catalog of other content is remembered
+
+
+def test_the_durable_backend_matches_every_strike_even_of_a_known_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No verdict of the durable backend is memoised: each evaluation, on every path, asks durable_rules."""
+    engine = Engine.load(backend="durable")
+    strike = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+              "defended_region": "kharkiv", "range_km": 30.0, "date": "2024-06-01"}
+    decider = engine.decider_for("US", engine.strike(strike).date)
+    calls = []
+    match = decider.match
+    monkeypatch.setattr(decider, "match", lambda facts: calls.append(1) or match(facts))
+    engine.evaluate(strike)
+    engine.evaluate(strike)
+    engine.evaluate(engine.strike(strike))
+    engine.evaluate_many([strike, engine.strike(strike)])
+    assert len(calls) == 5
