@@ -85,9 +85,10 @@ def _dict_lines(pad: str, data: str, emit: list[str]) -> list[str]:
             *_verdict_lines(inner + "    ", f"(r, {_XS})"), *(inner + "    " + e for e in emit)]
 
 
-def _strike_lines(pad: str, strike: str, emit: list[str]) -> list[str]:
-    """A validated strike (its Base kept in its private state): its verdict, then ``emit``."""
-    lines = [f"{pad}b = {strike}.__pydantic_private__['_base']", f"{pad}f = {strike}.__dict__",
+def _strike_lines(pad: str, strike: str, emit: list[str], private: str | None = None) -> list[str]:
+    """A validated strike (its Base kept in its private state, ``private`` if read already): its
+    verdict, then ``emit``."""
+    lines = [f"{pad}b = {private or strike + '.__pydantic_private__'}['_base']", f"{pad}f = {strike}.__dict__",
              f"{pad}day = f[{DATE!r}]", f"{pad}d = days[b.picker].get(day)", f"{pad}if d is None:",
              f"{pad}    d = self.decider_for(b.picker, day)"]
     lines += [f"{pad}x{i} = f[{name!r}]" for i, name in enumerate(NUMBER_FIELDS)]
@@ -98,21 +99,26 @@ def _strike_lines(pad: str, strike: str, emit: list[str]) -> list[str]:
 def _source() -> str:
     """``evaluate(self, strike)`` and ``evaluate_into(self, out, strikes)``."""
     same = "c is self._catalog or c is self._twin or self._same_catalog(c)"  # checked against an equal catalog
-    ev = ["def evaluate(self, strike):", "    fast = self._fast", "    days = self._days",
-          "    cls = type(strike)", "    if cls is dict:",
+    ev = ["def evaluate(self, strike):", "    days = self._days",
+          "    cls = type(strike)", "    if cls is dict:", "        fast = self._fast",
           *_dict_lines("        ", "strike", ["return v"]),
           "        s = parse(strike, self._catalog)",
           "    elif cls is ProposedStrike:",
-          "        c = strike.__pydantic_private__['_catalog']",
-          f"        s = strike if {same} else parse(strike, self._catalog)",
+          "        p = strike.__pydantic_private__",
+          "        c = p['_catalog']",
+          f"        if {same}:",
+          *_strike_lines("            ", "strike", ["return v"], "p"),
+          "        s = parse(strike, self._catalog)",
           "    else:", "        s = parse(strike, self._catalog)",
           *_strike_lines("    ", "s", ["return v"])]
     loop = ["def evaluate_into(self, out, strikes):", "    fast = self._fast", "    days = self._days",
             "    append = out.append", "    evaluate = self.evaluate", "    catalog = self._catalog",
             "    for s in strikes:", "        cls = type(s)", "        if cls is dict:",
             *_dict_lines("            ", "s", ["append(v)", "continue"]),
-            "        elif cls is ProposedStrike and s.__pydantic_private__['_catalog'] is catalog:",
-            *_strike_lines("            ", "s", ["append(v)", "continue"]),
+            "        elif cls is ProposedStrike:",
+            "            p = s.__pydantic_private__",
+            "            if p['_catalog'] is catalog:",
+            *_strike_lines("                ", "s", ["append(v)", "continue"], "p"),
             "        append(evaluate(s))"]
     return "\n".join(ev) + "\n\n\n" + "\n".join(loop) + "\n"
 
