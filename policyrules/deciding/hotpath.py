@@ -86,12 +86,11 @@ def _dict_lines(pad: str, data: str, emit: list[str]) -> list[str]:
 
 
 def _strike_lines(pad: str, strike: str, emit: list[str], private: str | None = None) -> list[str]:
-    """A validated strike (its Base kept in its private state, ``private`` if read already): its
-    verdict, then ``emit``."""
-    lines = [f"{pad}b = {private or strike + '.__pydantic_private__'}['_base']", f"{pad}f = {strike}.__dict__",
-             f"{pad}day = f[{DATE!r}]", f"{pad}d = days[b.picker].get(day)", f"{pad}if d is None:",
+    """A validated strike (its Base, date and numbers kept together in its private state, ``private``
+    if read already: one read, not the model's fields): its verdict, then ``emit``."""
+    lines = [f"{pad}b, day, {_XS} = {private or strike + '.__pydantic_private__'}['_hot']",
+             f"{pad}d = days[b.picker].get(day)", f"{pad}if d is None:",
              f"{pad}    d = self.decider_for(b.picker, day)"]
-    lines += [f"{pad}x{i} = f[{name!r}]" for i, name in enumerate(NUMBER_FIELDS)]
     return [*lines, *class_lines(pad, "d", "b", "b.serial", "d._"), *_verdict_lines(pad, strike),
             *(pad + e for e in emit)]
 
