@@ -1,4 +1,4 @@
-"""``python -m benchmarks [scale|limits] [--quick] [--json FILE] [--only NAME[,NAME]]``"""
+"""``python -m benchmarks [scale|limits|peers] [--quick] [--json FILE] [--only NAME[,NAME]]``"""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks",
         description="Speed of policyrules against a hand-written if/elif function and raw durable_rules "
                     "(see benchmarks/README.md). 'scale' runs the generated-pack benchmark instead.")
-    ap.add_argument("command", nargs="?", default="main", choices=("main", "scale", "limits"),
+    ap.add_argument("command", nargs="?", default="main", choices=("main", "scale", "limits", "peers"),
                     help="main (default): the bundled pack; scale: generated packs of 10, 100, 1,000 rules; "
-                         "limits: generated packs at the documented limits")
+                         "limits: generated packs at the documented limits; peers: other rule engines on the "
+                         "references' policy")
     ap.add_argument("--quick", action="store_true", help="fewer strikes, rounds and evaluations (~15 s; scale ~25 s)")
     ap.add_argument("--json", metavar="FILE", help="also write every figure, with its samples' summary, as JSON")
     ap.add_argument("--only", metavar="NAME", action="append", default=[],
@@ -37,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     out: dict[str, Any] = {"command": a.command, "quick": a.quick, "environment": environment()}
-    if a.command == "limits":
+    if a.command == "peers":
+        from . import peers
+
+        results, text = peers.main(a.quick, a.seed if a.seed is not None else SEED, log)
+    elif a.command == "limits":
         from . import limits
 
         results = limits.run(a.quick, log)

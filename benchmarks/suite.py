@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policyrules import Engine, PolicyRulesError, Verdict
+from policyrules import Engine, PolicyRulesError, ProposedStrike, Verdict
 from policyrules.packs.loader import load_pack
 
 from . import references as ref
@@ -23,10 +23,10 @@ from .strikes import SEED, StrikeSet, random_strikes, validated
 FIGURES = ("latency", "evaluate_many", "columns", "check", "memory", "churn", "profile")
 NEEDS = {"evaluate_many": ("latency",), "columns": ("latency",)}  # their ratios need the floor
 
-TARGET_COMPILED = 10.0   # compiled evaluate of a validated strike, x the if/elif
-TARGET_MANY = 5.0        # evaluate_many per decision, x the if/elif
+TARGET_COMPILED = 5.0    # compiled evaluate of a ProposedStrike (the user's or validated) or a dict, x the if/elif
+TARGET_MANY = 3.0        # evaluate_many of dicts, per decision, x the if/elif (issue 14)
 TARGET_MANY_US = 1.0     # ... and more than a million decisions a second
-TARGET_DURABLE = 1.5     # durable evaluate, x the raw durable_rules post encoding
+TARGET_DURABLE = 1.0     # durable evaluate, x the raw durable_rules post encoding: no slower
 TARGET_CHECK_S = 1.0     # check of the bundled pack
 
 
@@ -91,6 +91,9 @@ class Bench:
         self.pool = StrikeSet(self.us.dicts[:k], self.us.strikes[:k])
         self.pool_plain = [ref.plain(s) for s in self.pool.strikes]
         self.pool_all = StrikeSet(self.all.dicts[:k], self.all.strikes[:k])
+        # The same strikes as a user builds them, ProposedStrike(**fields): checked against the bundled
+        # catalog, an object other than the engine's (equal in content).
+        self.pool_user = [ProposedStrike(**d) for d in self.pool.dicts]
 
     # Figures -------------------------------------------------------------------------------
 
@@ -115,6 +118,7 @@ class Bench:
             "harness": loop(noop, P),
             "if_elif": loop(decide, P),
             "compiled.validated": loop(c.evaluate, S),
+            "compiled.user": loop(c.evaluate, self.pool_user),
             "compiled.dict": loop(c.evaluate, D),
             "compiled.validated.all_policies": loop(c.evaluate, SA),
         }
@@ -345,6 +349,8 @@ def _over(xs: Sequence[Any], fn: Callable[..., Any]) -> Callable[[], int]:
 
 def _compiled_parts(engine: Engine, S: Sequence[Any]) -> list[Any]:
     """The per-rule-set object (matcher, combiner, ...) the engine uses for each strike."""
+    if hasattr(engine, "decider_for"):
+        return [engine.decider_for(s.supplier, s.date) for s in S]
     if hasattr(engine, "_routes") and hasattr(engine, "_route"):
         return [engine._routes.get((s.supplier, s.date)) or engine._route(s) for s in S]
     return [engine._compiled_for(engine.version_for(s), s.date) for s in S]
@@ -352,6 +358,16 @@ def _compiled_parts(engine: Engine, S: Sequence[Any]) -> list[Any]:
 
 def _noop(*a: Any) -> None:
     return None
+
+
+class _Done(Exception):  # noqa: N818 - control flow: the stages of the current engine are all set
+    pass
+
+
+try:
+    from policyrules.deciding.decider import RuleSetDecider as RuleSetDeciderLike
+except ImportError:  # an older layout
+    RuleSetDeciderLike = object  # type: ignore[assignment,misc]
 
 
 def profile_compiled(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, Any]:
@@ -368,6 +384,25 @@ def profile_compiled(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, 
     try:
         from policyrules.model.strike import facts
 
+        if hasattr(engine, "_days") and hasattr(RuleSetDeciderLike, "decide_class"):
+            # The current engine: each step of its generated hot path (policyrules/deciding/hotpath.py),
+            # replayed alone. A known class is read from the decider's table; matching happens once per class.
+            from policyrules.model.slots import private_of
+
+            comps = [engine.decider_for(s.supplier, s.date) for s in S]
+            days = engine._days
+            bases = [private_of(s)["_base"] for s in S]  # type: ignore[index]
+            stages["1 decider: engine._days[supplier].get(date)"] = _over(
+                [(b.picker, s.date) for b, s in zip(bases, S)], lambda p, d: days[p].get(d))
+            stages["2 class: decider.decide_class(base, numbers) (bisect, table)"] = _over(
+                [(c.decide_class, b, (s.range_km, s.depth_km)) for c, b, s in zip(comps, bases, S)],
+                lambda fn, b, x: fn(b, x))
+            parts = [c.decide_class(b, (s.range_km, s.depth_km)) for c, b, s in zip(comps, bases, S)]
+            stages["3 Verdict.of(parts, strike)"] = _over(list(zip(parts, S)), Verdict.of)
+            fs = [facts(s) for s in S]
+            stages["info, once per class: matcher.match(facts)"] = _over(
+                [(c.matcher.match, f) for c, f in zip(comps, fs)], lambda fn, x: fn(x))
+            raise _Done
         if hasattr(engine, "_routes") and hasattr(engine, "_route"):
             comps = [engine._routes.get((s.supplier, s.date)) or engine._route(s) for s in S]
             routes = engine._routes
@@ -401,6 +436,8 @@ def profile_compiled(engine: Engine, pool: StrikeSet, cfg: Config) -> dict[str, 
             kws = [{k: getattr(v, k) for k in Verdict.model_fields} for v in map(engine.evaluate, S)]
             stages["5 Verdict.model_construct()"] = _over([(kw,) for kw in kws],
                                                           lambda kw: Verdict.model_construct(**kw))
+    except _Done:
+        pass
     except Exception as e:
         notes.append(f"{type(e).__name__}: {e}")
     stages["dict input: engine.strike(dict) (Pydantic validation)"] = _over([(d,) for d in D], engine.strike)
@@ -477,18 +514,20 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     lat = r.get("latency", {})
     floor = lat.get("if_elif", {}).get("median_us")
     if floor:
-        cv = lat.get("compiled.validated", {}).get("median_us")
-        if cv:
-            out.append({"target": "compiled evaluate(validated) <= 10x if/elif", "value": cv / floor,
-                        "limit": TARGET_COMPILED, "met": cv / floor <= TARGET_COMPILED,
-                        "status": _status(cv / floor, TARGET_COMPILED),
-                        "needs_us": floor * TARGET_COMPILED, "is_us": cv})
-        many = r.get("evaluate_many", {}).get("compiled.validated", {}).get("median_us")
+        for key, what in (("compiled.user", "a ProposedStrike built by the user"),
+                          ("compiled.validated", "a strike the engine validated"), ("compiled.dict", "a dict")):
+            x = lat.get(key, {}).get("median_us")
+            if x:
+                out.append({"target": f"compiled evaluate({what}) <= 5x if/elif", "value": x / floor,
+                            "limit": TARGET_COMPILED, "met": x / floor <= TARGET_COMPILED,
+                            "status": _status(x / floor, TARGET_COMPILED), "needs_us": floor * TARGET_COMPILED,
+                            "is_us": x})
+        many = r.get("evaluate_many", {}).get("compiled.dict", {}).get("median_us")
         if many:
-            out.append({"target": "evaluate_many per decision <= 5x if/elif", "value": many / floor,
+            out.append({"target": "evaluate_many(dicts) per decision <= 3x if/elif", "value": many / floor,
                         "limit": TARGET_MANY, "met": many / floor <= TARGET_MANY,
                         "status": _status(many / floor, TARGET_MANY), "needs_us": floor * TARGET_MANY, "is_us": many})
-            out.append({"target": "evaluate_many > 1,000,000 decisions/s", "value": 1e6 / many, "limit": 1e6,
+            out.append({"target": "evaluate_many(dicts) >= 1,000,000 decisions/s", "value": 1e6 / many, "limit": 1e6,
                         "met": many <= TARGET_MANY_US,
                         "status": f"MET ({1e6 / many:,.0f}/s)" if many <= TARGET_MANY_US else
                         f"MISSED by {many / TARGET_MANY_US:.1f}x ({1e6 / many:,.0f}/s)"})
@@ -496,12 +535,12 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
             col = r.get(key, {}).get("median_us")
             if col:
                 out.append({"target": f"columnar evaluate_many, {what}: <= 5x if/elif, > 1,000,000/s",
-                            "value": col / floor, "limit": TARGET_MANY, "met": col / floor <= TARGET_MANY,
-                            "status": _status(col / floor, TARGET_MANY) + f" ({1e6 / col:,.0f}/s)"})
+                            "value": col / floor, "limit": 5.0, "met": col / floor <= 5.0,
+                            "status": _status(col / floor, 5.0) + f" ({1e6 / col:,.0f}/s)"})
     raw = lat.get("raw_durable", {}).get("median_us")
     dv = lat.get("durable.validated", {}).get("median_us")
     if raw and dv:
-        out.append({"target": "durable evaluate(validated) <= 1.5x raw durable_rules post", "value": dv / raw,
+        out.append({"target": "durable evaluate(validated) no slower than raw durable_rules post", "value": dv / raw,
                     "limit": TARGET_DURABLE, "met": dv / raw <= TARGET_DURABLE,
                     "status": _status(dv / raw, TARGET_DURABLE), "needs_us": raw * TARGET_DURABLE, "is_us": dv})
     chk = r.get("check")
@@ -541,20 +580,24 @@ def report(r: dict[str, Any]) -> str:
         row("raw durable_rules post + pri", "durable.lang", "plain dict", lat.get("raw_durable"), "verified = library")
         row("same rulesets via the C API", "durable C", "plain dict", lat.get("raw_durable_c"),
             "info: durable's floor; verified")
-        row("evaluate -> Verdict", "compiled", "ProposedStrike", lat.get("compiled.validated"), "target <= 10x")
-        row("evaluate -> Verdict", "compiled", "dict", lat.get("compiled.dict"))
+        row("evaluate -> Verdict", "compiled", "ProposedStrike", lat.get("compiled.validated"),
+            "engine.strike(d); target <= 5x")
+        row("evaluate -> Verdict", "compiled", "ProposedStrike", lat.get("compiled.user"),
+            "ProposedStrike(**d) by the user; target <= 5x")
+        row("evaluate -> Verdict", "compiled", "dict", lat.get("compiled.dict"), "target <= 5x")
         row("evaluate -> Verdict (all policies)", "compiled", "ProposedStrike",
             lat.get("compiled.validated.all_policies"), "info: mixed suppliers")
         dv = lat.get("durable.validated", {}).get("median_us")
         row("evaluate -> Verdict", "durable", "ProposedStrike", lat.get("durable.validated"),
-            f"{ratio(dv, raw)} raw durable; target <= 1.5x")
+            f"{ratio(dv, raw)} raw durable; target <= 1x")
         row("evaluate -> Verdict", "durable", "dict", lat.get("durable.dict"), f"{ratio(lat.get('durable.dict', {}).get('median_us'), raw)} raw durable")
     many = r.get("evaluate_many", {})
     for key, label in (("compiled.validated", "ProposedStrike"), ("compiled.dict", "dict"),
                        ("durable.validated", "ProposedStrike")):
         s = many.get(key)
         if s:
-            note = f"n={s['n']:,}; {1e6 / s['median_us']:,.0f}/s" + ("; target <= 5x" if key == "compiled.validated" else "")
+            note = f"n={s['n']:,}; {1e6 / s['median_us']:,.0f}/s" + ("; target <= 3x, >= 1M/s"
+                                                                      if key == "compiled.dict" else "")
             row("evaluate_many, per decision", key.split(".")[0], label, s, note)
     for key, label in (("columns", "columnar evaluate, per decision"),
                        ("columns_sweep", "columnar sweep, per decision")):

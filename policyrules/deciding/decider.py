@@ -16,6 +16,7 @@ matching: its answers are never memoised).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,7 +28,7 @@ from ..matching import Matcher, build
 from ..model.catalog import Catalog
 from ..model.dimensions import FIELDS, NUMBER_FIELDS
 from ..model.domain import Decision
-from ..model.intake import NUMBERS, Base, number_lines, number_of
+from ..model.intake import Base
 from ..packs.pack import RuleSet
 from .combine import Combiner, Outcome
 from .verdict import DEFAULT_RULE_ID, PolicyRef, RuleRef, VerdictParts
@@ -54,6 +55,8 @@ class RuleSetDecider:
         self.thresholds_of: dict[str, tuple[float, ...]] = {name: thresholds(conditions, name)
                                                              for name in NUMBER_FIELDS}
         self._cuts = tuple(self.thresholds_of[name] for name in NUMBER_FIELDS)
+        self._widths = widths(self._cuts)
+        self._span = math.prod(self._widths)  # class codes per Base
         self.rule_refs = tuple(RuleRef(id=r.id, title=r.title, effect=r.effect, source=r.source, basis=r.basis,
                                        caveats=r.caveats, file=r.file) for r in ruleset.rules)
         self.default_ref = RuleRef(id=DEFAULT_RULE_ID, title=f"No rule matched: the default of {v.ref}",
@@ -68,7 +71,7 @@ class RuleSetDecider:
         # a lock: an entry is computed from immutable data only, so threads racing on one key store
         # equal values, and a dict item assignment is atomic.
         self.parts: dict[tuple[int, ...], VerdictParts] = {}
-        self._classes: dict[tuple[int, ...], VerdictParts] | None = {} if backend == "compiled" else None
+        self._classes: dict[int, VerdictParts] | None = {} if backend == "compiled" else None
 
     def decide(self, facts: Mapping[str, Any]) -> VerdictParts:
         """The verdict's parts (decision, rule, policy, matched, ...) for a strike with these facts."""
@@ -81,7 +84,7 @@ class RuleSetDecider:
         import (:func:`_decide_class_source`): the evaluate hot path."""
         raise NotImplementedError  # replaced below by the generated method
 
-    def _decide_facts(self, base: Base, numbers: tuple[float | None, ...], key: tuple[int, ...] | None) -> VerdictParts:
+    def _decide_facts(self, base: Base, numbers: tuple[float | None, ...], key: int | None) -> VerdictParts:
         """Decide by matching (durable always; compiled once per class, ``key``), and remember the class."""
         found = self.decide({**base.facts, **dict(zip(NUMBER_FIELDS, numbers, strict=True))})
         classes = self._classes
@@ -142,64 +145,86 @@ class Route:
     """What a plain dict's key (:func:`policyrules.model.intake.key_of`) stands for under an engine:
     its checked Base, its date, the decider of its rule set, and (compiled) that decider's classes."""
 
-    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "limits", "serial")
+    __slots__ = ("base", "catalog", "classes", "cuts", "day", "decider", "given", "limits", "parts", "serial",
+                 "widths")
 
-    def __init__(self, base: Base, day: dt.date | None, decider: RuleSetDecider, catalog: Catalog) -> None:
+    def __init__(self, base: Base, day: dt.date | None, decider: RuleSetDecider, catalog: Catalog,
+                 given: tuple[str, ...]) -> None:
+        self.given = given  # the fields the dicts of its key give (their strikes' fields set)
         self.base = base
         self.day = day
         self.decider = decider
         self.catalog = catalog
         self.classes = decider._classes  # noqa: SLF001 - the decider's own class table, read on the hot path
         self.cuts = decider._cuts  # noqa: SLF001
+        self.widths = decider._widths  # noqa: SLF001
         self.serial = base.serial
         self.limits = base.limits
+        # Compiled: the verdict parts of this Base's classes by their code among the numbers' intervals
+        # (small ints; at most the decider's span of them), copied from the decider's table when first met.
+        self.parts: dict[int, VerdictParts] = {}
+
+    def class_parts(self, code: int, numbers: tuple[float | None, ...]) -> VerdictParts:
+        """The parts of the class with this code (see :func:`class_lines`), from the decider's table
+        (matched there if no strike of the class was seen yet), remembered here."""
+        d = self.decider
+        key = self.serial * d._span + code  # noqa: SLF001 - the decider's own class key
+        found = self.classes.get(key) if self.classes is not None else None
+        if found is None:
+            found = d._decide_facts(self.base, numbers, key)  # noqa: SLF001
+        self.parts[code] = found
+        return found
 
 
-def _parts_of_source() -> str:
-    """``parts_of(data, route)``: a plain dict's numbers checked against its route's bounds and its
-    verdict's parts, as ``(parts, numbers)``; None when a number is not valid (full validation words it)."""
-    lines = ["def parts_of(d, r):", "    limits = r.limits", *number_lines()]
-    codes = []
-    numbers = NUMBERS
-    lines += ["    classes = r.classes", "    if classes is None:",
-              f"        return r.decider._decide_facts(r.base, {numbers}, None), {numbers}", "    cuts = r.cuts"]
+def class_lines(pad: str, decider: str, base: str, serial: str, table: str, route: str | None = None) -> list[str]:
+    """Source lines setting ``parts`` to the verdict parts of the class of (``base``, numbers x0, x1,
+    ...) under ``decider``: compiled, read from its class table and matched once per class; durable,
+    matched every time. ``table`` holds the decider's ``classes``, ``cuts`` and ``widths`` (the
+    decider itself, ``d._``, or a Route, ``r.``). A class is the Base's serial and, per number, the
+    index of its interval among the rule set's thresholds (``2j`` between thresholds, ``2j + 1`` on
+    threshold ``j``, -1 for an absent optional number), packed into one int: the numbers' code
+    (``ck``, below the decider's span) plus the serial times the span. With ``route`` (a Route's
+    name), the parts are read from the route's own table by the code alone."""
+    numbers = f"({''.join(f'x{i}, ' for i in range(len(NUMBER_FIELDS)))})"
+    lines = [f"{pad}classes = {table}classes", f"{pad}if classes is None:",
+             f"{pad}    parts = {decider}._decide_facts({base}, {numbers}, None)", f"{pad}else:",
+             f"{pad}    cuts = {table}cuts", f"{pad}    w = {table}widths"]
     for i, name in enumerate(NUMBER_FIELDS):
-        code = [f"    c{i} = cuts[{i}]", f"    j{i} = bisect_left(c{i}, x{i})",
-                f"    k{i} = 2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i}"]
-        lines += [f"    if x{i} is None:", f"        k{i} = -1", "    else:", *("    " + c for c in code)] \
-            if FIELDS[name].optional else code
-        codes.append(f"k{i}")
-    lines += [f"    key = (r.serial, {', '.join(codes)})", "    found = classes.get(key)", "    if found is None:",
-              f"        found = r.decider._decide_facts(r.base, {numbers}, key)", f"    return found, {numbers}"]
-    return "\n".join(lines) + "\n"
+        shift = " + 1" if FIELDS[name].optional else ""  # an optional number's codes shift by one (absent: 0)
+        before = "" if i == 0 else f"ck * w[{i}]{shift} + "
+        code = [f"c{i} = cuts[{i}]", f"j{i} = bisect_left(c{i}, x{i})",
+                f"ck = {before}(2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i})"]
+        if FIELDS[name].optional:
+            absent = "0" if i == 0 else f"ck * w[{i}]"
+            lines += [f"{pad}    if x{i} is None:", f"{pad}        ck = {absent}", f"{pad}    else:",
+                      *(f"{pad}        {c}" for c in code)]
+        else:
+            lines += [f"{pad}    {c}" for c in code]
+    if route is not None:
+        return [*lines, f"{pad}    parts = {route}.parts.get(ck)", f"{pad}    if parts is None:",
+                f"{pad}        parts = {route}.class_parts(ck, {numbers})"]
+    return [*lines, f"{pad}    ck += {serial} * {table}span", f"{pad}    parts = classes.get(ck)",
+            f"{pad}    if parts is None:", f"{pad}        parts = {decider}._decide_facts({base}, {numbers}, ck)"]
+
+
+def widths(cuts: tuple[tuple[float, ...], ...]) -> tuple[int, ...]:
+    """How many interval codes each number has (see :func:`class_lines`): 2n + 1 among n thresholds,
+    one more for an optional number (absent)."""
+    return tuple(2 * len(c) + (2 if FIELDS[name].optional else 1) for name, c in zip(NUMBER_FIELDS, cuts, strict=True))
 
 
 def _decide_class_source() -> str:
-    """``decide_class`` for the registry's numeric fields: a class is the Base's serial and, per
-    number, the index of its interval among the rule set's thresholds (``2j`` between thresholds,
-    ``2j + 1`` on threshold ``j``)."""
-    lines = ["def decide_class(self, base, numbers):", "    classes = self._classes", "    if classes is None:",
-             "        return self._decide_facts(base, numbers, None)", "    cuts = self._cuts"]
-    codes = []
-    for i, name in enumerate(NUMBER_FIELDS):
-        code = [f"    c{i} = cuts[{i}]", f"    j{i} = bisect_left(c{i}, x{i})",
-                f"    k{i} = 2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i}"]
-        lines.append(f"    x{i} = numbers[{i}]")
-        lines += [f"    if x{i} is None:", f"        k{i} = -1", "    else:", *("    " + c for c in code)] \
-            if FIELDS[name].optional else code
-        codes.append(f"k{i}")
-    lines += [f"    key = (base.serial, {', '.join(codes)})", "    found = classes.get(key)",
-              "    return found if found is not None else self._decide_facts(base, numbers, key)"]
+    """``decide_class`` for the registry's numeric fields (see :func:`class_lines`)."""
+    lines = ["def decide_class(self, base, numbers):",
+             *(f"    x{i} = numbers[{i}]" for i in range(len(NUMBER_FIELDS))),
+             *class_lines("    ", "self", "base", "base.serial", "self._"), "    return parts"]
     return "\n".join(lines) + "\n"
 
 
 def _generated(source: str, name: str) -> Any:
-    namespace: dict[str, Any] = {"bisect_left": bisect_left, "number_of": number_of}
+    namespace: dict[str, Any] = {"bisect_left": bisect_left}
     exec(compile(source, f"<policyrules {name}>", "exec"), namespace)  # noqa: S102 - registry names only
     return namespace[name]
 
 
 RuleSetDecider.decide_class = _generated(_decide_class_source(), "decide_class")  # type: ignore[method-assign]
-#: ``parts_of(data, route)``: see :func:`_parts_of_source`; the evaluate hot path for plain dicts.
-parts_of: Callable[[Mapping[str, Any], Route], tuple[VerdictParts, tuple[float | None, ...]] | None] = \
-    _generated(_parts_of_source(), "parts_of")

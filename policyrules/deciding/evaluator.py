@@ -12,11 +12,11 @@ are the evaluator's own. :class:`policyrules.Engine` adds the analysis entry poi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,27 +24,23 @@ from typing_extensions import Self
 
 from ..matching import BACKENDS
 from ..matching.durable_plan import MAX_DURABLE_RULES_PER_ENGINE, DurableLimitError
-from ..model.dimensions import NUMBER_FIELDS
+from ..model.catalog import Catalog
 from ..model.errors import PolicyRulesError, RuleFileError, echo, located
-from ..model.intake import key_of, learn
+from ..model.intake import given_keys, learn
 from ..model.slots import private_of
 from ..model.strike import ProposedStrike
 from ..packs.loader import load_pack
 from ..packs.pack import Pack, PolicyVersion, RuleSet
 from ..packs.readings import Readings
 from ..packs.resolved import ResolvedPack
+from . import hotpath
 from .columnar import ColumnVerdicts, evaluate_columns, paused_gc
 from .contested import AcrossReadings, Contest, across, contests, outcome_of
-from .decider import Route, RuleSetDecider, parts_of
+from .decider import Route, RuleSetDecider
 from .notes import Assumptions
 from .verdict import Verdict
 
 StrikeInput = ProposedStrike | Mapping[str, Any]
-_lazy = Verdict.lazy
-_number: Any = attrgetter(*NUMBER_FIELDS)
-# A strike's numbers, in NUMBER_FIELDS order, as a tuple.
-_numbers: Callable[[ProposedStrike], tuple[float, ...]] = (lambda s: (_number(s),)) if len(NUMBER_FIELDS) == 1 \
-    else _number
 _MAX_CACHED = 65_536
 PROGRESS_EVERY = 1024
 #: Rules in one rule set (common's and one version's, inherited ones included). The compiled
@@ -84,8 +80,12 @@ class Evaluator:
         # dict item assignment is atomic, and an entry never changes once stored.
         self._deciders: dict[tuple[str, str, str | None], RuleSetDecider] = {}
         self._routes: dict[tuple[str | None, dt.date | None], RuleSetDecider] = {}
+        # The same, per supplier (the hot path's: no tuple to build), each filled on first use.
+        self._days: dict[str | None, dict[dt.date | None, RuleSetDecider]] = _PerSupplier()
         # A plain dict's key (policyrules.model.intake.key_of) -> its Base, decider and date, or False.
         self._fast: dict[Any, Route | Literal[False]] = {}
+        # A catalog of equal content to this one's, other than it: strikes checked against it pass as they are.
+        self._twin: Catalog | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -184,30 +184,15 @@ class Evaluator:
 
     def evaluate(self, strike: StrikeInput) -> Verdict:
         """The verdict on one strike (a :class:`ProposedStrike` or a dict of its fields)."""
-        # The hot path: each step is measured (benchmarks/). A plain dict is checked by the
-        # intake's generated fast path and its strike is built only if the verdict's is read.
-        if type(strike) is dict:
-            key = key_of(strike)
-            try:
-                hit = self._fast.get(key)
-            except TypeError:  # an unhashable value: full validation words it
-                hit = False
-            if hit is None and key is not None:
-                hit = self._learn(strike, key)
-            if hit:
-                found = parts_of(strike, hit)
-                if found is not None:
-                    return _lazy(found[0], (hit, found[1], key))  # type: ignore[arg-type]
-            s = ProposedStrike.parse(strike, self._catalog)
-        elif type(strike) is ProposedStrike and ((c := private_of(strike)["_catalog"]) is self._catalog  # type: ignore[index]
-                                                 or (c is not None and private_of(c)["_digest"] == self._digest)):  # type: ignore[index]
-            s = strike
-        else:
-            s = ProposedStrike.parse(strike, self._catalog)
-        day = s.date
-        b = private_of(s)["_base"]  # type: ignore[index]
-        d = self._routes.get((b.picker, day)) or self.decider_for(b.picker, day)
-        return Verdict.of(d.decide_class(b, _numbers(s)), s)
+        raise NotImplementedError  # replaced below by the generated hot path (policyrules.deciding.hotpath)
+
+    def _same_catalog(self, catalog: Catalog | None) -> bool:
+        """Whether a strike checked against ``catalog`` needs no checking against this engine's: the
+        same catalog, or one of equal content (remembered: the next strike of it is told by identity)."""
+        if catalog is None or private_of(catalog)["_digest"] != self._digest:  # type: ignore[index]
+            return False
+        self._twin = catalog
+        return True
 
     def evaluate_many(self, strikes: Iterable[StrikeInput], *,
                       progress: Callable[[int], object] | None = None) -> list[Verdict]:
@@ -238,20 +223,7 @@ class Evaluator:
 
     def _evaluate_into(self, out: list[Verdict], strikes: Iterable[StrikeInput]) -> None:
         """``evaluate`` of each strike, appended to ``out`` (the loop of evaluate_many, inlined)."""
-        append, evaluate, fast, lazy = out.append, self.evaluate, self._fast, _lazy
-        for s in strikes:
-            if type(s) is dict:
-                key = key_of(s)
-                try:
-                    hit = fast.get(key)
-                except TypeError:
-                    hit = False
-                if hit:
-                    found = parts_of(s, hit)
-                    if found is not None:
-                        append(lazy(found[0], (hit, found[1], key)))  # type: ignore[arg-type]
-                        continue
-            append(evaluate(s))
+        raise NotImplementedError  # replaced below by the generated hot path (policyrules.deciding.hotpath)
 
     def _learn(self, strike: Mapping[str, Any], key: tuple[Any, ...]) -> Route | Literal[False]:
         """What a dict's key (:func:`~policyrules.model.intake.key_of`) stands for under this engine (a
@@ -261,7 +233,7 @@ class Evaluator:
         if found is not None:
             b, day = found
             try:
-                hit = Route(b, day, self.decider_for(b.picker, day), self._catalog)
+                hit = Route(b, day, self.decider_for(b.picker, day), self._catalog, given_keys(key))
             except PolicyRulesError:  # no version in force that day: evaluate says so
                 hit = False
         if len(self._fast) < _MAX_CACHED:
@@ -287,6 +259,7 @@ class Evaluator:
             d = self.decider(self.pack.ruleset(version, day))
             if len(self._routes) < _MAX_CACHED:
                 self._routes[(supplier, day)] = d
+                self._days[supplier][day] = d
         return d
 
     def decider(self, rs: RuleSet) -> RuleSetDecider:
@@ -317,6 +290,18 @@ class Evaluator:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.pack.root!r}, backend={self.backend!r}, digest={self.pack.digest[:12]})"
+
+
+Evaluator.evaluate = functools.update_wrapper(hotpath.evaluate, Evaluator.evaluate)  # type: ignore[method-assign]
+Evaluator._evaluate_into = functools.update_wrapper(  # type: ignore[method-assign]  # noqa: SLF001
+    hotpath.evaluate_into, Evaluator._evaluate_into)  # noqa: SLF001
+
+
+class _PerSupplier(dict):  # type: ignore[type-arg]
+    """supplier -> {day: decider}; a supplier not seen yet gets an empty dict (kept)."""
+
+    def __missing__(self, supplier: str | None) -> dict[dt.date | None, RuleSetDecider]:
+        return self.setdefault(supplier, {})  # type: ignore[no-any-return]
 
 
 def limit_error(rs: RuleSet, e: DurableLimitError) -> RuleFileError:

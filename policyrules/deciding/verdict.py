@@ -114,6 +114,11 @@ class RouteLike(Protocol):
     base: intake.Base
     day: dt.date | None
     catalog: Catalog
+    given: tuple[str, ...]  # the fields the dicts of its key give
+
+
+# A strike not built yet, from a plain dict: (its route, then its numbers in NUMBER_FIELDS order).
+DictStrike = tuple[Any, ...]
 _PART_NAMES = tuple(f.name for f in fields(VerdictParts) if f.name not in ("reading", "context", "assumptions"))
 
 
@@ -134,24 +139,21 @@ class Verdict:
     :meth:`model_validate_json`, the schema from :meth:`model_json_schema`; a Pydantic model may
     have a field of type ``Verdict``."""
 
-    __slots__ = ("_contested", "_parts", "_source", "_strike")
+    # A new verdict sets two slots (the engine's hot path, policyrules.deciding.hotpath, does it
+    # inline): _parts, and _strike, the strike or the source it is built from when first read (a
+    # tuple: see lazy). _contested is set when first read.
+    __slots__ = ("_contested", "_parts", "_strike")
 
     _parts: VerdictParts
-    _strike: ProposedStrike | None
-    _contested: tuple[Contest, ...] | None
-    _source: LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]] | None
+    _strike: ProposedStrike | LazyStrike | DictStrike
+    _contested: tuple[Contest, ...]
 
     def __init__(self, **fields_: Any) -> None:
         """A verdict from its fields, validated as :class:`VerdictModel` validates them."""
         m = VerdictModel.model_validate(fields_)
-        self._fill(_parts_of(m), m.strike, None)
+        self._parts = _parts_of(m)
+        self._strike = m.strike
         self._contested = m.contested
-
-    def _fill(self, parts: VerdictParts, strike: ProposedStrike | None, source: LazyStrike | None) -> None:
-        self._parts = parts
-        self._strike = strike
-        self._source = source
-        self._contested = None
 
     @classmethod
     def of(cls, parts: VerdictParts, strike: ProposedStrike) -> Verdict:
@@ -159,20 +161,15 @@ class Verdict:
         v = _new(cls)
         v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
         v._strike = strike  # noqa: SLF001
-        v._source = None  # noqa: SLF001
-        v._contested = None  # noqa: SLF001
         return v
 
     @classmethod
-    def lazy(cls, parts: VerdictParts, source: LazyStrike | tuple[RouteLike, tuple[float | None, ...], tuple[Any, ...]],
-             ) -> Verdict:
+    def lazy(cls, parts: VerdictParts, source: LazyStrike | DictStrike) -> Verdict:
         """As :meth:`of`, with the strike built from its checked parts when first read: ``source`` is
-        (Base, numbers, date, given fields, catalog), or (a route, numbers, the dict's key)."""
+        (Base, numbers, date, given fields, catalog), or (a route, number, number, ...)."""
         v = _new(cls)
         v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
-        v._strike = None  # noqa: SLF001
-        v._source = source  # noqa: SLF001
-        v._contested = None  # noqa: SLF001
+        v._strike = source  # noqa: SLF001
         return v
 
     # The fields --------------------------------------------------------------------------
@@ -251,8 +248,9 @@ class Verdict:
         """The contested points whose other options would change the decision or the deciding rule, each
         with the verdict under those options (empty: no contested point changes this verdict). Computed
         exactly when first read, by evaluating the strike under each of those options."""
-        found = self._contested
-        if found is None:
+        try:
+            return self._contested
+        except AttributeError:  # not read yet
             context = self._parts.context
             found = self._contested = context.contested(self.strike, self) if context is not None else ()
         return found
@@ -260,16 +258,14 @@ class Verdict:
     @property
     def strike(self) -> ProposedStrike:
         s = self._strike
-        if s is None:
-            source = self._source
-            if len(source) == 3:  # type: ignore[arg-type]
-                route, numbers, key = source  # type: ignore[misc]
-                b, day, keys, catalog = route.base, route.day, intake.given_keys(key), route.catalog
+        if type(s) is tuple:  # not built yet
+            if isinstance(s[0], intake.Base):
+                b, numbers, day, keys, catalog = s
             else:
-                b, numbers, day, keys, catalog = source  # type: ignore[misc]
+                route: RouteLike = s[0]
+                b, numbers, day, keys, catalog = route.base, s[1:], route.day, route.given, route.catalog
             s = self._strike = built(*intake.strike_parts(b, numbers, day, keys), catalog)
-            self._source = None
-        return s
+        return s  # type: ignore[return-value]
 
     # The Pydantic form -------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ class ProposedStrike(BaseModel):
     _catalog: Catalog | None = PrivateAttr(default=None)
     _facts: dict[str, Any] | None = PrivateAttr(default=None)
     _base: intake.Base | None = PrivateAttr(default=None)
+    # What the engine's hot path reads, in one place: (Base, date, numbers in NUMBER_FIELDS order).
+    _hot: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     # Pydantic's errors become one StrikeError, at the two entry points users call.
     def __init__(self, /, **data: Any) -> None:
@@ -177,6 +179,7 @@ class ProposedStrike(BaseModel):
         private["_catalog"] = catalog
         private["_facts"] = facts
         private["_base"] = base
+        private["_hot"] = (base, strike.date, *(facts[name] for name in NUMBER_FIELDS))
         return strike
 
 
@@ -256,7 +259,8 @@ def built(fields: Mapping[str, Any], fields_set: set[str], facts: dict[str, Any]
           catalog: Catalog) -> ProposedStrike:
     """A strike from parts :mod:`~policyrules.model.intake` checked (see :func:`intake.strike_parts`)."""
     return construct(ProposedStrike, {name: fields[name] for name in _ORDER}, fields_set,
-                     {"_catalog": catalog, "_facts": facts, "_base": base})
+                     {"_catalog": catalog, "_facts": facts, "_base": base,
+                      "_hot": (base, fields[intake.DATE], *(fields[name] for name in NUMBER_FIELDS))})
 
 
 def _plain_value(value: Any) -> Any:
