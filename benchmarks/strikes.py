@@ -63,7 +63,7 @@ def random_strikes(pack: Pack, n: int, seed: int = SEED, suppliers: tuple[str, .
                              "target_type": rng.choice(types)}
         if suppliers is not None:
             s["supplier"] = rng.choice([x for x in w.suppliers if x in suppliers])
-        elif rng.random() < 0.2:
+        elif len(w.suppliers) > 1 or rng.random() < 0.2:  # a weapon of several suppliers must name one
             s["supplier"] = rng.choice(w.suppliers)
         sd = shaped or rng.random() < 0.5
         s["self_defense"] = sd
