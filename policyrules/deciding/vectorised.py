@@ -272,11 +272,22 @@ class Decided:
         code of each outcome among them, as (dictionary, codes)."""
         return [_text(o[k]) for o in self.outcomes]
 
+    def dictionary(self, k: int) -> tuple[list[str], Int]:
+        """Outcome part ``k`` as its distinct values and a code per row among them (-1 on error rows)."""
+        values: dict[str, int] = {}
+        of_outcome = [values.setdefault(v, len(values)) for v in self.column(k)]
+        table = np.array([*of_outcome, -1], dtype=np.int64)
+        return list(values), table[self.codes]
+
     def arrow(self, k: int) -> pa.DictionaryArray:
         """Outcome part ``k`` per row as an Arrow dictionary array (null on error rows)."""
-        codes = self.codes
+        values, codes = self.dictionary(k)
         indices = pa.array(np.where(codes < 0, 0, codes).astype(np.int32), mask=codes < 0)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(self.column(k), pa.string()))
+        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
+
+    def error_array(self) -> pa.Array:
+        """Per row its error (``Type: message``) or null."""
+        return pa.array(self.error_messages(), pa.string())
 
     def listed(self, k: int) -> list[Any]:
         """Outcome part ``k`` per row as a Python list (None on error rows)."""
