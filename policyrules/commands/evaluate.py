@@ -14,6 +14,7 @@ from ..deciding.verdict import Verdict
 from ..engine import Engine
 from ..model.errors import PolicyRulesError, echo, shown
 from ..packs.yamlio import MAX_FILE_BYTES, YamlError, load_file, open_file, read_file
+from . import batch
 from ._common import (
     EXIT_OK,
     Progress,
@@ -49,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help="also list the smallest changes (one field, then two) that flip the decision")
     shift.add_argument("--partial", action="store_true",
                        help="fields may be missing: list each decision still possible and when it holds")
+    batch.add_arguments(p)
     add_common(p)
     p.set_defaults(func=run)
 
@@ -102,6 +104,8 @@ def parse_json(text: str, where: str, position: Literal["line", "column"]) -> An
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    if batch.wanted(args):  # a batch file in, a batch file out (commands/batch.py)
+        return batch.run(args, out)
     if args.why_not or args.partial:
         return run_shift(args, out)
     if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):
