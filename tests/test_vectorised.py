@@ -88,6 +88,34 @@ def test_odd_values_give_the_error_or_verdict_of_evaluate(rows: list[dict[str, A
     check_rows(ENGINE, rows, {c: np.array(v, dtype=object) for c, v in cols.items()})
 
 
+@settings(max_examples=20, deadline=None)
+@given(st.lists(strikes(ENGINE), min_size=1, max_size=20), st.sampled_from(sorted(ODD)), st.data())
+def test_long_python_lists_go_the_vectorised_way_with_evaluate_columns_errors(
+        rows: list[dict[str, Any]], field: str, data: st.DataObject) -> None:
+    """Lists long enough for the vectorised path: the verdicts of the row path, or its first error."""
+    from policyrules.deciding import columnar
+
+    rows = [*rows, {**rows[0], field: data.draw(st.sampled_from(ODD[field]))}]
+    if field == "self_defense" and rows[-1][field] is None:
+        rows[-1][field] = False
+    cols = {c: [r.get(c) for r in rows] for c in COLUMNS}
+    try:
+        want: Any = columnar.evaluate_columns(ENGINE, cols)
+    except PolicyRulesError as e:
+        want = (type(e).__name__, str(e))
+    old = columnar.VECTORISED_MIN_ROWS
+    columnar.VECTORISED_MIN_ROWS = 1
+    try:
+        assert columnar.vectorised_for(cols)
+        try:
+            got: Any = columnar.evaluate_columns(ENGINE, cols)
+        except PolicyRulesError as e:
+            got = (type(e).__name__, str(e))
+    finally:
+        columnar.VECTORISED_MIN_ROWS = old
+    assert got == want
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(pack_shapes(max_rules=12))
 def test_small_random_packs_equal_evaluate(shape: Any) -> None:

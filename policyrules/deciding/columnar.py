@@ -105,9 +105,15 @@ class ColumnVerdicts:
                          "version": pa.array([r[1] for r in refs], pa.string()).dictionary_encode()})
 
 
+#: Python lists of at least this many rows go the vectorised way too (below it, its fixed cost
+#: per call is more than the row path's; measured in ``python -m benchmarks scale --only rows``).
+VECTORISED_MIN_ROWS = 4096
+
+
 def vectorised_for(data: Any) -> bool:
     """Whether ``data`` goes the vectorised way: the ``columns`` extra is installed and the columns
-    are arrays (an Arrow table or record batch, a pandas or Polars frame, numpy or Arrow columns)."""
+    are arrays (an Arrow table or record batch, a pandas or Polars frame, numpy or Arrow columns),
+    or long Python sequences."""
     try:
         import numpy as np
         import pyarrow as pa
@@ -116,9 +122,12 @@ def vectorised_for(data: Any) -> bool:
     kind = type(data).__module__.split(".")[0]
     if kind in ("pyarrow", "pandas", "polars"):
         return True
-    return isinstance(data, Mapping) and any(isinstance(v, (np.ndarray, pa.Array, pa.ChunkedArray))
-                                             or type(v).__module__.split(".")[0] in ("pandas", "polars")
-                                             for v in data.values())
+    if not isinstance(data, Mapping):
+        return False
+    if any(isinstance(v, (np.ndarray, pa.Array, pa.ChunkedArray)) or type(v).__module__.split(".")[0]
+           in ("pandas", "polars") for v in data.values()):
+        return True
+    return any(isinstance(v, Sequence) and len(v) >= VECTORISED_MIN_ROWS for v in data.values())
 
 
 def as_columns(data: Any) -> dict[str, Sequence[Any]]:
@@ -168,6 +177,8 @@ class _Route:
 
 
 _NK, _ND = len(KEY_FIELDS), len(DATE_FIELDS)
+# Boolean fields: 1 == True, so a row's key carries their types (an int must not find a bool's entry).
+_BOOLS = tuple(i for i, name in enumerate(KEY_FIELDS) if FIELDS[name].kind is Kind.BOOL)
 _OPTIONAL = tuple(FIELDS[name].optional for name in NUMBER_FIELDS)
 
 
@@ -193,7 +204,7 @@ def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
     first_number = _NK + _ND
     with paused_gc():
         for i, row in enumerate(zip(*ordered, strict=False)):  # defaults are endless repeat()s
-            key = row[:_NK]
+            key = (*row[:_NK], *(row[k].__class__ for k in _BOOLS))
             b = bases.get(key)
             if b is None:
                 b = bases[key] = _base(engine, row, i)
