@@ -424,7 +424,8 @@ def _code_numbers(x: Float, cuts: Float) -> Int:
     """Per value, ``2j`` between thresholds ``j-1`` and ``j``, ``2j + 1`` on threshold ``j``."""
     left = np.searchsorted(cuts, x, side="left")
     on = np.append(cuts, math.inf)[left] == x  # on threshold ``left`` (one gather, not a second search)
-    return 2 * left.astype(np.int64, copy=False) + on
+    out: Int = 2 * left.astype(np.int64, copy=False) + on
+    return out
 
 
 #: Rows decided at once: the arrays of a chunk are reused from the allocator's heap rather than
