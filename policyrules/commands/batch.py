@@ -73,7 +73,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         try:
             for batch in _read(path, source):
                 done = evaluate_batch(engine, batch)
-                failed += sum(1 for e in done.column("error").to_pylist() if e is not None)
+                errors = done.column("error")
+                failed += len(errors) - errors.null_count
                 writer.write(done, batch.records)
                 progress.advance(done.num_rows)
         finally:
