@@ -7,8 +7,8 @@
   vectorised one) for the ratio to the if/elif floor of ``python -m benchmarks``.
 - workers: ``policyrules.dask.evaluate`` on a ``distributed.LocalCluster`` of 1 and 2 worker
   processes (one thread each), 2e6 rows in 8 partitions, compared row by row with the vectorised path.
-- batch: ``policyrules evaluate --input X.parquet --output Y.parquet`` on 1e5 and 1e6 rows in a
-  child process: seconds and peak RSS (flat memory: the two peaks should be close).
+- batch: ``policyrules evaluate --input X.parquet --output Y.parquet`` on 1e5, 1e6 and 3e6 rows (row
+  groups of 1Mi rows) in a child process: seconds and peak RSS (flat memory: close peaks).
 
 Strikes: 20,000 random valid strikes of the bundled pack (``benchmarks.strikes``), sampled with
 replacement to the size wanted.
@@ -120,7 +120,7 @@ def _batch(n: int, log: Callable[[str], None]) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="policyrules-batch-") as tmp:
         src, dst = Path(tmp, "in.parquet"), Path(tmp, "out.parquet")
-        pq.write_table(strike_table(n), src)
+        pq.write_table(strike_table(n), src, row_group_size=1 << 20)  # a row group is read whole: 1Mi rows
         log(f"batch: {n:,} rows, policyrules evaluate --input {src.name} --output {dst.name}")
         code = ("import resource, sys, time; from policyrules.cli import main; t = time.perf_counter(); "
                 f"rc = main(['evaluate', '--backend', 'compiled', '--input', {str(src)!r}, '--output', {str(dst)!r}]); "
@@ -147,7 +147,7 @@ def run(quick: bool, figures: Sequence[str], rows: Sequence[int] | None, log: Ca
             log(f"workers: Dask LocalCluster, {w} worker process(es)")
             out["workers"].append({"workers": w, **_run_child(["dask", str(200_000 if quick else 2_000_000), str(w)])})
     if "batch" in figures:
-        for n in (100_000, 1_000_000):
+        for n in (100_000, 1_000_000, 3_000_000):
             out["batch"].append(_batch(n, log))
     return out
 

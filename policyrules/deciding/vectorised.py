@@ -144,8 +144,11 @@ def _encode_objects(seq: Sequence[Any], date: bool) -> Encoded:
 
 def _encode_arrow(arr: pa.Array | pa.ChunkedArray, date: bool) -> Encoded:
     if isinstance(arr, pa.ChunkedArray):
-        arr = arr.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(arr.type) else \
-            arr.combine_chunks()
+        if arr.num_chunks == 1:
+            arr = arr.chunk(0)
+        else:
+            arr = arr.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(arr.type) else \
+                arr.combine_chunks()
     if pa.types.is_null(arr.type):
         return Encoded(np.full(len(arr), -1, dtype=np.int64), [])
     if not pa.types.is_dictionary(arr.type):
@@ -353,8 +356,8 @@ def _filler(engine: Engine) -> dict[str, Any]:
 
 @dataclass
 class _Dimension:
-    """The distinct valid values of a value dimension in a batch: per row an index (-1: the row
-    needs full validation) and per value its facts (and its Base: bounds, the picker)."""
+    """The distinct valid values of a value dimension in a batch: per row an index (``len(bases)``:
+    the row needs full validation) and per value its facts (and its Base: bounds, the picker)."""
 
     rows: Int
     facts: list[dict[str, Any]]
@@ -363,14 +366,20 @@ class _Dimension:
 
 def _dimension(engine: Engine, name: str, encoded: Mapping[str, Encoded], n: int, filler: dict[str, Any]) -> _Dimension:
     names = VALUE_DIMENSIONS[name]
-    raw: Int = np.zeros(n, dtype=np.int64)
+    raw: Int | None = None
     radix = 1
     for f in names:
         e = encoded.get(f)
         if e is None:
             continue
-        raw += (e.codes + 1) * radix
+        term = e.codes + 1 if radix == 1 else (e.codes + 1) * radix
+        if raw is None:
+            raw = term
+        else:
+            raw += term
         radix *= len(e.values) + 1
+    if raw is None:
+        raw = np.zeros(n, dtype=np.int64)
     if radix <= _MAX_DENSE:
         present: Int = np.flatnonzero(np.bincount(raw, minlength=radix))
         slots: Int = present
@@ -399,6 +408,7 @@ def _dimension(engine: Engine, name: str, encoded: Mapping[str, Encoded], n: int
         lookup[slot] = len(bases)
         bases.append(b)
         facts.append({f: b.facts[f] for f in DIMENSIONS[name].fields if f in b.facts})
+    lookup[lookup < 0] = len(bases)  # the slot of values only full validation judges
     return _Dimension(lookup[raw], facts, bases)
 
 
@@ -460,17 +470,16 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
     bad: Bool = np.zeros(n, dtype=bool)
     dims = {name: _dimension(engine, name, encoded, n, filler) for name in VALUE_DIMENSIONS}
     for d in dims.values():
-        bad |= d.rows < 0
+        bad |= d.rows == len(d.bases)
     picker = dims[_PICKER_DIMENSION]
-    safe = {name: np.where(d.rows < 0, 0, d.rows) if len(d.bases) else np.zeros(n, dtype=np.int64)
-            for name, d in dims.items()}
+    safe = {name: d.rows for name, d in dims.items()}  # the extra slot reads harmless codes
     # Rule sets: per (supplier, date) pair present.
     days, day_rows, day_ok = _dates(encoded.get(DATE))
     if DATE not in encoded:
         day_rows = np.zeros(n, dtype=np.int64)
     bad |= ~day_ok[day_rows]
     pickers = sorted({b.picker for b in picker.bases}, key=lambda p: (p is None, p or ""))
-    picker_code = np.array([pickers.index(b.picker) for b in picker.bases] or [0], dtype=np.int64)
+    picker_code = np.array([*(pickers.index(b.picker) for b in picker.bases), 0], dtype=np.int64)
     pair = picker_code[safe[_PICKER_DIMENSION]] * len(days) + day_rows
     deciders: list[RuleSetDecider] = []
     decider_of_pair = np.full(max(1, len(pickers)) * len(days), -1, dtype=np.int64)
@@ -497,13 +506,14 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
             x, given = col.x, col.given
         if not FIELDS[f].optional:
             bad |= ~given
-        limit = np.array([b.limits[k] for b in picker.bases] or [MAX_RANGE_KM])[safe[_PICKER_DIMENSION]] \
+        limit = np.array([*(b.limits[k] for b in picker.bases), MAX_RANGE_KM])[safe[_PICKER_DIMENSION]] \
             if DIMENSIONS[FIELDS[f].dimension].bounded_by else MAX_RANGE_KM
         with np.errstate(invalid="ignore"):
             bad |= given & ~((x >= 0) & (x <= limit))
         cuts = np.array(sorted({t for d in deciders for t in d.thresholds_of[f]}), dtype=np.float64)
-        codes = _code_numbers(np.where(given, x, 0.0), cuts)
-        number_codes[f] = (np.where(given, codes, 2 * len(cuts) + 1), cuts)
+        # NaN (not given) codes as 2m: rows of a required number are bad; an optional one's are left out
+        codes = _code_numbers(x, cuts)
+        number_codes[f] = (np.where(given, codes, 2 * len(cuts) + 1) if FIELDS[f].optional else codes, cuts)
     # One class index per row: per rule set, a dense block of its classes; per part (each value
     # dimension, each number) a table [rule set, value] -> local class code times its stride.
     names = [*dims, *NUMBER_FIELDS]
@@ -518,7 +528,8 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
         for name, dim in dims.items():
             fields = [f for f in DIMENSIONS[name].fields if f in mentioned]
             ks: dict[tuple[Any, ...], int] = {}
-            local[name].append([ks.setdefault(tuple(facts.get(f) for f in fields), len(ks)) for facts in dim.facts])
+            local[name].append([*(ks.setdefault(tuple(facts.get(f) for f in fields), len(ks)) for facts in dim.facts),
+                                0])
             means.append(list(ks) or [()])
         for f in NUMBER_FIELDS:
             cuts = number_codes[f][1]
@@ -535,6 +546,7 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
     if size > _MAX_DENSE * 4:
         raise PolicyRulesError(f"too many classes for vectorised evaluation ({size:,}); use the row path")
     index = np.zeros(n, dtype=np.int64)
+    route_by_width: dict[int, Int] = {}
     for p, name in enumerate(names if deciders else ()):
         per = local[name]
         width = max((len(c) for c in per), default=0) or 1
@@ -542,7 +554,10 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
         for j, mine_codes in enumerate(per):
             table[j, :len(mine_codes)] = np.array(mine_codes, dtype=np.int64) * strides[j][p]
         value = safe[name] if name in dims else number_codes[name][0]
-        index += _gather(table.ravel(), route * width + value)
+        at = route_by_width.get(width)
+        if at is None:
+            at = route_by_width[width] = route * width
+        index += _gather(table.ravel(), at + value)
     if deciders:
         index += np.array(offsets, dtype=np.int64)[route]
     index = np.where(bad, size, index)
