@@ -177,8 +177,8 @@ def _read(path: Path, source: str) -> Iterator[Batch]:
             import pyarrow.parquet as pq
 
             # Buffered reads, not the whole row group pre-read: memory follows the batch, not the file's row groups.
-            source = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
-            for batch in source.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+            parquet = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
                 table = pa.Table.from_batches([batch])
                 yield Batch(table, _strike_columns(table))
         elif source == "csv":

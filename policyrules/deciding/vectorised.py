@@ -56,7 +56,8 @@ VALUE_DIMENSIONS: dict[str, tuple[str, ...]] = {
 _PICKER = next(f.name for f in FIELDS.values() if f.picks_policy)
 _PICKER_DIMENSION = FIELDS[_PICKER].dimension
 _MAX_DENSE = 1 << 24  # distinct raw values of a dimension, or classes, held in a dense table
-Int = np.ndarray[Any, np.dtype[np.int64]]
+Int = np.ndarray[Any, np.dtype[np.signedinteger[Any]]]  # int32 per row (half the memory traffic)
+ROW_INT = np.int32
 Float = np.ndarray[Any, np.dtype[np.float64]]
 Bool = np.ndarray[Any, np.dtype[np.bool_]]
 Outcome = tuple[Decision, str, str, str]  # decision, rule id, policy id, version
@@ -123,7 +124,7 @@ def _encode_objects(seq: Sequence[Any], date: bool) -> Encoded:
     """Dictionary-encode Python objects, keeping types apart (``1`` and ``True`` are not one value)."""
     index: dict[Any, int] = {}
     values: list[Any] = []
-    codes = np.empty(len(seq), dtype=np.int64)
+    codes = np.empty(len(seq), dtype=ROW_INT)
     for i, v in enumerate(seq):
         if is_null(v):
             codes[i] = -1
@@ -150,11 +151,11 @@ def _encode_arrow(arr: pa.Array | pa.ChunkedArray, date: bool) -> Encoded:
             arr = arr.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(arr.type) else \
                 arr.combine_chunks()
     if pa.types.is_null(arr.type):
-        return Encoded(np.full(len(arr), -1, dtype=np.int64), [])
+        return Encoded(np.full(len(arr), -1, dtype=ROW_INT), [])
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
     indices = arr.indices if arr.indices.null_count == 0 else arr.indices.fill_null(-1)
-    codes = indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    codes = indices.to_numpy(zero_copy_only=False).astype(ROW_INT, copy=False)
     typed = pa.types.is_timestamp(arr.dictionary.type)
     values = arr.dictionary.to_pylist()
     if date:
@@ -368,26 +369,28 @@ def _dimension(engine: Engine, name: str, encoded: Mapping[str, Encoded], n: int
     names = VALUE_DIMENSIONS[name]
     raw: Int | None = None
     radix = 1
+    wide = math.prod(len(e.values) + 1 for f in names if (e := encoded.get(f)) is not None) >= 2**31
     for f in names:
         e = encoded.get(f)
         if e is None:
             continue
-        term = e.codes + 1 if radix == 1 else (e.codes + 1) * radix
+        codes = e.codes.astype(np.int64) if wide else e.codes
+        term = codes + 1 if radix == 1 else (codes + 1) * radix
         if raw is None:
             raw = term
         else:
             raw += term
         radix *= len(e.values) + 1
     if raw is None:
-        raw = np.zeros(n, dtype=np.int64)
+        raw = np.zeros(n, dtype=ROW_INT)
     if radix <= _MAX_DENSE:
         present: Int = np.flatnonzero(np.bincount(raw, minlength=radix))
         slots: Int = present
-        lookup: Int = np.full(radix, -1, dtype=np.int64)
+        lookup: Int = np.full(radix, -1, dtype=ROW_INT)
     else:  # too many distinct values for a dense table: sort them
         present, inverse = np.unique(raw, return_inverse=True)
         raw, slots = inverse.astype(np.int64), np.arange(len(present), dtype=np.int64)
-        lookup = np.full(len(present), -1, dtype=np.int64)
+        lookup = np.full(len(present), -1, dtype=ROW_INT)
     facts: list[dict[str, Any]] = []
     bases: list[intake.Base] = []
     catalog = engine.pack.catalog
@@ -416,7 +419,7 @@ def _dates(encoded: Encoded | None) -> tuple[list[dt.date | None], Int, Bool]:
     """The distinct dates (None: not given), per row an index into them, and per distinct value
     whether it is a date the fast path reads (others: full validation)."""
     if encoded is None:
-        return [None], np.zeros(0, dtype=np.int64), np.ones(1, dtype=bool)
+        return [None], np.zeros(0, dtype=ROW_INT), np.ones(1, dtype=bool)
     days: list[dt.date | None] = [None]
     ok = [True]
     for v in encoded.values:
@@ -434,7 +437,7 @@ def _code_numbers(x: Float, cuts: Float) -> Int:
     """Per value, ``2j`` between thresholds ``j-1`` and ``j``, ``2j + 1`` on threshold ``j``."""
     left = np.searchsorted(cuts, x, side="left")
     on = np.append(cuts, math.inf)[left] == x  # on threshold ``left`` (one gather, not a second search)
-    out: Int = 2 * left.astype(np.int64, copy=False) + on
+    out: Int = 2 * left.astype(ROW_INT) + on
     return out
 
 
@@ -476,13 +479,13 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
     # Rule sets: per (supplier, date) pair present.
     days, day_rows, day_ok = _dates(encoded.get(DATE))
     if DATE not in encoded:
-        day_rows = np.zeros(n, dtype=np.int64)
+        day_rows = np.zeros(n, dtype=ROW_INT)
     bad |= ~day_ok[day_rows]
     pickers = sorted({b.picker for b in picker.bases}, key=lambda p: (p is None, p or ""))
-    picker_code = np.array([*(pickers.index(b.picker) for b in picker.bases), 0], dtype=np.int64)
+    picker_code = np.array([*(pickers.index(b.picker) for b in picker.bases), 0], dtype=ROW_INT)
     pair = picker_code[safe[_PICKER_DIMENSION]] * len(days) + day_rows
     deciders: list[RuleSetDecider] = []
-    decider_of_pair = np.full(max(1, len(pickers)) * len(days), -1, dtype=np.int64)
+    decider_of_pair = np.full(max(1, len(pickers)) * len(days), -1, dtype=ROW_INT)
     seen: dict[int, int] = {}
     for p in np.flatnonzero(np.bincount(pair[~bad], minlength=len(decider_of_pair))).tolist():
         try:
@@ -545,24 +548,24 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
     size = sum(sizes)
     if size > _MAX_DENSE * 4:
         raise PolicyRulesError(f"too many classes for vectorised evaluation ({size:,}); use the row path")
-    index = np.zeros(n, dtype=np.int64)
+    index = np.zeros(n, dtype=ROW_INT)
     route_by_width: dict[int, Int] = {}
     for p, name in enumerate(names if deciders else ()):
         per = local[name]
         width = max((len(c) for c in per), default=0) or 1
-        table = np.zeros((max(1, len(deciders)), width), dtype=np.int64)
+        table = np.zeros((max(1, len(deciders)), width), dtype=ROW_INT)
         for j, mine_codes in enumerate(per):
-            table[j, :len(mine_codes)] = np.array(mine_codes, dtype=np.int64) * strides[j][p]
+            table[j, :len(mine_codes)] = np.array(mine_codes, dtype=ROW_INT) * strides[j][p]
         value = safe[name] if name in dims else number_codes[name][0]
         at = route_by_width.get(width)
         if at is None:
             at = route_by_width[width] = route * width
         index += _gather(table.ravel(), at + value)
     if deciders:
-        index += np.array(offsets, dtype=np.int64)[route]
+        index += np.array(offsets, dtype=ROW_INT)[route]
     index = np.where(bad, size, index)
     # Decide each class present once (or read it from the engine's table), then gather.
-    out_table = np.full(size + 1, -1, dtype=np.int64)
+    out_table = np.full(size + 1, -1, dtype=ROW_INT)
     present = np.flatnonzero(np.bincount(index, minlength=size + 1)[:size])
     classes = tables.classes if getattr(engine, "backend", "") == "compiled" else {}  # durable: matched each call
     if len(present):
