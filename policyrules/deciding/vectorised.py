@@ -196,8 +196,15 @@ def numbers(column: Any, optional: bool) -> Numbers:
             arr = None
     if arr is not None and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)
                             or pa.types.is_decimal(arr.type) or pa.types.is_null(arr.type)):
-        given = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        x = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
+        if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
+            arr = arr.chunk(0)
+        floats = arr if arr.type == pa.float64() else arr.cast(pa.float64())
+        if arr.null_count == 0:  # the common case: the buffer as it is, no copies
+            given = np.ones(len(arr), dtype=bool)
+            x = np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
+        else:
+            given = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            x = np.asarray(floats.fill_null(math.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
         if optional:
             given &= ~np.isnan(x)
         if isinstance(column, Sequence):
@@ -556,6 +563,8 @@ def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
         table = np.zeros((max(1, len(deciders)), width), dtype=ROW_INT)
         for j, mine_codes in enumerate(per):
             table[j, :len(mine_codes)] = np.array(mine_codes, dtype=ROW_INT) * strides[j][p]
+        if not table.any():  # no rule set tells this part's values apart: nothing to add
+            continue
         value = safe[name] if name in dims else number_codes[name][0]
         at = route_by_width.get(width)
         if at is None:
