@@ -27,9 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="FILE", help="also write every figure, with its samples' summary, as JSON")
     ap.add_argument("--only", metavar="NAME", action="append", default=[],
                     help=f"run only these figures (repeatable or comma-separated): {', '.join(suite.FIGURES)}; "
-                         "for scale: load, evaluate, check")
+                         "for scale: load, evaluate, check, rows, workers, batch")
     ap.add_argument("--seed", type=int, default=None, help="seed of the random strikes (and generated packs)")
     ap.add_argument("--sizes", default=None, help="scale: rule counts, comma-separated (default 10,100,1000)")
+    ap.add_argument("--rows", default=None, help="scale: row counts of the rows figure, comma-separated "
+                                                 "(default 100000,1000000,10000000)")
     a = ap.parse_args(argv)
     only = [x.strip() for item in a.only for x in item.split(",") if x.strip()]
 
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         if bad:
             ap.error(f"unknown figure(s) for scale: {', '.join(bad)}; known: {', '.join(known)}")
         sizes = [int(x) for x in a.sizes.split(",")] if a.sizes else None
-        results = scale.run(a.quick, only, sizes, a.seed, log)
+        row_counts = [int(float(x)) for x in a.rows.split(",")] if a.rows else None
+        results = scale.run(a.quick, only, sizes, a.seed, log, row_counts)
         text = scale.report(results)
     else:
         bad = [x for x in only if x not in suite.FIGURES]

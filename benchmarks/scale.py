@@ -29,7 +29,9 @@ from policyrules.packs.loader import CATALOG_FILE, bundled_rules_dir, load_pack
 from .common import interleaved, run_child, summary, table, timed
 from .strikes import SEED, random_strikes, validated
 
-FIGURES = ("load", "evaluate", "check")
+FIGURES = ("load", "evaluate", "check", "rows", "workers", "batch")
+RULE_FIGURES = ("load", "evaluate", "check")
+ROW_FIGURES = ("rows", "workers", "batch")  # benchmarks/rows.py
 SIZES = (10, 100, 1000)
 THRESHOLDS = (10.0, 20.0, 30.0, 40.0, 60.0, 80.0, 100.0, 150.0, 200.0, 300.0)
 SOURCE_URL = "https://example.org/policyrules-benchmark"
@@ -96,13 +98,19 @@ def write_pack(root: Path, n: int, seed: int) -> Path:
 
 
 def run(quick: bool, only: Sequence[str], sizes: Sequence[int] | None, seed: int | None,
-        log: Callable[[str], None]) -> dict[str, Any]:
+        log: Callable[[str], None], row_counts: Sequence[int] | None = None) -> dict[str, Any]:
     seed = SEED if seed is None else seed
     figures = [f for f in FIGURES if f in only] if only else list(FIGURES)
     sizes = list(sizes or SIZES)
     repeats, pool_n, min_pass = (3, 300, 0.01) if quick else (7, 1000, 0.02)
     check_timeout = 120.0 if quick else 300.0
     out: dict[str, Any] = {"sizes": sizes, "figures": figures, "rows": []}
+    if any(f in ROW_FIGURES for f in figures):
+        from . import rows
+
+        out["columns"] = rows.run(quick, [f for f in figures if f in ROW_FIGURES], row_counts, log)
+    if not any(f in RULE_FIGURES for f in figures):
+        return out
     with tempfile.TemporaryDirectory(prefix="policyrules-scale-") as tmp:
         for n in sizes:
             row: dict[str, Any] = {"rules": n}
@@ -169,6 +177,15 @@ def run(quick: bool, only: Sequence[str], sizes: Sequence[int] | None, seed: int
 
 
 def report(r: dict[str, Any]) -> str:
+    from . import rows as row_figures
+
+    parts = [row_figures.report(r["columns"])] if r.get("columns") else []
+    if r["rows"]:
+        parts.append(_rules_report(r))
+    return "\n\n".join(parts)
+
+
+def _rules_report(r: dict[str, Any]) -> str:
     rows = []
     for row in r["rows"]:
         chk = row.get("check", {})

@@ -26,6 +26,7 @@ from .analysis.sweep import SweepReport
 from .analysis.why_not import Alternative, FieldChange, WhyNotReport
 from .deciding.verdict import PolicyRef, RuleRef, Verdict
 from .engine import Engine
+from .frames import evaluate_frame
 from .model.domain import Basis, Decision, TargetCategory, TargetType, WeaponClass
 from .model.errors import (
     BackendError,
@@ -73,5 +74,6 @@ __all__ = [
     "__version__",
     "bundled_rules_dir",
     "bundled_sources_dir",
+    "evaluate_frame",
     "load_pack",
 ]

@@ -21,6 +21,7 @@ from ..deciding.verdict import Verdict
 from ..engine import Engine
 from ..model.errors import PolicyRulesError, StrikeError, echo, shown
 from ..packs.yamlio import MAX_FILE_BYTES, YamlError, load_file, open_file, read_file
+from . import batch
 from ._common import (
     EXIT_OK,
     Progress,
@@ -62,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--strict", action="store_true",
                    help="judge the strike as given: no conditional answer (a missing range is an error, a missing "
                         "self_defense is false)")
+    batch.add_arguments(p)
     add_common(p)
     p.set_defaults(func=run)
 
@@ -115,6 +117,8 @@ def parse_json(text: str, where: str, position: Literal["line", "column"]) -> An
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    if batch.wanted(args):  # a batch file in, a batch file out (commands/batch.py)
+        return batch.run(args, out)
     if args.why_not or args.partial or args.all_readings:
         return run_shift(args, out)
     if args.file == STDIN or (args.file is not None and Path(args.file).suffix == ".jsonl"):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import bisect
 import gc
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, Protocol
 
@@ -35,16 +36,51 @@ REQUIRED = REQUIRED_FIELDS
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS.values() if f.given and f.default is not None}
 
 
-@dataclass
 class ColumnVerdicts:
-    """Verdicts as columns: ``decisions[i]``, ``rules[i]`` and ``policies[i]`` for row ``i``."""
+    """Verdicts as columns: ``decisions[i]``, ``rules[i]`` and ``policies[i]`` (``policy@version``) for
+    row ``i``. From the vectorised path (:mod:`policyrules.deciding.vectorised`) the lists are made
+    when first read; :meth:`to_arrow` gives Arrow columns without them."""
 
-    decisions: list[Decision] = field(default_factory=list)
-    rules: list[str] = field(default_factory=list)
-    policies: list[str] = field(default_factory=list)
+    def __init__(self, decisions: list[Decision] | None = None, rules: list[str] | None = None,
+                 policies: list[str] | None = None, *, decided: Any = None) -> None:
+        self._decided = decided
+        self._lists: tuple[list[Any], list[Any], list[Any]] | None = \
+            None if decided is not None else (decisions if decisions is not None else [],
+                                              rules if rules is not None else [],
+                                              policies if policies is not None else [])
+
+    def _listed(self) -> tuple[list[Any], list[Any], list[Any]]:
+        if self._lists is None:
+            d = self._decided
+            refs = d.listed(2)
+            self._lists = (d.listed(0), d.listed(1),
+                           [None if p is None else f"{p}@{v}" for p, v in zip(refs, d.listed(3), strict=True)])
+        return self._lists
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return self._listed()[0]
+
+    @property
+    def rules(self) -> list[str]:
+        return self._listed()[1]
+
+    @property
+    def policies(self) -> list[str]:
+        return self._listed()[2]
 
     def __len__(self) -> int:
-        return len(self.decisions)
+        return len(self._decided) if self._decided is not None else len(self.decisions)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ColumnVerdicts):
+            return NotImplemented
+        return self._listed() == other._listed()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ColumnVerdicts({len(self)} rows)"
 
     @property
     def allowed(self) -> list[bool]:
@@ -53,6 +89,45 @@ class ColumnVerdicts:
     def to_dict(self) -> dict[str, list[str]]:
         """Plain columns (decision values as strings), e.g. for ``pandas.DataFrame(...)``."""
         return {"decision": [d.value for d in self.decisions], "rule": self.rules, "policy": self.policies}
+
+    def to_arrow(self) -> Any:
+        """``decision``, ``rule``, ``policy`` and ``version`` as a pyarrow Table of dictionary columns
+        (needs the ``columns`` extra)."""
+        import pyarrow as pa
+
+        if self._decided is not None:
+            d = self._decided
+            return pa.table({name: d.arrow(k) for k, name in enumerate(("decision", "rule", "policy", "version"))})
+        refs = [p.split("@", 1) for p in self.policies]
+        return pa.table({"decision": pa.array([d.value for d in self.decisions]).dictionary_encode(),
+                         "rule": pa.array(self.rules, pa.string()).dictionary_encode(),
+                         "policy": pa.array([r[0] for r in refs], pa.string()).dictionary_encode(),
+                         "version": pa.array([r[1] for r in refs], pa.string()).dictionary_encode()})
+
+
+#: Python lists of at least this many rows go the vectorised way too (below it, its fixed cost
+#: per call is more than the row path's; measured in ``python -m benchmarks scale --only rows``).
+VECTORISED_MIN_ROWS = 4096
+
+
+def vectorised_for(data: Any) -> bool:
+    """Whether ``data`` goes the vectorised way: the ``columns`` extra is installed and the columns
+    are arrays (an Arrow table or record batch, a pandas or Polars frame, numpy or Arrow columns),
+    or long Python sequences."""
+    try:
+        import numpy as np
+        import pyarrow as pa
+    except ImportError:
+        return False
+    kind = type(data).__module__.split(".")[0]
+    if kind in ("pyarrow", "pandas", "polars"):
+        return True
+    if not isinstance(data, Mapping):
+        return False
+    if any(isinstance(v, (np.ndarray, pa.Array, pa.ChunkedArray)) or type(v).__module__.split(".")[0]
+           in ("pandas", "polars") for v in data.values()):
+        return True
+    return any(isinstance(v, Sequence) and len(v) >= VECTORISED_MIN_ROWS for v in data.values())
 
 
 def as_columns(data: Any) -> dict[str, Sequence[Any]]:
@@ -102,22 +177,34 @@ class _Route:
 
 
 _NK, _ND = len(KEY_FIELDS), len(DATE_FIELDS)
+# Boolean fields: 1 == True, so a row's key carries their types (an int must not find a bool's entry).
+_BOOLS = tuple(i for i, name in enumerate(KEY_FIELDS) if FIELDS[name].kind is Kind.BOOL)
 _OPTIONAL = tuple(FIELDS[name].optional for name in NUMBER_FIELDS)
 
 
 def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
+    if vectorised_for(data):
+        from .vectorised import decide
+
+        decided = decide(engine, data)  # type: ignore[arg-type]
+        error = decided.first_error()
+        if error is not None:
+            raise error
+        return ColumnVerdicts(decided=decided)
     cols = as_columns(data)
     n = len(cols[REQUIRED[0]])
     ordered = [cols[f] if f in cols else repeat(DEFAULTS.get(f), n) for f in COLUMNS]
     bases: dict[tuple[Any, ...], intake.Base] = {}
     routes: dict[tuple[str | None, Any], _Route] = {}
     outcomes: dict[tuple[Any, ...], tuple[Decision, str, str]] = {}
-    out = ColumnVerdicts()
-    decisions, rules, policies = out.decisions, out.rules, out.policies
+    decisions: list[Decision] = []
+    rules: list[str] = []
+    policies: list[str] = []
+    out = ColumnVerdicts(decisions, rules, policies)
     first_number = _NK + _ND
     with paused_gc():
         for i, row in enumerate(zip(*ordered, strict=False)):  # defaults are endless repeat()s
-            key = row[:_NK]
+            key = (*row[:_NK], *(row[k].__class__ for k in _BOOLS))
             b = bases.get(key)
             if b is None:
                 b = bases[key] = _base(engine, row, i)
@@ -129,7 +216,7 @@ def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
             numbers: list[float | None] = []
             for k, limit in enumerate(b.limits):
                 x = row[first_number + k]
-                if x is None and _OPTIONAL[k]:  # an optional number left out: a class of its own
+                if _OPTIONAL[k] and (x is None or (type(x) is float and math.isnan(x))):  # left out (None or NaN)
                     okey.append(-1)
                     numbers.append(None)
                     continue
@@ -154,7 +241,8 @@ def evaluate_columns(engine: Deciders, data: Any) -> ColumnVerdicts:
 def _row(row: tuple[Any, ...], *, dates: bool = True, numbers: float | None = None) -> dict[str, Any]:
     """A row as a strike dict: every given field (without the dates when ``dates`` is False;
     with every number at ``numbers`` instead of the row's own when given)."""
-    out = {f: v for f, v in zip(COLUMNS, row, strict=True) if v is not None}
+    out = {f: v for f, v in zip(COLUMNS, row, strict=True) if v is not None
+           and not (f in NUMBER_FIELDS and FIELDS[f].optional and type(v) is float and math.isnan(v))}
     for name in DATE_FIELDS if not dates else ():
         out.pop(name, None)
     for name in NUMBER_FIELDS if numbers is not None else ():
