@@ -202,6 +202,6 @@ def test_malformed_tables_are_one_clear_error() -> None:
 def test_the_durable_backend_gives_the_same_vectorised_columns() -> None:
     durable = Engine.load(backend="durable")
     rows = [{"weapon": w, "target_region": r, "target_type": t, "self_defense": True, "range_km": float(i)}
-            for i, (w, r, t) in enumerate([("HIMARS", "belgorod", "artillery"), ("M777", "kursk", "troops"),
+            for i, (w, r, t) in enumerate([("HIMARS", "belgorod", "artillery"), ("ATACMS", "kursk", "troops"),
                                            ("Storm Shadow", "moscow", "airfield")] * 4)]
     assert durable.evaluate_columns(as_table(rows)) == ENGINE.evaluate_columns(as_table(rows))

@@ -190,8 +190,9 @@ def numbers(column: Any, optional: bool) -> Numbers:
         arr = column
     else:
         pandas = type(column).__name__ == "Series" or isinstance(column, np.ndarray)
+        # A Python list is read value by value below: Arrow would take a bool among floats as 1.0.
         try:
-            arr = pa.array(column if pandas or isinstance(column, Sequence) else list(column), from_pandas=pandas)
+            arr = pa.array(column, from_pandas=True) if pandas else None
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             arr = None
     if arr is not None and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)
