@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..analysis.classsets import ClassSets
 from ..analysis.partition import Interval, Key, Partition, partition, partitions, ruleset_label
 from ..deciding.combine import Outcome
 from ..model.dimensions import DIMENSIONS, FIELDS, GROUPS
@@ -54,25 +55,11 @@ def decision_table(p: Partition) -> dict[str, Any]:
     def encode(key: Key) -> list[Any]:
         return [value(f, v) for f, v in key]
 
-    parts: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]
-    keys: list[list[list[list[Any]]]] = [[] for _ in GROUPS]
-    outcomes: dict[tuple[Any, ...], int] = {}
-    runs: list[int] = []
-    count = 0
-    for cls, out in p.outcomes():
-        point = cls.point
-        for i, group in enumerate(GROUPS):
-            k = tuple(point[d.name] for d in group)
-            if k not in parts[i]:
-                parts[i][k] = len(parts[i])
-                keys[i].append([encode(point[d.name]) for d in group])
-        o = outcomes.setdefault(_outcome_key(out), len(outcomes))
-        if runs and runs[-1] == o:
-            runs[-2] += 1
-        else:
-            runs += [1, o]
-        count += 1
-    sizes = [len(g) for g in parts]
+    groups = p.group_parts()  # the classes are their product, the first group outermost
+    keys = [[[encode(part.keys[d.name]) for d in group] for part in parts]
+            for group, parts in zip(GROUPS, groups, strict=True)]
+    sizes = [len(g) for g in groups]
+    runs, outcomes, count = _runs(p)
     if math.prod(sizes) != count:  # the product order is what the page's class index assumes
         raise AssertionError(f"{p.label}: {count} classes, but groups of sizes {sizes}")
     return {
@@ -93,6 +80,36 @@ def decision_table(p: Partition) -> dict[str, Any]:
         "classes": runs,
         "count": count,
     }
+
+
+def _runs(p: Partition) -> tuple[list[int], dict[tuple[Any, ...], int], int]:
+    """The outcome of every class, in class order, as runs ``[length, outcome index, ...]``, with the
+    outcomes by key and the number of classes. The classes' matched rules come from their bit sets
+    (:mod:`policyrules.analysis.classsets`): only where some rule's set changes from one class to the
+    next is an outcome worked out (the combining rule on the matched rules, as ``evaluate``)."""
+    sets = ClassSets(p)
+    n = sets.size
+    matched = [sets.of(c) for c in p.conditions]
+    change = 1 if n else 0  # class 0 starts a run
+    for m in matched:
+        change |= (m ^ (m << 1)) & sets.full
+    bits = [format(m, f"0{n}b")[::-1] for m in matched] if n else []
+    starts = format(change, f"0{n}b")[::-1] if n else ""
+    combine = p.combiner
+    outcomes: dict[tuple[Any, ...], int] = {}
+    runs: list[int] = []
+    pos = starts.find("1")
+    while pos != -1:
+        nxt = starts.find("1", pos + 1)
+        length = (nxt if nxt != -1 else n) - pos
+        out = combine(tuple(i for i, b in enumerate(bits) if b[pos] == "1"))
+        o = outcomes.setdefault(_outcome_key(out), len(outcomes))
+        if runs and runs[-1] == o:
+            runs[-2] += length
+        else:
+            runs += [length, o]
+        pos = nxt
+    return runs, outcomes, n
 
 
 def _outcome_key(out: Outcome) -> tuple[Any, ...]:
