@@ -96,7 +96,7 @@ def test_in_page_evaluator_agrees_with_the_engine_on_random_strikes(site: Path, 
         valid += 1
         if got.get("decision") != want["decision"] or got.get("rule") != want["rule"]:
             mismatches.append((json.dumps(s), want, got))
-    assert valid >= 4000
+    assert valid >= 3600  # at least 60% of the strikes are ones the engine decides
     assert mismatches[:5] == []
     assert page.errors == []
 
@@ -358,7 +358,7 @@ def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:
             p.select_option("#f-target_region", "belgorod")
             p.select_option("#f-target", "type:airfield")
             p.fill("#f-range_km", "100")
-            p.fill("#f-date", "2024-12-01")
+            p.fill("#f-date", "2024-08-01")  # in the GB version that holds the hostile point
             p.click("button[type=submit]")
             alternatives = p.text_content("#answer-body .alternatives")
             assert "gb.evil-point" in alternatives and '<img src=x onerror="window.__xss=2">' in alternatives
@@ -367,8 +367,8 @@ def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:
             p.select_option("#f-pa", "gb")
             p.select_option("#f-pb", "gb")
             p.select_option("#f-rb", "gb.evil-point=evil-option")
-            p.fill("#f-da", "2024-12-01")
-            p.fill("#f-db", "2024-12-01")
+            p.fill("#f-da", "2024-08-01")  # in the GB version that holds the hostile point
+            p.fill("#f-db", "2024-08-01")
             p.dispatch_event("#f-db", "change")
             assert "gb-evil-reading" in p.text_content("#diff-table")
     pages = sorted((hostile_site / "rules").glob("*.html")) + sorted((hostile_site / "points").glob("*.html"))
@@ -377,6 +377,7 @@ def test_hostile_pack_text_never_runs(hostile_site: Path, page: Page) -> None:
         page.open(rule_page)
         assert p.evaluate("typeof window.__xss") == "undefined", rule_page
         assert p.locator("main script, main img, main a[href^='javascript' i]").count() == 0
+    page.open(hostile_site / "points" / "gb.evil-point.html")
     assert "<script>window.__xss=1</script>" in p.text_content("main")  # the point's page: the text, shown as text
     assert page.dialogs == []
     assert page.errors == []  # not even a blocked attempt (the page's CSP would report one)

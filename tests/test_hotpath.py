@@ -23,7 +23,7 @@ from policyrules.model.strike import facts
 from policyrules.packs.loader import load_pack
 from policyrules.strategies import class_strikes, strikes
 
-from .test_readings import BASELINE, BASELINE_UNTIL, SHIFT, write
+from .readings_pack import BASELINE, BASELINE_UNTIL, SHIFT, write
 
 COMPILED = Engine.load(backend="compiled")
 DURABLE = Engine.load(backend="durable")

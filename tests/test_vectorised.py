@@ -19,7 +19,7 @@ from policyrules.deciding.columnar import COLUMNS
 from policyrules.strategies import strikes
 
 from .rule_shapes import pack_shapes
-from .test_columnar import ODD
+from .strike_samples import ODD
 
 np = pytest.importorskip("numpy")
 pa = pytest.importorskip("pyarrow")

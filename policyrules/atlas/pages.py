@@ -101,6 +101,7 @@ class RuleDefinition:
     condition: str
     condition_words: str
     source: dict[str, Any] | None
+    readings: list[str] = field(default_factory=list)  # empty: the pack's own reading; else only these
 
 
 @dataclass
@@ -117,20 +118,32 @@ class RulePage:
         return self.definitions[-1].rule
 
 
-def rule_pages(pack: Pack, results: Sequence[ScenarioResult] = ()) -> list[RulePage]:
+def rule_pages(pack: Pack, results: Sequence[ScenarioResult] = (),
+               readings: Sequence[tuple[str, Pack]] = ()) -> list[RulePage]:
     """One page per rule id: each distinct definition with the versions it lives in, and the example
-    scenarios it decides or matches."""
+    scenarios it decides or matches. ``readings``: (label, pack) for other readings of the record;
+    a rule or definition found only under some of them is listed with those labels."""
     pages: dict[str, RulePage] = {}
-    for policy in pack.policies.values():
-        for v in policy.versions:
-            for r in v.rules:
-                page = pages.setdefault(r.id, RulePage(r.id, f"{slug(r.id)}.html", r.policy, []))
-                same = next((d for d in page.definitions if d.rule == r), None)
-                if same is None:
-                    page.definitions.append(RuleDefinition(r, [v], render(r.when), words(r.when, pack.catalog),
-                                                           source_json(r.source)))
-                elif v not in same.versions:
-                    same.versions.append(v)
+    for label, composed in [("", pack), *readings]:
+        for policy in composed.policies.values():
+            for v in policy.versions:
+                for r in v.rules:
+                    page = pages.setdefault(r.id, RulePage(r.id, f"{slug(r.id)}.html", r.policy, []))
+                    same = next((d for d in page.definitions if d.rule == r), None)
+                    if same is None:
+                        same = RuleDefinition(r, [], render(r.when), words(r.when, composed.catalog),
+                                              source_json(r.source))
+                        page.definitions.append(same)
+                    if v.ref not in {x.ref for x in same.versions}:
+                        same.versions.append(v)
+                    if label and "" not in same.readings and label not in same.readings:
+                        same.readings.append(label)
+                    elif not label:
+                        same.readings[:] = [""]
+    for page in pages.values():
+        for d in page.definitions:
+            if d.readings == [""]:
+                d.readings.clear()
     for res in results:
         verdict = res.verdict
         if verdict.rule.id in pages:

@@ -134,7 +134,7 @@ def build_atlas(engine: Engine, out: str | Path, *, scenarios: Sequence[Scenario
 
     # Pages -----------------------------------------------------------------------------------
     results = run_scenarios(engine, scenarios) if scenarios else []
-    pages = rule_pages(pack, results)
+    pages = rule_pages(pack, results, [(v.id, v.engine.pack) for v in point_variants[1:]])
     report.rules = len(pages)
     changed = engine.readings.changed(engine.reading)
     common = {"nav": PAGES, "version": __version__, "digest": pack.digest[:12], "pack_root": pack.root,

@@ -19,6 +19,7 @@ from ..analysis.partial import PartialReport
 from ..analysis.why_not import WhyNotReport
 from ..deciding.verdict import Verdict
 from ..engine import Engine
+from ..model.dimensions import UNKNOWABLE_FIELDS
 from ..model.errors import PolicyRulesError, StrikeError, echo, shown
 from ..packs.yamlio import MAX_FILE_BYTES, YamlError, load_file, open_file, read_file
 from . import batch
@@ -153,8 +154,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-#: What a person asking often cannot know: left out, evaluate answers with conditions on them.
-UNKNOWABLE = ("range_km", "self_defense", "defended_region", "depth_km")
+#: What a person asking often cannot know (declared in the registry): left out, evaluate answers
+#: with conditions on them.
+UNKNOWABLE = UNKNOWABLE_FIELDS
 
 
 def unknowns(data: Any) -> tuple[str, ...]:

@@ -59,7 +59,9 @@ class Field:
     - ``bound(catalog, value)``: for a numeric field bounded by its dimension's ``bounded_by``, the
       largest value the bounding field's value allows (a weapon's reach); ``bound_name``: its name;
     - ``optional``: a strike may leave it out (None); ``default``: its value then;
-    - ``picks_policy``: the supplier: choosing it chooses the policy, so why-not never changes it."""
+    - ``picks_policy``: the supplier: choosing it chooses the policy, so why-not never changes it;
+    - ``unknowable``: what a person asking often cannot know (range, self-defense, the region
+      defended, depth): left out, ``policyrules evaluate`` answers with conditions on it."""
 
     name: str
     kind: Kind
@@ -81,6 +83,7 @@ class Field:
     optional: bool = False
     default: Any = None
     picks_policy: bool = False
+    unknowable: bool = False
 
     @property
     def given(self) -> bool:
@@ -192,14 +195,16 @@ FIELDS: Mapping[str, Field] = {f.name: f for f in (
           table="region"),
     Field("target_type", Kind.ENUM, "target_type", "what is struck", values=_enum(TargetType), enum=TargetType),
     Field("self_defense", Kind.BOOL, "self_defense",
-          "answers Russian forces attacking or preparing to attack", default=False),
+          "answers Russian forces attacking or preparing to attack", default=False, unknowable=True),
     Field("defended_region", Kind.CATALOG, "defended_region", "the Ukrainian region the strike defends",
-          values=ukrainian_regions, within="a Ukrainian region", table="region", optional=True),
+          values=ukrainian_regions, within="a Ukrainian region", table="region", optional=True,
+          unknowable=True),
     Field(RANGE, Kind.NUMBER, "range", "launcher-to-target distance in km",
-          bound=lambda c, w: c.weapon_by_id(w).reach_km, bound_name="reach", unit="km"),
+          bound=lambda c, w: c.weapon_by_id(w).reach_km, bound_name="reach", unit="km",
+          unknowable=True),
     Field("depth_km", Kind.NUMBER, "depth", "how far inside the target's country the target lies, from the "
           "border, in km; omitted: unknown (a rule that tests it then does not hold, and the verdict says "
-          "the answer depends on it)", unit="km", optional=True),
+          "the answer depends on it)", unit="km", optional=True, unknowable=True),
     Field("date", Kind.DATE, "date", "when the strike would happen; omitted: the latest policy version",
           optional=True),
     Field("target_country", Kind.ENUM, "target", "UA or RU, from the target region (occupied regions are UA)",
@@ -237,6 +242,7 @@ DERIVED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if not f
 KEY_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values()
                                     if f.given and f.kind not in (Kind.NUMBER, Kind.DATE))
 #: Given numeric fields.
+UNKNOWABLE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if f.unknowable)
 NUMBER_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if f.given and f.kind is Kind.NUMBER)
 #: Given fields a strike must have (a weapon class may come from the weapon).
 REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if f.given and not f.optional

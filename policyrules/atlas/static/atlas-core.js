@@ -484,6 +484,41 @@
     return out;
   }
 
+  /* The dimensions whose value alone changes the decision: two classes of one policy that differ
+   * only in it get different decisions; and "supplier" (it picks the policy) when the policies
+   * still possible decide differently (policyrules.analysis.partial._deciding_dimensions). */
+  function decidingDimensions(order, nParts) {
+    var decided = new Map();
+    order.forEach(function (g) {
+      g.points.forEach(function (point) {
+        var key = g.policy + "\u0001" + JSON.stringify(point);
+        var got = decided.get(key);
+        if (!got) { got = { policy: g.policy, point: point, decisions: new Set() }; decided.set(key, got); }
+        got.decisions.add(g.decision);
+      });
+    });
+    var out = new Set();
+    ORDER.forEach(function (name, k) {
+      var seen = new Map();
+      var entries = Array.from(decided.values());
+      for (var e = 0; e < entries.length && !out.has(name); e++) {
+        var rest = entries[e].point.slice(0, k).concat(entries[e].point.slice(k + 1));
+        var key = entries[e].policy + "\u0001" + JSON.stringify(rest);
+        entries[e].decisions.forEach(function (d) {
+          if (!seen.has(key)) { seen.set(key, d); } else if (seen.get(key) !== d) { out.add(name); }
+        });
+      }
+    });
+    if (nParts > 1) {
+      var byPolicy = [];
+      for (var i = 0; i < nParts; i++) { byPolicy.push(new Set()); }
+      decided.forEach(function (e) { e.decisions.forEach(function (d) { byPolicy[e.policy].add(d); }); });
+      var texts = new Set(byPolicy.map(function (s) { return Array.from(s).sort().join(","); }));
+      if (texts.size > 1) { out.add("supplier"); }
+    }
+    return out;
+  }
+
   /* Every decision a strike with only `known` fields can get, and when (Engine.evaluate_partial). */
   function partial(input, variantId) {
     variantId = variantId || "default";
@@ -533,7 +568,11 @@
         Object.keys(ps.constraints).forEach(function (f) { constrained.add(WORLD.fields[f].derived_from || f); });
       });
     }
-    var missing = WORLD.known_fields.filter(function (f) { return !(f in known) && constrained.has(f); });
+    var deciding = decisions.length > 1 ? decidingDimensions(order, parts.length) : new Set();
+    if (parts.length > 1 && deciding.has("supplier")) { constrained.add("supplier"); }
+    var missing = WORLD.known_fields.filter(function (f) {
+      return !(f in known) && constrained.has(f) && (deciding.has(WORLD.fields[f].dimension) || deciding.has(f));
+    });
     var single = order.length === 1 && order[0].points.length === 1 ? order[0].outcome : null;
     return {
       known: known, date: n.date, decisions: decisions, settled: decisions.length === 1 ? decisions[0] : null,
