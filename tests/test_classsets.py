@@ -5,6 +5,9 @@ packs of random shape with overrides."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,10 @@ from hypothesis import strategies as st
 
 from policyrules import Engine
 from policyrules.analysis.classsets import ClassSets, _repeat, outcome_sets
+from policyrules.analysis.diff import Side, changed_classes, compare, union_partitions
 from policyrules.analysis.partition import Partition, partitions
+from policyrules.language.conditions import Condition
+from policyrules.packs.pack import RuleSet
 
 from .rule_shapes import PackShape, pack_shapes
 
@@ -96,3 +102,43 @@ def test_a_pack_of_many_regions_is_checked_exactly(tmp_path: Path) -> None:
     assert report.codes().count("conflict") == 0
     for p in partitions(engine.resolved):
         assert_exact(p)
+
+
+def assert_same_changes(engine: Engine, a: RuleSet, b: RuleSet, ca: Sequence[Condition] | None = None,
+                        cb: Sequence[Condition] | None = None) -> None:
+    """The diff's changed classes worked out on bit sets equal the class-by-class comparison: the same
+    classes, in the same order, grouped by the same (before, after) sides."""
+    pack, resolved = engine.pack, engine.resolved
+    ca = resolved.conditions(a) if ca is None else ca
+    cb = resolved.conditions(b) if cb is None else cb
+    comp = compare(pack, a, ca, b, cb)
+    by_class: dict[tuple[Side, Side], list[Any]] = {}
+    for cls, sa, sb in comp.changed():
+        by_class.setdefault((sa, sb), []).append(cls.point)
+    count, groups = changed_classes(*union_partitions(pack, a, ca, b, cb))
+    assert count == len(comp.rows)
+    assert [((sa, sb), [c.point for c in classes]) for sa, sb, classes in groups] == list(by_class.items())
+
+
+def test_the_bundled_packs_changes_from_version_to_version_are_the_class_by_class_ones(
+        compiled_engine: Engine) -> None:
+    pack = compiled_engine.pack
+    for pid in ("us", "gb", "fr"):
+        windows = pack.windows(pid)
+        for before, after in itertools.pairwise(windows):
+            assert_same_changes(compiled_engine, before.ruleset, after.ruleset)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(with_overrides(), st.data())
+def test_changes_between_rule_sets_of_random_shape_are_the_class_by_class_ones(
+        tmp_path_factory: pytest.TempPathFactory, shape: PackShape, data: st.DataObject) -> None:
+    """A random rule set against itself with some rules dropped and the rest in another order."""
+    engine = Engine.load(shape.write(tmp_path_factory.mktemp("shape") / "rules"), backend="compiled")
+    for p in partitions(engine.resolved):
+        a, ca = p.ruleset, p.conditions
+        keep = data.draw(st.permutations(range(len(a.rules))))[:data.draw(st.integers(0, len(a.rules)))]
+        b = dataclasses.replace(a, rules=tuple(a.rules[i] for i in keep))
+        assert_same_changes(engine, a, b, ca, [ca[i] for i in keep])
+        assert_same_changes(engine, b, a, [ca[i] for i in keep], ca)

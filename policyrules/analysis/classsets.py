@@ -101,12 +101,24 @@ class ClassSets:
 
     def first(self, bits: int) -> StrikeClass:
         """The first class of a non-empty set, in :meth:`Partition.classes` order."""
-        k = (bits & -bits).bit_length() - 1
+        return self.at((bits & -bits).bit_length() - 1)
+
+    def at(self, k: int) -> StrikeClass:
+        """Class ``k`` in :meth:`Partition.classes` order."""
         parts = []
         for table, inner in zip(self._tables, self._inner, strict=True):
             i, k = divmod(k, inner)
             parts.append(table[i])
         return StrikeClass(tuple(parts), self.partition.day)
+
+    def classes(self, bits: int) -> list[StrikeClass]:
+        """Every class of a set, in :meth:`Partition.classes` order (one pass over its binary digits)."""
+        digits = format(bits, "b")[::-1]
+        out, k = [], digits.find("1")
+        while k >= 0:
+            out.append(self.at(k))
+            k = digits.find("1", k + 1)
+        return out
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..model.domain import Decision
 from ..model.errors import PolicyRefError
 from ..packs.pack import COMMON, Pack, RuleSet
 from ..packs.resolved import ResolvedPack
+from .classsets import ClassSets, outcome_sets
 from .merging import constraints, covers, describe, first, merge, size, supplier_label
 from .partition import Interval, Key, Partition, StrikeClass, Universe
 
@@ -128,16 +129,50 @@ class Comparison:
                 yield cls, sides[a], sides[b]
 
 
+def union_partitions(pack: Pack, a: RuleSet, ca: Sequence[Condition], b: RuleSet,
+                     cb: Sequence[Condition]) -> tuple[Partition, Partition]:
+    """One partition per rule set, each split by both rule sets' conditions and suppliers: the same
+    classes in the same order."""
+    probe_a, probe_b = Partition(pack, a, ca), Partition(pack, b, cb)
+    suppliers = tuple(dict.fromkeys((*probe_a.suppliers, *probe_b.suppliers)))
+    return (Partition(pack, a, ca, also=cb, suppliers=suppliers),
+            Partition(pack, b, cb, also=ca, suppliers=suppliers))
+
+
+def _decided(sets: ClassSets, p: Partition) -> list[tuple[tuple[Decision, str], int]]:
+    """(decision, deciding rule id) -> the classes of ``p`` it decides, as bit sets of ``sets``."""
+    rules = p.ruleset.rules
+    found = outcome_sets(rules, [sets.of(c) for c in p.conditions], sets.full)
+    out = [((r.effect, r.id), bits) for r, bits in zip(rules, found.deciding, strict=True) if bits]
+    if found.default:
+        out.append(((p.ruleset.version.default, DEFAULT_RULE_ID), found.default))
+    return out
+
+
+def changed_classes(before: Partition, after: Partition) -> tuple[int, list[tuple[Side, Side, list[StrikeClass]]]]:
+    """The number of classes of two partitions with the same classes (:func:`union_partitions`), and
+    the classes whose decision or deciding rule differs, grouped by (before, after), in class order.
+    Worked out on bit sets of classes (:mod:`policyrules.analysis.classsets`): each rule's classes
+    once per side, then one intersection per pair of deciding rules; only changed classes are built."""
+    sets = ClassSets(before)
+    groups: list[tuple[int, Side, Side, int]] = []
+    for a, bits_a in _decided(sets, before):
+        for b, bits_b in _decided(sets, after):
+            both = bits_a & bits_b
+            if a != b and both:
+                groups.append(((both & -both).bit_length(), Side(decision=a[0], rule=a[1]),
+                               Side(decision=b[0], rule=b[1]), both))
+    groups.sort(key=lambda g: g[0])
+    return sets.size, [(sa, sb, sets.classes(bits)) for _, sa, sb, bits in groups]
+
+
 def compare(pack: Pack, a: RuleSet, ca: Sequence[Condition], b: RuleSet, cb: Sequence[Condition], *,
             band: tuple[str, float, float] | None = None) -> Comparison:
     """Every class of the union partition of two rule sets (with their resolved conditions), with both
     outcomes; with ``band`` (a numeric dimension, lo, hi), only the classes whose value of that dimension
     meets ``[lo, hi]`` (when the rule sets differ only in its thresholds between lo and hi, no other
     class can differ)."""
-    probe_a, probe_b = Partition(pack, a, ca), Partition(pack, b, cb)
-    suppliers = tuple(dict.fromkeys((*probe_a.suppliers, *probe_b.suppliers)))
-    pa = Partition(pack, a, ca, also=cb, suppliers=suppliers)
-    pb = Partition(pack, b, cb, also=ca, suppliers=suppliers)
+    pa, pb = union_partitions(pack, a, ca, b, cb)
     within = None
     if band is not None:
         name, lo, hi = band
@@ -165,14 +200,12 @@ def diff(resolved: ResolvedPack, a: str, b: str, after: ResolvedPack | None = No
     later = resolved if after is None else after
     pack = resolved.pack
     (rsa, day_a), (rsb, day_b) = ruleset_for_ref(pack, a), ruleset_for_ref(later.pack, b)
-    comp = compare(pack, rsa, resolved.conditions(rsa), rsb, later.conditions(rsb))
-    groups: dict[tuple[Side, Side], list[StrikeClass]] = {}
-    for cls, sa, sb in comp.changed():
-        groups.setdefault((sa, sb), []).append(cls)
-    universe = Universe.of(comp.before)
-    label = supplier_label(comp.before)
+    before, after = union_partitions(pack, rsa, resolved.conditions(rsa), rsb, later.conditions(rsb))
+    count, groups = changed_classes(before, after)
+    universe = Universe.of(before)
+    label = supplier_label(before)
     entries = []
-    for (sa, sb), classes in groups.items():
+    for sa, sb, classes in groups:
         by_point = {c.point: c for c in classes}
         for box in merge(by_point):
             example = {k: v for k, v in by_point[first(box)].strike.items() if k != "date"}
@@ -184,5 +217,5 @@ def diff(resolved: ResolvedPack, a: str, b: str, after: ResolvedPack | None = No
     return DiffReport(before=a, after=b, before_version=rsa.version.ref, after_version=rsb.version.ref,
                       before_date=day_a, after_date=day_b,
                       before_reading={p: o for p, o in ra.items() if rb.get(p) != o},
-                      after_reading={p: o for p, o in rb.items() if ra.get(p) != o}, classes=len(comp.rows),
+                      after_reading={p: o for p, o in rb.items() if ra.get(p) != o}, classes=count,
                       changed=sum(e.classes for e in entries), entries=tuple(entries))
