@@ -230,8 +230,11 @@ class Verdict:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``)."""
-        return self._parts.notes
+        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``), and what
+        words of the strike were read as (``target_type: 'refinery' read as energy_infrastructure``)."""
+        base = private_of(self.strike)["_base"]  # type: ignore[index]
+        read = intake.read_as_notes(base) if base is not None and base.read_as else ()
+        return read + self._parts.notes
 
     @property
     def reading(self) -> dict[str, str]:
@@ -269,6 +272,7 @@ class Verdict:
         """The verdict as its Pydantic model (built now, without validation: the parts are checked)."""
         values = {name: getattr(self._parts, name) for name in _PART_NAMES}
         values["strike"] = self.strike
+        values["notes"] = self.notes
         values["reading"] = dict(self._parts.reading)
         values["contested"] = self.contested
         return construct(VerdictModel, {name: values[name] for name in VerdictModel.model_fields}, _MODEL_FIELDS)
