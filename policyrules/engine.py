@@ -3,13 +3,14 @@ entry points, each a thin forwarder to :mod:`policyrules.analysis` on the engine
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .analysis.check import CheckReport, check
 from .analysis.diff import DiffReport, diff
 from .analysis.partial import PartialReport, evaluate_partial
+from .analysis.sweep import NamedStrike, SweepReport, sweep, values
 from .analysis.why_not import WhyNotReport, why_not
 from .deciding.evaluator import Evaluator, StrikeInput
 from .packs.resolved import ResolvedPack
@@ -40,6 +41,13 @@ class Engine(Evaluator):
     def _under(self, choices: Mapping[str, str] | None) -> ResolvedPack:
         """The resolved pack under other options (no matcher is built: analysis needs none)."""
         return self.resolved.with_readings(choices) if choices else self.resolved
+
+    def sweep(self, parameter: str, start: float, stop: float, step: float,
+              scenarios: Sequence[NamedStrike] = ()) -> SweepReport:
+        """What-if over one parameter, as ``policyrules sweep PARAM START STOP STEP [--scenarios ...]``:
+        per value from ``start`` to ``stop`` (inclusive) by ``step``, the classes (and ``scenarios``,
+        e.g. from :func:`policyrules.scenarios.load_scenarios`) whose decision differs from the bundled value's."""
+        return sweep(self.resolved, parameter, values(start, stop, step), scenarios)
 
     def why_not(self, strike: StrikeInput) -> WhyNotReport:
         """The smallest changes (one field, then two) that flip the strike's decision, with the deciding rule."""

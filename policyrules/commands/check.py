@@ -8,7 +8,7 @@ from typing import TextIO
 
 from ..analysis.check import check_path
 from ..matching import BACKENDS
-from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
+from ._common import EXIT_FAILED, EXIT_OK, add_common, existing_rules_dir, subparser
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    existing_rules_dir(args.rules)  # a missing directory is bad input (exit 2), a broken one a finding (exit 1)
     report = check_path(args.rules, args.sources, args.backend)
     if args.format == "json":
         print(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
