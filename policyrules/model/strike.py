@@ -231,6 +231,9 @@ def parse_known(data: object, catalog: Catalog) -> dict[str, Any]:
         try:
             typed[name] = _ADAPTERS[name](value)
         except ValidationError as e:
+            if _named(name, value):  # a country name, a word for a target type: the intake reads or words it
+                typed[name] = value
+                continue
             problems.extend(Problem(name, _worded(err)) for err in e.errors())
         except DateError as e:
             problems.append(Problem(name, f"{e.message} (got {echo(value, 40)})"))
@@ -248,6 +251,13 @@ def parse_known(data: object, catalog: Catalog) -> dict[str, Any]:
             known[name] = f.derive(catalog, plain[f.derived_from])
     known.update(alone)
     return known
+
+
+def _named(name: str, value: object) -> bool:
+    """Text that :func:`intake.normalise` reads as a value of a field whose own type refuses it: a
+    supplier's country name, a common word for a target type (or words the problem for it)."""
+    f = FIELDS[name]
+    return isinstance(value, str) and ((f.kind is Kind.CODE and len(value.strip()) > 2) or f.words is not None)
 
 
 def from_plain(data: Mapping[str, Any], catalog: Catalog) -> ProposedStrike | None:
