@@ -26,7 +26,7 @@ from policyrules.strategies import members, strikes
 
 ROOT = Path(__file__).resolve().parent.parent
 MAY_29_30 = (
-    "us@2024-05-29 (us@baseline) -> us@2024-05-30: 4 of 34992 classes change\n"
+    "us@2024-05-29 (us@baseline) -> us@2024-05-30: 4 of 176904 classes change\n"
     "  US tube or rocket artillery, Belgorod, self-defense of Kharkiv, military target, range <= 80 km: "
     "prohibited -> allowed, by us-kharkiv-counterfire (was us-no-strikes-in-russia)"
 )
