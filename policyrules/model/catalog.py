@@ -100,11 +100,11 @@ def _key(text: str) -> str:
 
 def _lookup_key(text: str) -> str | None:
     """The index key of ``text`` typed by a user, or None for a compatibility look-alike."""
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        return None  # before spaces are read: a no-break space is a look-alike of a space
     text = " ".join(text.split())
     if text.isascii():
         return text.lower()
-    if not unicodedata.is_normalized("NFKC", text):
-        return None
     folded = []
     for c in text:  # no case folding onto ASCII: a Turkish dotted I or a sharp s never becomes i or ss
         f = c.lower() if c.isascii() else c.casefold()
@@ -273,8 +273,12 @@ class Catalog(BaseModel):
         """Every label of a ``table`` (weapon, region, country, target type) by its key -> the label."""
         if table == "weapon":
             return {_key(x): x for w in self.weapons for x in (w.id, w.name, *w.aliases)}
-        if table == "region":
-            return {_key(x): x for r in self.regions for x in (r.id, r.name, *r.aliases)}
+        if table == "region":  # a name or alias equal to the id (any case) is suggested as the id
+            out: dict[str, str] = {}
+            for r in self.regions:
+                for x in (r.id, r.name, *r.aliases):
+                    out.setdefault(_key(x), x)
+            return out
         if table == "country":
             return {_key(x): x for c in self.countries for x in (c.name, *c.aliases)}
         return {_key(x): x for t in self.target_types for x in t.words}
@@ -344,9 +348,14 @@ def default_catalog() -> Catalog:
     return _default_catalog[0]()
 
 
+# Cyrillic letters (lower case: keys are case-folded) that look like Latin ones, for suggestions only:
+# a look-alike is never accepted, but the name it imitates is the one to suggest.
+_CONFUSABLE = str.maketrans("аеіјорсуххкмтвнѕ", "aeijopcyxxkmtbhs")
+
+
 def _closest(key: str, labels: dict[str, str]) -> str | None:
     ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
-    for candidate in (key, ascii_key):
+    for candidate in dict.fromkeys((key.translate(_CONFUSABLE), key, ascii_key)):
         hit = difflib.get_close_matches(candidate, list(labels), n=1, cutoff=0.75)
         if hit:
             return labels[hit[0]]
