@@ -59,7 +59,9 @@ class Field:
     - ``bound(catalog, value)``: for a numeric field bounded by its dimension's ``bounded_by``, the
       largest value the bounding field's value allows (a weapon's reach); ``bound_name``: its name;
     - ``optional``: a strike may leave it out (None); ``default``: its value then;
-    - ``picks_policy``: the supplier: choosing it chooses the policy, so why-not never changes it."""
+    - ``picks_policy``: the supplier: choosing it chooses the policy, so why-not never changes it;
+    - ``words(catalog, text)``: for an enum field, the value a common word names ("refinery" ->
+      ``energy_infrastructure``), or None; ``noun``: how messages name the field's values."""
 
     name: str
     kind: Kind
@@ -81,6 +83,8 @@ class Field:
     optional: bool = False
     default: Any = None
     picks_policy: bool = False
+    words: Callable[[Catalog, str], str | None] | None = None
+    noun: str = ""
 
     @property
     def given(self) -> bool:
@@ -190,7 +194,8 @@ FIELDS: Mapping[str, Field] = {f.name: f for f in (
           picks_policy=True),
     Field("target_region", Kind.CATALOG, "target", "catalog region id", values=lambda c: c.region_ids,
           table="region"),
-    Field("target_type", Kind.ENUM, "target_type", "what is struck", values=_enum(TargetType), enum=TargetType),
+    Field("target_type", Kind.ENUM, "target_type", "what is struck", values=_enum(TargetType), enum=TargetType,
+          words=lambda c, w: c.target_word(w), noun="target type"),
     Field("self_defense", Kind.BOOL, "self_defense",
           "answers Russian forces attacking or preparing to attack", default=False),
     Field("defended_region", Kind.CATALOG, "defended_region", "the Ukrainian region the strike defends",
