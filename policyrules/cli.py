@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 failed expectations (``run``) or errors found (``check``); 2 bad
 input (an invalid strike, rule file, scenario file or argument). Errors are one line on
-stderr, without a traceback unless ``--debug`` is given.
+stderr, without a traceback unless ``--debug`` is given; with ``--format json``, that line is a
+JSON object (``{"command": ..., "error": ..., "exit_code": 2}``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import io
+import json
 import os
 import sys
 import traceback
@@ -55,11 +58,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         print("policyrules: error: cannot write the output: standard output is closed", file=err)
         return EXIT_BAD_INPUT
     parser = build_parser()
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    usage = io.StringIO()
     try:  # --help and usage errors go where this call's output and errors go
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(usage):
             args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
-        return int(e.code or 0)
+        code = int(e.code or 0)
+        text = usage.getvalue()
+        if code == EXIT_BAD_INPUT and _wants_json(argv):
+            command = next((a for a in argv if a in COMMANDS), None)
+            text = _json_error(command, text.partition(": error: ")[2].strip() or text.strip())
+        err.write(text)
+        return code
+    if args.format == "json":
+        err = cast("TextIO", _JsonErrors(err, args.command))
     func: Callable[[argparse.Namespace, TextIO], int] = args.func
     try:
         code = func(args, cast("TextIO", _Output(out)))
@@ -87,6 +100,36 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         where = f"{shown(str(e.filename))}: " if e.filename else ""
         print(f"policyrules {args.command}: error: {where}{one_line(e.strerror or str(e))}", file=err)
         return EXIT_BAD_INPUT
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """``--format json`` (or ``--format=json``) among the arguments, even when they do not parse."""
+    return any(a == "--format=json" or (a == "--format" and i + 1 < len(argv) and argv[i + 1] == "json")
+               for i, a in enumerate(argv))
+
+
+def _json_error(command: str | None, message: str) -> str:
+    return json.dumps({"command": command, "error": one_line(message), "exit_code": EXIT_BAD_INPUT},
+                      ensure_ascii=False) + "\n"
+
+
+class _JsonErrors:
+    """stderr for ``--format json``: an error line (``policyrules CMD: error: ...``) is written as a
+    JSON object; tracebacks (``--debug``) and anything else pass as they are."""
+
+    def __init__(self, stream: TextIO, command: str) -> None:
+        self._stream = stream
+        self._prefix = f"policyrules {command}: error: "
+        self._command = command
+
+    def write(self, text: str) -> int:
+        if text.startswith(self._prefix):  # print() writes its line, then the line break apart
+            line = _json_error(self._command, text[len(self._prefix):].rstrip("\n"))
+            text = line if text.endswith("\n") else line.rstrip("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class _OutputError(Exception):

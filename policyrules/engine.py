@@ -3,7 +3,7 @@ entry points, each a thin forwarder to :mod:`policyrules.analysis` on the engine
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from .analysis.check import CheckReport, check
 from .analysis.coverage import CoverageReport, coverage
 from .analysis.diff import DiffReport, diff
 from .analysis.partial import PartialReport, evaluate_partial
+from .analysis.sweep import NamedStrike, SweepReport, sweep, values
 from .analysis.when import WhenReport, when
 from .analysis.why_not import WhyNotReport, why_not
 from .deciding.evaluator import Evaluator, StrikeInput
@@ -58,6 +59,13 @@ class Engine(Evaluator):
         """Which rules the verdicts (a scenario run) decided, matched without deciding, or never fired,
         and the share of each rule set's classes they touch (see :mod:`policyrules.analysis.coverage`)."""
         return coverage(self.resolved, verdicts)
+
+    def sweep(self, parameter: str, start: float, stop: float, step: float,
+              scenarios: Sequence[NamedStrike] = ()) -> SweepReport:
+        """What-if over one parameter, as ``policyrules sweep PARAM START STOP STEP [--scenarios ...]``:
+        per value from ``start`` to ``stop`` (inclusive) by ``step``, the classes (and ``scenarios``,
+        e.g. from :func:`policyrules.scenarios.load_scenarios`) whose decision differs from the bundled value's."""
+        return sweep(self.resolved, parameter, values(start, stop, step), scenarios)
 
     def why_not(self, strike: StrikeInput) -> WhyNotReport:
         """The smallest changes (one field, then two) that flip the strike's decision, with the deciding rule."""

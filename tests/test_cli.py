@@ -116,7 +116,8 @@ def test_evaluate_strike_option_with_text_output(pack: Path) -> None:
 def test_evaluate_an_invalid_strike_exits_2_with_every_problem_on_one_line(pack: Path) -> None:
     r = cli("evaluate", "--rules", pack, "--strike", json.dumps({**STRIKE, "weapon": "HIMRAS", "range_km": -3}))
     assert_bad_input(r, "evaluate", "invalid strike (2 problems): weapon: unknown weapon 'HIMRAS' "
-                     "(did you mean 'HIMARS'?); range_km: Input should be greater than or equal to 0")
+                     "(did you mean 'HIMARS'?); known: atacms (ATACMS), himars (HIMARS); range_km: Input should "
+                     "be greater than or equal to 0")
 
 
 def test_evaluate_invalid_json_exits_2(pack: Path) -> None:

@@ -168,7 +168,9 @@ def test_a_bad_line_stops_after_the_earlier_verdicts(monkeypatch: pytest.MonkeyP
     assert code == 2
     assert [json.loads(r)["decision"] for r in out.splitlines()] == ["allowed"]
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("policyrules evaluate: error: " + message), err
+    error = json.loads(err)  # --format json: the error line is JSON too
+    assert error["command"] == "evaluate" and error["exit_code"] == 2
+    assert error["error"].startswith(message), err
 
 
 def test_a_line_that_is_not_utf8_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

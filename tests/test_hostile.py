@@ -347,7 +347,7 @@ LONG_IDS = [
     ("catalog.yaml", "  - id: himars\n", f"  - id: himars{LONG}\n", "weapons.0.id"),
     ("catalog.yaml", "    name: HIMARS\n", f"    name: HIMARS{LONG}\n", "weapons.0.name"),
     ("catalog.yaml", "aliases: [M142,", f"aliases: [M142{LONG},", "weapons.0.aliases.0"),
-    ("catalog.yaml", "  - id: kharkiv\n", f"  - id: kharkiv{LONG}\n", "regions.0.id"),
+    ("catalog.yaml", "  - id: kharkiv\n", f"  - id: kharkiv{LONG}\n", "regions.7.id"),
     ("us/baseline.yaml", "  - id: us-inside-ukraine\n", f"  - id: us-inside-ukraine{LONG}\n", "id"),
     ("us/baseline.yaml", "policy: us\n", f"policy: us{LONG}\n", "policy"),
     ("us/baseline.yaml", 'version: "baseline"\n', f'version: "baseline{LONG}"\n', "version"),

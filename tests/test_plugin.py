@@ -106,7 +106,7 @@ def test_an_invalid_strike_fails_its_scenario_in_one_line(pytester: pytest.Pytes
     result = run(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([("scenarios-bad-strike.yaml:1: scenario 'a misspelt weapon': invalid strike: "
-                                  "weapon: unknown weapon 'HIMARZ' (did you mean 'HIMARS'?)")])
+                                  "weapon: unknown weapon 'HIMARZ' (did you mean 'HIMARS'?); known: *")])
     assert "Traceback" not in result.stdout.str()
 
 

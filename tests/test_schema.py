@@ -75,10 +75,10 @@ def test_a_strike_round_trip_with_its_derived_fields_validates() -> None:
     ({"range_km": True}, "range_km"),
     ({"self_defense": "yes"}, "self_defense"),
     ({"self_defense": 1}, "self_defense"),
-    ({"target_type": "school"}, "target_type"),
+    ({"target_type": "bunker"}, "target_type"),  # not a type, nor a word for one ("school" is: civilian)
     ({"weapon_class": "laser"}, "weapon_class"),
     ({"weapon": 5}, "weapon"),
-    ({"supplier": "USA"}, "supplier"),
+    ({"supplier": "U5A"}, "supplier"),  # not a code, nor a name ("USA" is one)
     ({"target_region": None}, "target_region"),
     ({"date": "2024-13-01"}, "date"),
     ({"date": "01/06/2024"}, "date"),

@@ -185,18 +185,21 @@ def test_invalid_strike_error_is_a_policyrules_error_and_a_value_error(catalog: 
 
 
 def test_unknown_weapon_suggests_the_closest_name(catalog: Catalog) -> None:
-    assert only_problem(catalog, weapon="HIMRAS") == ("weapon", "unknown weapon 'HIMRAS' (did you mean 'HIMARS'?)")
+    assert only_problem(catalog, weapon="HIMRAS") == ("weapon", (
+        "unknown weapon 'HIMRAS' (did you mean 'HIMARS'?); known: atacms (ATACMS), himars (HIMARS), m777 (M777), "
+        "storm-shadow (Storm Shadow)"))
 
 
 def test_unknown_weapon_without_a_near_miss_has_no_suggestion(catalog: Catalog) -> None:
-    assert only_problem(catalog, weapon="Trebuchet") == ("weapon", "unknown weapon 'Trebuchet'")
+    field, message = only_problem(catalog, weapon="Trebuchet")
+    assert (field, message.split(";")[0]) == ("weapon", "unknown weapon 'Trebuchet'")
 
 
 def test_unknown_region_suggests_and_lists_the_known_regions(catalog: Catalog) -> None:
     field, message = only_problem(catalog, target_region="belgrod")
     assert field == "target_region"
-    assert message == ("unknown region 'belgrod' (did you mean 'belgorod'?); "
-                       "known: belgorod, crimea, kharkiv, kursk, sumy, zaporizhzhia")
+    assert message.startswith("unknown region 'belgrod' (did you mean 'belgorod'?); known: belgorod")
+    assert "zaporizhzhia" in message  # few regions: every one is listed
 
 
 def test_defended_region_must_be_ukrainian(catalog: Catalog) -> None:
@@ -230,8 +233,8 @@ def test_supplier_contradicting_the_catalog_is_refused(catalog: Catalog) -> None
 def test_unknown_target_type_is_refused_listing_the_types(catalog: Catalog) -> None:
     field, message = only_problem(catalog, target_type="bunker")
     assert field == "target_type"
-    assert message.startswith("Input should be 'troops', 'equipment', 'artillery'")
-    assert message.endswith("'energy_infrastructure' or 'civilian' (got 'bunker')")
+    assert message.startswith("unknown target type 'bunker'; known: troops, equipment, artillery")
+    assert "energy_infrastructure, civilian (or a common word for one" in message
 
 
 def test_a_string_range_is_refused(catalog: Catalog) -> None:
@@ -300,7 +303,7 @@ def test_every_problem_is_listed_in_one_error_each_with_its_field(catalog: Catal
     assert fields == ["weapon", "target_region", "target_type", "self_defense", "range_km", "date", "colour"]
     text = str(err)
     assert text.startswith("invalid strike (7 problems): weapon: unknown weapon 'HIMRAS'")
-    for fragment in ("target_region: unknown region 'narnia'", "target_type: Input should be",
+    for fragment in ("target_region: unknown region 'narnia'", "target_type: unknown target type 'bunker'",
                      "self_defense: Input should be a valid boolean", "range_km: Input should be a valid number",
                      "date: not a date in YYYY-MM-DD form", "colour: unknown field"):
         assert fragment in text

@@ -25,7 +25,8 @@ PLACES: dict[str, tuple[int, int]] = {
     "odesa": (3, 5), "mykolaiv": (4, 5), "kherson": (5, 5), "zaporizhzhia": (6, 5),
     "sevastopol": (4, 6), "crimea": (5, 6),
     # Russia
-    "smolensk": (4, 0), "kaluga": (5, 0), "moscow": (6, 0), "tula": (7, 0), "ryazan": (8, 0),
+    "moscow": (6, -1),
+    "smolensk": (4, 0), "kaluga": (5, 0), "moscow_oblast": (6, 0), "tula": (7, 0), "ryazan": (8, 0),
     "bryansk": (5, 1), "oryol": (6, 1), "kursk": (7, 2), "lipetsk": (8, 1), "tambov": (9, 1),
     "belgorod": (8, 3), "voronezh": (9, 3), "saratov": (10, 2), "volgograd": (10, 4),
     "rostov": (9, 4), "kalmykia": (10, 5), "astrakhan": (11, 5), "krasnodar": (8, 6), "adygea": (9, 6),
@@ -39,7 +40,7 @@ _ALIASES = {
     "kropyvnytskyi": "kirovohrad", "kirovograd": "kirovohrad", "khmelnytskyy": "khmelnytskyi",
     "khmelnitsky": "khmelnytskyi", "transcarpathia": "zakarpattia", "zakarpattya": "zakarpattia",
     "odessa": "odesa", "kharkov": "kharkiv", "lugansk": "luhansk", "chernigov": "chernihiv",
-    "ivano-frankivsk": "ivano_frankivsk", "moscow_oblast": "moscow", "moskva": "moscow",
+    "ivano-frankivsk": "ivano_frankivsk", "moskva": "moscow", "moscow_region": "moscow_oblast",
 }
 _SUFFIXES = ("_oblast", "_krai", "_region", "_city", "_republic")
 _AROUND = ((1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))

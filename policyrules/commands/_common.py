@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, TextIO
 
@@ -15,7 +16,7 @@ from typing_extensions import Self
 
 from ..engine import Engine
 from ..matching import BACKENDS
-from ..model.errors import PolicyRulesError
+from ..model.errors import PolicyRulesError, shown
 from ..packs.readings import parse_reading_text
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -47,6 +48,12 @@ def rules_dir(text: str) -> str:
         raise argparse.ArgumentTypeError("an empty path is not a rules directory (leave --rules out for the "
                                          "bundled pack)")
     return text
+
+
+def existing_rules_dir(rules: str | None) -> None:
+    """Refuse (exit 2) a ``--rules`` that is not a directory, before any work: bad input, not a finding."""
+    if rules is not None and not Path(rules).is_dir():
+        raise UsageError(f"{shown(rules)}: not a directory of rule files")
 
 
 def subparser(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -135,8 +142,12 @@ CellStyle = Callable[[int, int, str], str]  # (row, column, cell text) -> text t
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 60,
           style: CellStyle | None = None) -> str:
     """A plain-text table; ``style`` may decorate body cells (colour): widths count the plain text."""
-    def cut(s: str) -> str:
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+    def cut(s: str) -> str:  # at a word's end where one is near, never mid-word
+        if len(s) <= max_width:
+            return s
+        head = s[: max_width - 1]
+        space = head.rfind(" ")
+        return (head[:space].rstrip(" ,;:-") if space >= max_width // 2 else head) + "…"
 
     cells = [[cut(c) for c in row] for row in [header, *rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]

@@ -9,7 +9,7 @@ from typing import TextIO
 from ..analysis.check import check_path
 from ..matching import BACKENDS
 from ..packs.loader import bundled_sources_dir
-from ._common import EXIT_FAILED, EXIT_OK, add_common, subparser
+from ._common import EXIT_FAILED, EXIT_OK, add_common, existing_rules_dir, subparser
 
 BUNDLED = object()  # --sources given without a directory
 
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    existing_rules_dir(args.rules)  # a missing directory is bad input (exit 2), a broken one a finding (exit 1)
     sources = bundled_sources_dir() if args.sources is BUNDLED else args.sources
     report = check_path(args.rules, sources, args.backend)
     if args.format == "json":

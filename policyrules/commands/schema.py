@@ -7,8 +7,9 @@ import argparse
 import json
 from typing import TextIO
 
+from ..packs.loader import load_pack
 from ..schemas import SCHEMAS, json_schema, json_schemas
-from ._common import EXIT_OK, subparser
+from ._common import EXIT_OK, add_common, subparser
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,11 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                   ])
     p.add_argument("name", nargs="?", choices=tuple(SCHEMAS), metavar="{" + ",".join(SCHEMAS) + "}",
                    help="which schema (default: a mapping of every name to its schema)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    add_common(p, backend=False, readings=False)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    """A schema is JSON whatever ``--format`` says; ``--rules`` is checked to load (the schemas are the
+    library's own, the same for every pack)."""
+    if args.rules is not None:
+        load_pack(args.rules)
     schema = json_schema(args.name) if args.name else json_schemas()
     print(json.dumps(schema, indent=2, ensure_ascii=False), file=out)
     return EXIT_OK

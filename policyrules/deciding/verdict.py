@@ -230,13 +230,16 @@ class Verdict:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``), then what
+        """The deciding rule's note and its policy version's (``rule x: ...``, ``us@v: ...``), what words
+        of the strike were read as (``target_type: 'refinery' read as energy_infrastructure``), then what
         was assumed (a defended region without self-defense, a date past the pack's review, a decision
         by the policy default, the fields filled in: see :mod:`policyrules.deciding.notes`), worked out
         when read."""
         parts = self._parts
+        base = private_of(self.strike)["_base"]  # type: ignore[index]
+        read = intake.read_as_notes(base) if base is not None and base.read_as else ()
         more = parts.assumptions
-        return parts.notes if more is None else parts.notes + more(self.strike, parts)
+        return read + (parts.notes if more is None else parts.notes + more(self.strike, parts))
 
     @property
     def reading(self) -> dict[str, str]:

@@ -61,7 +61,9 @@ class Field:
     - ``optional``: a strike may leave it out (None); ``default``: its value then;
     - ``picks_policy``: the supplier: choosing it chooses the policy, so why-not never changes it;
     - ``unknowable``: what a person asking often cannot know (range, self-defense, the region
-      defended, depth): left out, ``policyrules evaluate`` answers with conditions on it."""
+      defended, depth): left out, ``policyrules evaluate`` answers with conditions on it;
+    - ``words(catalog, text)``: for an enum field, the value a common word names ("refinery" ->
+      ``energy_infrastructure``), or None; ``noun``: how messages name the field's values."""
 
     name: str
     kind: Kind
@@ -84,6 +86,8 @@ class Field:
     default: Any = None
     picks_policy: bool = False
     unknowable: bool = False
+    words: Callable[[Catalog, str], str | None] | None = None
+    noun: str = ""
 
     @property
     def given(self) -> bool:
@@ -193,7 +197,8 @@ FIELDS: Mapping[str, Field] = {f.name: f for f in (
           picks_policy=True),
     Field("target_region", Kind.CATALOG, "target", "catalog region id", values=lambda c: c.region_ids,
           table="region"),
-    Field("target_type", Kind.ENUM, "target_type", "what is struck", values=_enum(TargetType), enum=TargetType),
+    Field("target_type", Kind.ENUM, "target_type", "what is struck", values=_enum(TargetType), enum=TargetType,
+          words=lambda c, w: c.target_word(w), noun="target type"),
     Field("self_defense", Kind.BOOL, "self_defense",
           "answers Russian forces attacking or preparing to attack", default=False, unknowable=True),
     Field("defended_region", Kind.CATALOG, "defended_region", "the Ukrainian region the strike defends",

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .catalog import did_you_mean
 from .dates import DateError, parse_date
 from .dimensions import DERIVED_FIELDS, DIMENSIONS, FACT_FIELDS, FIELDS, KEY_FIELDS, NUMBER_FIELDS, Kind
 from .domain import MAX_RANGE_KM
@@ -51,13 +52,14 @@ def supplier_code(text: str) -> str | None:
     return code.upper() if code.isascii() and _CODE.fullmatch(code) else None
 
 
-def normalise(catalog: Catalog, data: dict[str, Any], *, partial: bool = False) -> list[Problem]:
+def normalise(catalog: Catalog, data: dict[str, Any], *, partial: bool = False,
+              read_as: dict[str, str] | None = None) -> list[Problem]:
     """Check and normalise, in place, what needs the catalog; return the problems found.
 
     Derived fields given back (a JSON round trip) are taken out of ``data`` and checked against
     what they derive from. Values of a type other than the field's are left alone: Pydantic's
     validation words those. ``partial``: fields left out are unknown, not missing (nothing is
-    required)."""
+    required). ``read_as`` collects the fields given as a common word, with the word ("refinery")."""
     problems: list[Problem] = []
     given = {f: data.pop(f) for f in DERIVED_FIELDS if f in data}
     ok: set[str] = set()  # fields whose value is checked and normalised
@@ -75,12 +77,26 @@ def normalise(catalog: Catalog, data: dict[str, Any], *, partial: bool = False) 
                 data[name] = found
                 ok.add(name)
         elif f.kind is Kind.CODE:
-            code = supplier_code(value)
+            code = catalog.country_code(value) or supplier_code(value)
             if code is not None:
                 data[name] = code
                 ok.add(name)
+            elif len(value.strip()) > 2:  # not a code: a name the catalog does not have
+                problems.append(Problem(name, _unknown_country(catalog, value)))
         elif f.kind is Kind.ENUM and f.values is not None and value in f.values(catalog):
             ok.add(name)
+        elif f.kind is Kind.ENUM and f.values is not None and f.words is not None:
+            found = f.words(catalog, value)
+            if found is not None:
+                data[name] = found
+                ok.add(name)
+                if read_as is not None and found != value:
+                    read_as[name] = value
+            else:
+                suggestion = catalog.suggest_target_type(value)
+                problems.append(Problem(name, f"unknown {f.noun} {echo(value, 40)}{did_you_mean(suggestion, value)}; "
+                                              f"known: {', '.join(f.values(catalog))} (or a common word for one: "
+                                              "policyrules catalog targets)"))
     for name in KEY_FIELDS:
         f = FIELDS[name]
         if f.fixed_by is None or f.fixes is None:
@@ -112,6 +128,12 @@ def normalise(catalog: Catalog, data: dict[str, Any], *, partial: bool = False) 
         if problem is not None:
             problems.append(problem)
     return problems
+
+
+def _unknown_country(catalog: Catalog, text: str) -> str:
+    names = ", ".join(sorted(c.name for c in catalog.countries))
+    return (f"unknown supplier {echo(text, 40)}{did_you_mean(catalog.suggest_country(text), text)}: give an "
+            f"ISO 3166 alpha-2 code (GB, NL) or a country name" + (f" ({names})" if names else ""))
 
 
 def _fixer_ok(name: str, ok: set[str]) -> bool:
@@ -159,6 +181,8 @@ class Base:
     serial: int = field(compare=False)
     picker: str | None = field(compare=False)
     limits: tuple[float, ...] = field(compare=False)  # the bounds in NUMBER_FIELDS order
+    # Fields given as a common word, as (field, the word, the value it was read as): the verdict notes them.
+    read_as: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
 
 
 def base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
@@ -187,7 +211,8 @@ def base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
 
 def _base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
     data = {name: value for name, value in zip(KEY_FIELDS, values, strict=True) if value is not None}
-    if normalise(catalog, data):
+    read: dict[str, str] = {}
+    if normalise(catalog, data, read_as=read):
         return None
     fields: dict[str, Any] = {}
     for name in KEY_FIELDS:
@@ -213,7 +238,18 @@ def _base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
     filled = frozenset(n for n in KEY_FIELDS if FIELDS[n].fixed_by and values[KEY_FIELDS.index(n)] is None
                        and data.get(n) is not None)
     return Base(fields, facts, bounds, filled, next(_serials), fields[_PICKER],
-                tuple(bounds[name] for name in NUMBER_FIELDS))
+                tuple(bounds[name] for name in NUMBER_FIELDS), read_as_of(read, data))
+
+
+def read_as_of(read: Mapping[str, str], data: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """``read`` (field -> the word given) with the value each word was read as."""
+    return tuple((name, word, str(data[name])) for name, word in read.items())
+
+
+def read_as_notes(b: Base) -> tuple[str, ...]:
+    """What a strike's words were read as, for its verdict (``target_type: 'refinery' read as
+    energy_infrastructure``)."""
+    return tuple(f"{name}: {echo(word, 40)} read as {value}" for name, word, value in b.read_as)
 
 
 def _bound(catalog: Catalog, name: str, data: Mapping[str, Any]) -> float:

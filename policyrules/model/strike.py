@@ -10,7 +10,9 @@ into a strike; Pydantic checks types and words every error. The derived fields
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -156,7 +158,8 @@ class ProposedStrike(BaseModel):
         ctx = info.context or {}
         catalog: Catalog = ctx.get("catalog") or default_catalog()
         data = dict(data)
-        mine = [_detail(p, data) for p in intake.normalise(catalog, data)]
+        read: dict[str, str] = {}
+        mine = [_detail(p, data) for p in intake.normalise(catalog, data, read_as=read)]
         try:
             strike: ProposedStrike = handler(data)
         except ValidationError as e:
@@ -168,6 +171,8 @@ class ProposedStrike(BaseModel):
         base = intake.base(catalog, tuple(_plain_value(values[name]) for name in KEY_FIELDS))
         if base is None:  # pragma: no cover - normalise found no problem, so its part is checked
             raise _combined([_detail(Problem("", "the strike could not be checked against the catalog"), data)])
+        if read:
+            base = dataclasses.replace(base, read_as=intake.read_as_of(read, data))
         facts = dict(base.facts)
         for name in NUMBER_FIELDS:
             x = getattr(strike, name)
@@ -221,7 +226,7 @@ def parse_known(data: object, catalog: Catalog) -> dict[str, Any]:
     typed: dict[str, Any] = {}
     for name, value in given.items():
         if name not in _ADAPTERS and name not in DERIVED_FIELDS:
-            problems.append(Problem(_plain(str(name)), "unknown field"))
+            problems.append(Problem(_plain(str(name)), unknown_field(str(name))))
             continue
         if name in DERIVED_FIELDS:
             typed[name] = value
@@ -229,6 +234,9 @@ def parse_known(data: object, catalog: Catalog) -> dict[str, Any]:
         try:
             typed[name] = _ADAPTERS[name](value)
         except ValidationError as e:
+            if _named(name, value):  # a country name, a word for a target type: the intake reads or words it
+                typed[name] = value
+                continue
             problems.extend(Problem(name, _worded(err)) for err in e.errors())
         except DateError as e:
             problems.append(Problem(name, f"{e.message} (got {echo(value, 40)})"))
@@ -246,6 +254,13 @@ def parse_known(data: object, catalog: Catalog) -> dict[str, Any]:
             known[name] = f.derive(catalog, plain[f.derived_from])
     known.update(alone)
     return known
+
+
+def _named(name: str, value: object) -> bool:
+    """Text that :func:`intake.normalise` reads as a value of a field whose own type refuses it: a
+    supplier's country name, a common word for a target type (or words the problem for it)."""
+    f = FIELDS[name]
+    return isinstance(value, str) and ((f.kind is Kind.CODE and len(value.strip()) > 2) or f.words is not None)
 
 
 def from_plain(data: Mapping[str, Any], catalog: Catalog) -> ProposedStrike | None:
@@ -279,7 +294,15 @@ _TEXT_ERRORS = frozenset({"string_type", "literal_error", "enum", "string_patter
 
 def _message(err: Any) -> str:
     """Pydantic's message for one error, in this library's words for unknown and missing fields."""
-    return {"extra_forbidden": "unknown field", "missing": "required"}.get(err["type"], str(err["msg"]))
+    if err["type"] == "extra_forbidden":
+        return unknown_field(str(err["loc"][-1]) if err["loc"] else "")
+    return {"missing": "required"}.get(err["type"], str(err["msg"]))
+
+
+def unknown_field(name: str) -> str:
+    """``unknown field``, with the closest field a strike has (``wepon``: did you mean 'weapon'?)."""
+    near = difflib.get_close_matches(name.strip().lower(), list(FIELDS), n=1, cutoff=0.6)
+    return "unknown field" + (f" (did you mean {near[0]!r}?)" if near else "")
 
 
 def _worded(err: Any) -> str:
