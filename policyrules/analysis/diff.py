@@ -183,7 +183,8 @@ def compare(pack: Pack, a: RuleSet, ca: Sequence[Condition], b: RuleSet, cb: Seq
 
             pairs = u.pairs if name != BOUNDED.name else {(w, r) for w, r in u.pairs if meets(r)}
             within = Universe(pairs, {d: {k for k in keys if d != name or meets(k)}
-                                      for d, keys in u.values.items() if d not in (BOUNDING.name, BOUNDED.name)})
+                                      for d, keys in u.values.items() if d not in (BOUNDING.name, BOUNDED.name)},
+                              u.named)
     rows = [(c, oa, ob) for (c, oa), (_, ob) in zip(pa.outcomes(within), pb.outcomes(within), strict=True)]
     return Comparison(pa, pb, rows)
 
@@ -210,7 +211,7 @@ def diff(resolved: ResolvedPack, a: str, b: str, after: ResolvedPack | None = No
         for box in merge(by_point):
             example = {k: v for k, v in by_point[first(box)].strike.items() if k != "date"}
             entries.append(DiffEntry(description=describe(box, universe, pack.catalog, label),
-                                     constraints=constraints(box, universe.free(box)), before=sa, after=sb,
+                                     constraints=constraints(box, universe, pack.catalog), before=sa, after=sb,
                                      classes=size(box), example=example))
     entries.sort(key=lambda e: (e.before.decision is e.after.decision, e.description))
     ra, rb = pack.reading, later.pack.reading

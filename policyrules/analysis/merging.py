@@ -58,8 +58,8 @@ def describe(box: Box, universe: Universe, catalog: Catalog, supplier: str = "")
     """A box in words, leaving out free dimensions: ``US tube or rocket artillery, Belgorod,
     self-defense of Kharkiv, military target, range <= 80 km``."""
     free = universe.free(box)
-    shown = {d: None if free[d] or not any(box[d]) else box[d] for d in DIMENSIONS}
-    every = dict(universe.values.items())
+    shown = {d: None if free[d] or not any(box[d]) else expanded(box[d], universe.named, catalog) for d in DIMENSIONS}
+    every = {d: expanded(keys, universe.named, catalog) for d, keys in universe.values.items()}
     parts: list[str] = []
     for d in phrases():
         assert d.words is not None
@@ -67,14 +67,39 @@ def describe(box: Box, universe: Universe, catalog: Catalog, supplier: str = "")
     return ", ".join(parts) if parts else EVERY
 
 
-def constraints(box: Box, free: Coords[bool]) -> dict[str, tuple[Any, ...]]:
-    """Field -> the values it takes in the box (a numeric field: spans), for the dimensions not free.
-    A dimension lists its given fields that take values in the box, the first one only when later
-    ones are derived from it (a region fixes its country)."""
+def expanded(keys: frozenset[Key], named: Mapping[str, frozenset[str]], catalog: Catalog) -> frozenset[Key]:
+    """``keys`` with each region stand-in (``"*"``: the regions no condition names, of one country)
+    replaced by the keys of the regions it stands for (``named``: :attr:`Partition.named`)."""
+    out: set[Key] = set()
+    for k in keys:
+        stand = next((f for f, v in k if v == OTHER_CODE and f in named), None)
+        if stand is None:
+            out.add(k)
+            continue
+        values = dict(k)
+        spec = FIELDS[stand]
+        assert spec.values is not None
+        for v in spec.values(catalog):
+            if v in named[stand]:
+                continue
+            derived = {g: derive(catalog, v) for g in values
+                       if FIELDS[g].derived_from == stand and (derive := FIELDS[g].derive) is not None}
+            if all(values[g] == x for g, x in derived.items()):
+                out.add(tuple((g, v if g == stand else x) for g, x in k))
+    return frozenset(out)
+
+
+def constraints(box: Box, universe: Universe, catalog: Catalog) -> dict[str, tuple[Any, ...]]:
+    """Field -> the values it takes in the box (a numeric field: spans), for the dimensions not free
+    in ``universe``. A dimension lists its given fields that take values in the box, the first one
+    only when later ones are derived from it (a region fixes its country); a region stand-in
+    (``"*"``) lists the regions it stands for."""
     out: dict[str, tuple[Any, ...]] = {}
+    free = universe.free(box)
     for name, keys in box.items():
         if free[name] or not any(keys):
             continue
+        keys = expanded(keys, universe.named, catalog)
         d = DIMENSIONS[name]
         if d.numeric:
             values = [dict(k)[d.primary] for k in keys if k]

@@ -139,7 +139,7 @@ def consistent(p: Partition, known: Mapping[str, Any]) -> Universe:
                 else k[0][1] is not None)}
         else:
             others[d.name] = {p.class_key(d.fields, m.facts) for m in p.members(d.name) if fits(m)}
-    return Universe(pairs, others)
+    return Universe(pairs, others, p.named)
 
 
 def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> PartialReport:
@@ -169,7 +169,7 @@ def evaluate_partial(resolved: ResolvedPack, fields: Mapping[str, Any]) -> Parti
                 possibilities.append(Possibility(
                     decision=decision, rule=rule, policy=p.ruleset.version.ref,
                     description=describe(box, u, p.pack.catalog, supplier_label(p)),
-                    constraints=constraints(box, u.free(box)), classes=size(box), example=example or {}))
+                    constraints=constraints(box, u, p.pack.catalog), classes=size(box), example=example or {}))
     # The missing fields that change the answer: those some possibility's conditions constrain, of a
     # dimension whose value alone changes the decision (a field that only splits one decision between
     # rules changes nothing a reader asks).

@@ -38,7 +38,7 @@ from typing import Any
 
 from ..deciding.combine import Combiner, Outcome
 from ..language.conditions import Condition
-from ..language.mentions import mentioned_fields, thresholds
+from ..language.mentions import mentioned_fields, mentioned_values, thresholds
 from ..matching import Matcher, build
 from ..model.dimensions import (
     BOUNDED,
@@ -127,7 +127,10 @@ class StrikeClass:
         vals = self.values
         if not vals:
             return "every strike"
+        strike = self.strike
         return ", ".join(f"{f} in {v}" if isinstance(v, Interval) and not v.is_point else
+                         f"{f}={strike[f]} (or another region no rule names)"
+                         if v == OTHER_CODE and FIELDS[f].kind is Kind.CATALOG else
                          f"{f}={'none' if v is None else str(v).lower() if isinstance(v, bool) else v}"
                          for f, v in vals.items())
 
@@ -137,8 +140,12 @@ class Universe:
     range) times a set of keys for each other dimension. Tells which dimensions of a box are free:
     take every value feasible with the box's other values ("any")."""
 
-    def __init__(self, pairs: Iterable[tuple[Key, Key]], others: Mapping[str, Iterable[Key]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[Key, Key]], others: Mapping[str, Iterable[Key]],
+                 named: Mapping[str, frozenset[str]] | None = None) -> None:
+        """``named``: per region field, the regions the partition's conditions name (the others
+        stand together as ``"*"``; :attr:`Partition.named`)."""
         self.pairs = frozenset(pairs)
+        self.named: Mapping[str, frozenset[str]] = named or {}
         self.values: Coords[frozenset[Key]] = Coords({
             BOUNDING.name: frozenset(w for w, _ in self.pairs), BOUNDED.name: frozenset(r for _, r in self.pairs),
             **{d: frozenset(keys) for d, keys in others.items()}})
@@ -146,7 +153,8 @@ class Universe:
     @classmethod
     def of(cls, p: Partition) -> Universe:
         """Every class of a partition."""
-        return cls(p.bounded_pairs(), {d: p.choices(d) for d in DIMENSIONS if d not in (BOUNDING.name, BOUNDED.name)})
+        return cls(p.bounded_pairs(), {d: p.choices(d) for d in DIMENSIONS if d not in (BOUNDING.name, BOUNDED.name)},
+                   p.named)
 
     def free(self, box: Coords[frozenset[Key]]) -> Coords[bool]:
         """Per dimension: the box holds every value of it that is feasible with the box's other values."""
@@ -177,6 +185,11 @@ class Partition:
         self.day = self.windows[0].start
         split = (*self.conditions, *also)
         self.fields = mentioned_fields(split)
+        # Regions no condition names stand together, one class value per country ("*"): a rule can
+        # tell them apart only by what the region fixes (its country), never by the region itself.
+        self.named: dict[str, frozenset[str]] = {
+            f.name: mentioned_values(split, f.name) for f in FIELDS.values()
+            if f.kind is Kind.CATALOG and f.table == "region" and f.given}
         self.cuts: dict[str, tuple[Interval, ...]] = {
             d.name: intervals(thresholds(split, d.primary)) if d.primary in self.fields else
             (Interval(0.0, MAX_RANGE_KM),) for d in DIMENSIONS.values() if d.numeric}
@@ -407,9 +420,13 @@ class Partition:
     # Building the groups -----------------------------------------------------------------
 
     def class_value(self, field_name: str, value: Any) -> Any:
-        """The class value of a field's value: itself, or ``"*"`` for a code no rule can name."""
+        """The class value of a field's value: itself, or ``"*"`` for a code no rule can name or a
+        region no condition names."""
         if FIELDS[field_name].kind is Kind.CODE and value is not None \
                 and value not in self.pack.schema[field_name].values:
+            return OTHER_CODE
+        named = self.named.get(field_name)
+        if named is not None and value is not None and value not in named:
             return OTHER_CODE
         return value
 

@@ -32,7 +32,7 @@ from ..model.intervals import spans
 from ..model.strike import ProposedStrike, facts
 from ..model.wording import values_of
 from ..packs.resolved import ResolvedPack
-from .merging import first, merge, size
+from .merging import expanded, first, merge, size
 from .partition import Key, Partition, Point, partition_for
 
 
@@ -156,6 +156,7 @@ def _shown(value: Any) -> str:
 
 
 def _change(p: Partition, d: str, keys: frozenset[Key], start: Key, near: Mapping[str, Any]) -> FieldChange:
+    keys = expanded(keys, p.named, p.pack.catalog)  # a region stand-in: the regions it stands for
     field = _field(p, d, keys, start)
     numbers = [dict(k)[field] for k in keys if k]
     to: tuple[Any, ...] = (*spans(v for v in numbers if v is not None), *((None,) if None in numbers else ())) \

@@ -72,6 +72,7 @@ def decision_table(p: Partition) -> dict[str, Any]:
         "rules": rules,
         "default": p.ruleset.version.default.value,
         "split": sorted(p.fields),
+        "named": {f: sorted(ids) for f, ids in p.named.items() if f in p.fields},
         "cuts": {d: [interval_json(iv) for iv in ivs] for d, ivs in p.cuts.items()
                  if DIMENSIONS[d].primary in p.fields},
         "suppliers": list(p.suppliers),

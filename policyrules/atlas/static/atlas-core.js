@@ -39,11 +39,14 @@
   var BOUNDED = WORLD.dimensions.filter(function (d) { return d.bounded_by; })[0];
   var BOUNDING = dimByName[BOUNDED.bounded_by];
 
-  function classValue(field, value) {
-    if (WORLD.fields[field].kind === "code" && value !== null && value !== undefined && !NAMED.has(value)) {
-      return "*";
-    }
-    return value === undefined ? null : value;
+  /* A field's class value in a table: a code no rule names, or a region the table's rules do not
+   * name, stands with the others as "*" (policyrules.analysis.partition.Partition.class_value). */
+  function classValue(p, field, value) {
+    if (value === null || value === undefined) { return null; }
+    if (WORLD.fields[field].kind === "code" && !NAMED.has(value)) { return "*"; }
+    var named = p.table.named && p.table.named[field];
+    if (named && named.indexOf(value) < 0) { return "*"; }
+    return value;
   }
 
   function inInterval(iv, x) {
@@ -107,7 +110,7 @@
         for (var i = 0; i < cuts.length; i++) { if (inInterval(cuts[i], v)) { found = i; break; } }
         out.push(found);
       } else {
-        out.push(classValue(f, v));
+        out.push(classValue(p, f, v));
       }
     });
     return out;
@@ -307,7 +310,7 @@
 
   function classKeyOf(p, dim, facts) {
     return dimByName[dim].fields.filter(function (f) { return p.split.has(f); })
-      .map(function (f) { return classValue(f, facts[f]); });
+      .map(function (f) { return classValue(p, f, facts[f]); });
   }
 
   /* The classes some strike with the known facts falls in: feasible (weapon, range) key pairs and
@@ -315,7 +318,7 @@
   function consistent(p, known) {
     var fits = function (m) {
       return Object.keys(m.facts).every(function (f) {
-        return !(f in known) || classValue(f, m.facts[f]) === classValue(f, known[f]);
+        return !(f in known) || classValue(p, f, m.facts[f]) === classValue(p, f, known[f]);
       });
     };
     var pairs = new Set(), x = known[BOUNDED.fields[0]];
@@ -460,6 +463,17 @@
 
   /* Field -> values (numbers: span texts; "not given" for a number left out) for the dimensions
    * a box does not leave free (policyrules.analysis.merging.constraints). */
+  /* The regions a stand-in ("*") of a key stands for: those the table's rules do not name, with
+   * the key's country (policyrules.analysis.merging.expanded). */
+  function standsFor(p, field, fields, key) {
+    var named = p.table.named[field], at = fields.indexOf("target_country");
+    return WORLD.regions.filter(function (r) {
+      if (named.indexOf(r.id) >= 0) { return false; }
+      if (field === "defended_region") { return r.country === "UA"; }
+      return at < 0 || r.country === key[at];
+    }).map(function (r) { return r.id; });
+  }
+
   function constraints(p, box, free) {
     var out = {};
     ORDER.forEach(function (dim, i) {
@@ -477,7 +491,11 @@
       if (d.fields.some(function (f) { return WORLD.fields[f].derived_from; })) { names = names.slice(0, 1); }
       names.forEach(function (f) {
         var pos = fields.indexOf(f), seen = [];
-        keys.forEach(function (k) { if (seen.indexOf(k[pos]) < 0) { seen.push(k[pos]); } });
+        keys.forEach(function (k) {
+          (k[pos] === "*" && p.table.named && p.table.named[f] ? standsFor(p, f, fields, k) : [k[pos]]).forEach(function (v) {
+            if (seen.indexOf(v) < 0) { seen.push(v); }
+          });
+        });
         out[f] = seen;
       });
     });
