@@ -49,6 +49,9 @@ LONG_BAN = (PROHIBITED, "us-long-range-ban")
 KHARKIV = (ALLOWED, "us-kharkiv-counterfire")
 BORDER = (ALLOWED, "us-border-counterfire")
 KURSK_ATACMS = (ALLOWED, "us-kursk-atacms")
+AIR_DEFENSE = (ALLOWED, "us-air-defense-over-russia")
+TARGET_LIMIT = (PROHIBITED, "us-counterfire-target-limit")
+LIMITED_TYPES = frozenset({"air_defense", "airfield", "aircraft", "logistics"})  # us-counterfire-target-limit
 
 
 def plain(s: ProposedStrike) -> dict[str, Any]:
@@ -76,34 +79,25 @@ def decide(f: dict[str, Any]) -> tuple[str, str]:
     if region not in RU_REGIONS:               # target_country UA: allowed in every version
         return INSIDE_UKRAINE
     wc = f["weapon_class"]
+    if wc == "air_defense" and tt == "aircraft":  # every version: overrides the bans
+        return AIR_DEFENSE
     rng = f["range_km"]
     military = tt not in CATEGORY
     day = f["date"]
-    if day is None or day >= V_1117:           # 2024-11-17: + ATACMS in Kursk
-        if region == "kursk" and f["self_defense"] and wc == "ballistic_missile" and military:
-            return KURSK_ATACMS
-        if wc in LONG_CLASSES or rng > LONG_RANGE_KM:
-            return LONG_BAN
-        if region in BORDER_RU and f["self_defense"] and f["defended_region"] in BORDER_UA \
-                and wc in ARTILLERY and military and rng <= LONG_RANGE_KM:
-            return BORDER
-        return NO_STRIKES
-    if day >= V_0620:                          # 2024-06-20: counter-fire across the whole border
-        if wc in LONG_CLASSES or rng > LONG_RANGE_KM:
-            return LONG_BAN
-        if region in BORDER_RU and f["self_defense"] and f["defended_region"] in BORDER_UA \
-                and wc in ARTILLERY and military and rng <= LONG_RANGE_KM:
-            return BORDER
-        return NO_STRIKES
-    if day >= V_0530:                          # 2024-05-30: counter-fire from Kharkiv into Belgorod
-        if wc in LONG_CLASSES or rng > LONG_RANGE_KM:
-            return LONG_BAN
-        if region == "belgorod" and f["self_defense"] and f["defended_region"] == "kharkiv" \
-                and wc in ARTILLERY and military:
-            return KHARKIV
-        return NO_STRIKES
-    if wc in LONG_CLASSES or rng > LONG_RANGE_KM:  # baseline (from 2022-02-24)
+    sd = f["self_defense"]
+    if (day is None or day >= V_1117) and region == "kursk" and sd and wc == "ballistic_missile" and military:
+        return KURSK_ATACMS                    # 2024-11-17: + ATACMS in Kursk
+    if wc in LONG_CLASSES or rng > LONG_RANGE_KM:
         return LONG_BAN
+    if day is not None and day < V_0530:       # baseline (from 2022-02-24)
+        return NO_STRIKES
+    if day is not None and day < V_0620:       # 2024-05-30: counter-fire from Kharkiv into Belgorod
+        exception = KHARKIV if region == "belgorod" and f["defended_region"] == "kharkiv" else None
+    else:                                      # 2024-06-20: counter-fire across the whole border
+        exception = BORDER if region in BORDER_RU and f["defended_region"] in BORDER_UA else None
+    if exception is not None and sd and wc in ARTILLERY and military:
+        # the exception beats no-strikes; the target limit beats the exception
+        return TARGET_LIMIT if tt in LIMITED_TYPES else exception
     return NO_STRIKES
 
 
@@ -148,18 +142,25 @@ class RawDurable:
         def common_and_baseline() -> None:
             rule(1, m.target_category == "civilian", CIVILIAN_BAN)
             rule(2, m.target_country == "UA", INSIDE_UKRAINE)
+            rule(3, ru & (m.weapon_class == "air_defense") & (m.target_type == "aircraft"), AIR_DEFENSE)
             rule(90, ru, NO_STRIKES)
             rule(99, +m.target_type, (PROHIBITED, "default"))  # catch-all: every event is handled
 
+        def either(field: str, values: Iterable[str]) -> Any:
+            out = None
+            for v in sorted(values):
+                out = (getattr(m, field) == v) if out is None else out | (getattr(m, field) == v)
+            return out
+
+        def exception(where: Any, result: tuple[str, str]) -> None:
+            """A counter-fire exception (beats no-strikes), and the target limit that beats it."""
+            cond = where & (m.self_defense == True) & artillery & (m.target_category == "military")
+            rule(15, cond & either("target_type", LIMITED_TYPES), TARGET_LIMIT)
+            rule(20, cond, result)
+
         def border_rule() -> None:
-            regions = None
-            for r in sorted(BORDER_RU):
-                regions = (m.target_region == r) if regions is None else regions | (m.target_region == r)
-            defended = None
-            for r in sorted(BORDER_UA):
-                defended = (m.defended_region == r) if defended is None else defended | (m.defended_region == r)
-            rule(20, (m.target_category == "military") & (m.self_defense == True) & regions & defended
-                 & artillery & (m.range_km <= LONG_RANGE_KM), BORDER)
+            exception(either("target_region", BORDER_RU) & either("defended_region", BORDER_UA)
+                      & (m.range_km <= LONG_RANGE_KM), BORDER)
 
         def baseline() -> None:
             common_and_baseline()
@@ -167,8 +168,7 @@ class RawDurable:
 
         def v0530() -> None:
             baseline()
-            rule(20, (m.target_region == "belgorod") & (m.self_defense == True)
-                 & (m.defended_region == "kharkiv") & artillery & (m.target_category == "military"), KHARKIV)
+            exception((m.target_region == "belgorod") & (m.defended_region == "kharkiv"), KHARKIV)
 
         def v0620() -> None:
             baseline()
