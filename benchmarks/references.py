@@ -33,7 +33,8 @@ from policyrules import ProposedStrike
 ALLOWED, PROHIBITED = "allowed", "prohibited"
 
 # From rules/catalog.yaml (verified: a wrong copy fails verification).
-RU_REGIONS = frozenset({"belgorod", "kursk", "bryansk", "voronezh", "rostov", "krasnodar", "moscow"})
+RU_REGIONS = frozenset({"belgorod", "bryansk", "krasnodar", "kursk", "lipetsk", "moscow", "moscow_oblast", "oryol",
+                        "rostov", "saratov", "tambov", "voronezh"})
 CATEGORY = {"energy_infrastructure": "dual_use", "civilian": "civilian"}  # every other type: military
 LONG_CLASSES = frozenset({"ballistic_missile", "cruise_missile"})
 ARTILLERY = frozenset({"tube_artillery", "rocket_artillery"})

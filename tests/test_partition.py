@@ -95,7 +95,10 @@ def test_derived_fields_stay_feasible(tmp_path: Path) -> None:
         - {{id: b, title: t, effect: prohibited, when: {{target_country: UA}}, {SRC}}}
         """)})
     pairs = {(c.values["target_region"], c.values["target_country"]) for c in only(e, "us").classes()}
-    assert pairs == {("kharkiv", "UA"), ("crimea", "UA"), ("belgorod", "RU"), ("moscow", "RU")}
+    # belgorod is named; the other regions stand together, one class per country ("*")
+    assert pairs == {("belgorod", "RU"), ("*", "RU"), ("*", "UA")}
+    reps = {c.strike["target_region"] for c in only(e, "us").classes() if c.values["target_region"] == "*"}
+    assert reps <= {"kharkiv", "crimea", "moscow"} and len(reps) == 2
     cats = {c.values["target_category"] for c in only(e, "us").classes()}
     assert cats == {"military", "dual_use", "civilian"}  # categories, not the eleven target types
 
@@ -239,3 +242,36 @@ def test_parameters_move_the_thresholds(compiled_engine: Engine) -> None:
     rs = partition_for(compiled_engine.resolved, strike).ruleset
     assert partition(compiled_engine.resolved, rs).thresholds == (80.0,)
     assert partition(compiled_engine.with_parameters({"us.long_range_km": 150}).resolved, rs).thresholds == (150.0,)
+
+
+def test_every_region_a_stand_in_stands_for_gets_its_classs_outcome(compiled_engine: Engine) -> None:
+    """On the bundled pack: for every class whose region is a stand-in ("*"), the class's representative
+    strike moved to each region of the stand-in (same country, named by no condition) is decided as the
+    class is, on both backends' ground truth (the compiled engine)."""
+    from policyrules.analysis.partition import partitions
+
+    catalog = compiled_engine.pack.catalog
+    checked = 0
+    for p in partitions(compiled_engine.resolved):
+        ids = [r.id for r in p.ruleset.rules]
+        for field, named in p.named.items():
+            if field not in p.fields:
+                continue
+            for cls in p.classes():
+                if cls.values.get(field) != "*":
+                    continue
+                out = p.outcome(cls)
+                want = (out.decision, "default" if out.deciding is None else ids[out.deciding])
+                strike = cls.strike
+                country = cls.values.get("target_country") if field == "target_region" else "UA"
+                for r in catalog.regions:
+                    if r.id in named or (country is not None and r.country != country):
+                        continue
+                    if field == "defended_region" and r.country != "UA":
+                        continue
+                    v = compiled_engine.evaluate({**strike, field: r.id})
+                    assert (v.decision, v.rule.id) == want, (p.label, cls.describe(), r.id)
+                    checked += 1
+                if checked > 20_000:
+                    break
+    assert checked > 1_000

@@ -28,10 +28,11 @@ def test_a_weapon_is_found_by_id_name_or_alias_in_any_case(catalog: Catalog, tex
     assert catalog.lookup("weapon", text) == "himars"
 
 
-def test_a_region_is_found_by_id_in_any_case_but_not_by_name(catalog: Catalog) -> None:
+def test_a_region_is_found_by_id_or_name_in_any_case(catalog: Catalog) -> None:
     assert catalog.lookup("region", "BELGOROD") == "belgorod"
     assert catalog.region("Kharkiv") is not None
-    assert catalog.region("Kharkiv Oblast") is None
+    found = catalog.region("kharkiv oblast")
+    assert found is not None and found.id == "kharkiv"
     assert catalog.lookup("region", "nowhere") is None
 
 
@@ -50,11 +51,13 @@ def test_look_alikes_name_no_region(catalog: Catalog, text: str) -> None:
 
 
 def test_unknown_names_suggest_the_near_miss_and_name_the_odd_characters(catalog: Catalog) -> None:
-    assert catalog.unknown("weapon", "HIMRS") == "unknown weapon 'HIMRS' (did you mean 'HIMARS'?)"
-    assert catalog.unknown("weapon", "zzzz") == "unknown weapon 'zzzz'"
+    assert catalog.unknown("weapon", "HIMRS") == \
+        "unknown weapon 'HIMRS' (did you mean 'HIMARS'?); known: atacms (ATACMS), himars (HIMARS)"
+    assert catalog.unknown("weapon", "zzzz") == "unknown weapon 'zzzz'; known: atacms (ATACMS), himars (HIMARS)"
     assert catalog.unknown("region", "bеlgorod") == (
         "unknown region 'bеlgorod' (did you mean 'belgorod'? it has non-ASCII characters: "
-        "U+0435 CYRILLIC SMALL LETTER IE); known: belgorod, crimea, kharkiv")
+        "U+0435 CYRILLIC SMALL LETTER IE); known: belgorod (Belgorod Oblast), crimea (Crimea), "
+        "kharkiv (Kharkiv Oblast)")
     assert catalog.unknown("region", "\u212aharkiv").startswith(
         "unknown region '\u212aharkiv' (did you mean 'kharkiv'? it has non-ASCII characters: U+212A KELVIN SIGN)")
 
@@ -70,7 +73,7 @@ def test_ids_spellings_and_suppliers(catalog: Catalog) -> None:
     assert catalog.weapon_ids == ("himars", "atacms")
     assert catalog.region_ids == ("kharkiv", "belgorod", "crimea")
     assert catalog.spellings("weapon", "himars") == ("HIMARS", "M142", "himars")
-    assert catalog.spellings("region", "kharkiv") == ("kharkiv",)
+    assert catalog.spellings("region", "kharkiv") == ("Kharkiv Oblast", "kharkiv")
     assert catalog.suppliers == ("US",)
     assert catalog.weapon_by_id("atacms").reach_km == 300
     assert catalog.weapon_by_id("himars").supplier == "US"

@@ -113,10 +113,10 @@ def test_suppliers_by_country_name_or_iso_code(engine: Engine, given: str, code:
     assert engine.evaluate(strike).strike.supplier == code
 
 
-def test_a_dutch_f16_is_judged_by_the_policy_dutch_weapons_fall_to(engine: Engine) -> None:
+def test_a_dutch_f16_is_judged_by_the_dutch_policy(engine: Engine) -> None:
     v = engine.evaluate({"weapon": "F-16", "supplier": "Netherlands", "target_region": "Kursk Oblast",
                          "target_type": "airfield", "range_km": 100, "date": "2024-12-01"})
-    assert v.strike.supplier == "NL" and v.policy.id == "default"
+    assert v.strike.supplier == "NL" and v.policy.id == "nl"
 
 
 @pytest.mark.parametrize("look_alike", ["Nеtherlands", "Ｎetherlands", "İtaly", "ＮＬ", "Unıted Kingdom"])
@@ -277,16 +277,16 @@ def test_catalog_sections_as_json(section: str) -> None:
 def test_catalog_json_rows_carry_what_a_strike_needs() -> None:
     data = json.loads(cli("catalog", "--format", "json").out)
     f16 = next(w for w in data["weapons"] if w["id"] == "f16")
-    assert f16["suppliers"] == ["US", "NL", "DK", "NO", "BE"] and f16["reach_km"] == 550
-    assert f16["supplier_names"][:2] == ["United States", "Netherlands"]
+    assert f16["suppliers"] == ["BE", "DK", "NL", "NO"] and f16["reach_km"] == 550
+    assert f16["supplier_names"] == ["Belgium", "Denmark", "Netherlands", "Norway"]
     sumy = next(r for r in data["regions"] if r["id"] == "sumy")
     assert "Sumy region" in sumy["aliases"] and sumy["borders_source"]["quote"]
     nl = next(s for s in data["suppliers"] if s["code"] == "NL")
-    assert nl["policy"] == "default" and "Dutch" in nl["aliases"] and "f16" in nl["weapons"]
+    assert nl["policy"] == "nl" and "Dutch" in nl["aliases"] and "f16" in nl["weapons"]
     energy = next(t for t in data["targets"] if t["type"] == "energy_infrastructure")
     assert energy["category"] == "dual_use" and "refinery" in energy["words"]
     default = next(p for p in data["policies"] if p["id"] == "default")
-    assert "NL" in default["suppliers"]
+    assert "NO" in default["suppliers"] and "NL" not in default["suppliers"]
 
 
 def test_catalog_refuses_an_unknown_section_with_exit_2() -> None:

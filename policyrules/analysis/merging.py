@@ -96,10 +96,10 @@ def constraints(box: Box, universe: Universe, catalog: Catalog) -> dict[str, tup
     (``"*"``) lists the regions it stands for."""
     out: dict[str, tuple[Any, ...]] = {}
     free = universe.free(box)
-    for name, keys in box.items():
-        if free[name] or not any(keys):
+    for name, in_box in box.items():
+        if free[name] or not any(in_box):
             continue
-        keys = expanded(keys, universe.named, catalog)
+        keys = expanded(in_box, universe.named, catalog)
         d = DIMENSIONS[name]
         if d.numeric:
             values = [dict(k)[d.primary] for k in keys if k]

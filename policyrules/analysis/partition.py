@@ -396,7 +396,8 @@ class Partition:
 
     def members_near(self, dimension: str, near: Mapping[str, Any]) -> list[Member]:
         """The members of a value dimension, those agreeing with ``near`` first (the policy-picking
-        field, then each field in order, then whether the primary field is given at all)."""
+        field, then each field in order, by class value; then whether the primary field is given at
+        all; then by value, so a region stand-in keeps near's own region)."""
         d = DIMENSIONS[dimension]
         names = sorted(d.fields, key=lambda f: not FIELDS[f].picks_policy)
 
@@ -407,9 +408,10 @@ class Partition:
                 return False
             return bool(self.class_value(f, m.facts[f]) != self.class_value(f, near.get(f)))
 
-        def rank(m: Member) -> tuple[bool, ...]:
+        def rank(m: Member) -> tuple[bool, ...]:  # within a class value (a region stand-in): near's own value
             return (*(differs(f, m) for f in names),
-                    (m.facts[d.primary] is None) != (near.get(d.primary) is None))
+                    (m.facts[d.primary] is None) != (near.get(d.primary) is None),
+                    *(differs(f, m) or (near.get(f) is not None and m.facts[f] != near[f]) for f in names))
 
         return sorted(self._members[dimension], key=rank)
 

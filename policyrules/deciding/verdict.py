@@ -236,10 +236,12 @@ class Verdict:
         by the policy default, the fields filled in: see :mod:`policyrules.deciding.notes`), worked out
         when read."""
         parts = self._parts
-        base = private_of(self.strike)["_base"]  # type: ignore[index]
-        read = intake.read_as_notes(base) if base is not None and base.read_as else ()
         more = parts.assumptions
-        return read + (parts.notes if more is None else parts.notes + more(self.strike, parts))
+        return parts.notes + self._read_as() + (() if more is None else more(self.strike, parts))
+
+    def _read_as(self) -> tuple[str, ...]:
+        base = private_of(self.strike)["_base"]  # type: ignore[index]
+        return intake.read_as_notes(base) if base is not None and base.read_as else ()
 
     @property
     def reading(self) -> dict[str, str]:
@@ -331,7 +333,9 @@ class Verdict:
     def _settled(self) -> VerdictParts:
         """The parts with every note in them (what a verdict read back from its JSON has)."""
         parts = self._parts
-        return parts if parts.assumptions is None else replace(parts, notes=self.notes, assumptions=None)
+        if parts.assumptions is None and not self._read_as():
+            return parts
+        return replace(parts, notes=self.notes, assumptions=None)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -385,10 +389,12 @@ class Verdict:
                 lines.append(f"    under {a.option}: {what}" + (f"; rests on {a.rests_on}" if a.rests_on else ""))
         if not contested and self._parts.context is not None and self._parts.context.readings:
             lines.append("  contested: no contested point changes this verdict")
-        own = self._parts.notes
+        own, read = self._parts.notes, self._read_as()
         for note in own:
             lines.append(f"  note:    {brief(note)}")
-        for note in self.notes[len(own):]:
+        for note in read:
+            lines.append(f"  note:    {note}")
+        for note in self.notes[len(own) + len(read):]:
             lines.append(f"  assumed: {note}")
         return "\n".join(lines)
 
