@@ -129,7 +129,7 @@ def test_the_bundled_packs_changes_from_version_to_version_are_the_class_by_clas
             assert_same_changes(compiled_engine, before.ruleset, after.ruleset)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(with_overrides(), st.data())
 def test_changes_between_rule_sets_of_random_shape_are_the_class_by_class_ones(
