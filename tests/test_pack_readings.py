@@ -16,6 +16,7 @@ from policyrules import Decision, Engine, StrikeError
 from policyrules.analysis.check import Severity, check, normalise
 from policyrules.packs.loader import bundled_sources_dir
 from policyrules.packs.resolved import ResolvedPack
+from policyrules.packs.rulesets import Problems
 from policyrules.scenarios import load_scenarios
 
 from .helpers import EXAMPLES, ROOT, cli
@@ -336,3 +337,20 @@ def test_the_contested_scenarios_cover_every_option() -> None:
     pinned = {(k, v) for c in cases for k, v in c.readings.items()}
     e = Engine.load(backend="compiled")
     assert {(p.id, o) for p in e.readings for o in p.option_ids} <= pinned
+
+
+def test_composition_reused_across_readings_equals_a_fresh_one() -> None:
+    """Files, versions and rule-set problems composed once and reused across readings give the same
+    packs as a source that composes each reading cold: under every combination of the US points."""
+    from policyrules.packs.loader import read_pack
+
+    warm = read_pack()
+    us = warm.points_of("us")
+    readings = list(warm.readings.combinations(us, warm.readings.defaults))
+    assert len(readings) > 50
+    for reading in readings:
+        warm.compose(reading, Problems(), policies={"us", "common"})
+    for reading in readings[:: max(1, len(readings) // 40)]:
+        again = warm.compose(reading, Problems(), policies={"us", "common"})
+        cold = read_pack().compose(reading, Problems(), policies={"us", "common"})
+        assert again.policies == cold.policies, reading

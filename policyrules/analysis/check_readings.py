@@ -93,6 +93,9 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
     errors: dict[tuple[object, ...], list[Finding]] = {}
     uses: dict[tuple[object, ...], list[Signature]] = {}
     variants: dict[object, dict[Signature, Variant]] = {}
+    # Bound conditions by the rule set's versions (composition reuses a version across readings that
+    # select it alike; the objects are kept in the values, so their identities stay theirs).
+    bound: dict[tuple[int, int], tuple[RuleSet, tuple[Condition, ...]]] = {}
     for reading in pack.readings.combinations(points, base):
         if reading == base:
             continue
@@ -111,7 +114,11 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
             keys = uses[selection] = []
             for rs in rp.rulesets():
                 if rs.version.policy == pid:
-                    conds = rp.conditions(rs)
+                    memo = bound.get((id(rs.version), id(rs.common)))
+                    if memo is None or memo[0].version is not rs.version or memo[0].common is not rs.common \
+                            or memo[0].rules != rs.rules:
+                        memo = bound[(id(rs.version), id(rs.common))] = (rs, rp.conditions(rs))
+                    conds = memo[1]
                     key = _content(rs, conds)
                     variants.setdefault(rs.key, {}).setdefault(key, (composed, rs, conds))
                     keys.append(key)

@@ -45,7 +45,7 @@ from ..model.domain import Basis, Decision
 from ..model.errors import RuleFileError, echo
 from ..model.sources import Source
 from .files import CATALOG_FILE, MAX_FILES, find_files
-from .pack import COMMON, Pack, Policy, PolicyVersion, Rule
+from .pack import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
 from .readings import Point, Readings
 from .rulefile import MAX_ID_CHARS, RULE_ID, ByReading, RuleFile, RuleSpec, Under, under_holds
 from .rulesets import Problems, check_ruleset, find_override_cycle, ruleset_problems
@@ -122,7 +122,30 @@ class PackSource:
         self.files = files
         self._packs: dict[tuple[tuple[str, str], ...], Pack] = {}
         self._conditions: dict[int, Any] = {}  # a rule spec's parsed condition, by the spec's identity
+        # Composition reused across readings: a file as a reading selects it, by the options of the points
+        # it depends on; a version composed without problems, by its selected file and parent (objects
+        # kept in the values, so their identities stay theirs); a rule set's problems, by its versions.
+        self._selected: dict[tuple[str, tuple[str | None, ...]], _File | None] = {}
+        self._file_points = {f.name: _points_of_file(f) for f in parsed}
+        self._versions: dict[tuple[int, int], tuple[_File, PolicyVersion | None, PolicyVersion]] = {}
+        self._ruleset_problems: dict[tuple[int, int], tuple[RuleSet, list[RuleFileError]]] = {}
         self._lock = threading.Lock()
+
+    def _select(self, f: _File, reading: Mapping[str, str]) -> _File | None:
+        """:func:`_select`, kept per file and options of the points the file depends on."""
+        key = (f.name, tuple(reading.get(p) for p in self._file_points[f.name]))
+        try:
+            return self._selected[key]
+        except KeyError:
+            found = self._selected[key] = _select(f, reading)
+            return found
+
+    def _problems_of(self, rs: RuleSet) -> list[RuleFileError]:
+        key = (id(rs.version), id(rs.common))
+        found = self._ruleset_problems.get(key)
+        if found is None or found[0].version is not rs.version or found[0].common is not rs.common:
+            found = self._ruleset_problems[key] = (rs, ruleset_problems(rs))
+        return found[1]
 
     def points_of(self, policy: str) -> list[str]:
         """The contested points the files of ``policy`` depend on (a version or a rule ``under`` them, a
@@ -145,7 +168,7 @@ class PackSource:
         out: list[object] = []
         for f in self.parsed:
             if f.rf.policy in policies:
-                s = _select(f, reading)
+                s = self._select(f, reading)
                 out.append(None if s is None else (f.name, s.indices, s.rf.effective_from, s.rf.effective_until,
                                                    tuple((k, p.value) for k, p in s.rf.parameters.items())))
         return tuple(out)
@@ -164,14 +187,14 @@ class PackSource:
             raise ValueError("a pack of some policies only is composed for analysis, with problems collected")
         problems = problems if problems is not None else Problems()
         parsed = self.parsed if policies is None else [f for f in self.parsed if f.rf.policy in policies]
-        selected = [s for s in (_select(f, reading) for f in parsed) if s is not None]
-        policies = _compose(selected, self.schema, problems, self.broken, self._conditions)
+        selected = [s for s in (self._select(f, reading) for f in parsed) if s is not None]
+        policies = _compose(selected, self.schema, problems, self.broken, self._conditions, self._versions)
         pack = Pack(catalog=self.catalog, schema=self.schema, policies=policies, root=self.root,
                     digest=self.digest, files=self.files, readings=self.readings, reading=dict(reading),
                     source=self)
         complete = not self.broken
         for rs in pack.all_rulesets():
-            for problem in ruleset_problems(rs):
+            for problem in self._problems_of(rs):
                 # With a file missing, a rule set lacks rules: an override naming one of them is no problem of its own.
                 if complete or problem.code != "unknown-override":
                     problems.add(problem)
@@ -469,6 +492,19 @@ def _exclusive(a: Under | None, b: Under | None) -> bool:
                for p, oa in a.items() if (ob := b.get(p)) is not None)
 
 
+def _points_of_file(f: _File) -> tuple[str, ...]:
+    """The contested points :func:`_select` reads for ``f``: its ``under``, its rules' ``under``, and
+    its dates and parameter values given by reading."""
+    rf = f.rf
+    points = set(rf.under or ())
+    for spec in rf.rules:
+        points.update(spec.under or ())
+    for value in (rf.effective_from, rf.effective_until, *(p.value for p in rf.parameters.values())):
+        if isinstance(value, ByReading):
+            points.add(value.reading)
+    return tuple(sorted(points))
+
+
 def _select(f: _File, reading: Mapping[str, str]) -> _File | None:
     """A file as it reads under ``reading``: None when its version is not under it; else with its
     dates and parameter values for the reading, and only the rules under it."""
@@ -503,7 +539,8 @@ Files = Mapping[str, _File]
 
 
 def _compose(parsed: list[_File], schema: Schema, problems: Problems,
-             broken: set[tuple[str, str] | None], conditions: dict[int, Any]) -> dict[str, Policy]:
+             broken: set[tuple[str, str] | None], conditions: dict[int, Any],
+             memo: VersionMemo | None = None) -> dict[str, Policy]:
     by_policy: dict[str, dict[str, _File]] = {}
     for f in parsed:
         versions = by_policy.setdefault(f.rf.policy, {})
@@ -518,7 +555,7 @@ def _compose(parsed: list[_File], schema: Schema, problems: Problems,
         files = by_policy[pid]
         # A version whose parent could not be composed is left out silently (its problem is reported).
         missing = {v for p, v in (b for b in broken if b is not None) if p == pid}
-        done = _compose_versions(files, schema, problems, missing, None in broken, conditions)
+        done = _compose_versions(files, schema, problems, missing, None in broken, conditions, memo)
         ordered = sorted((v for v in done.values() if v is not None), key=lambda v: v.effective_from)
         for a, b in itertools.pairwise(ordered):
             if a.effective_from == b.effective_from:
@@ -534,7 +571,8 @@ def _compose(parsed: list[_File], schema: Schema, problems: Problems,
 
 
 def _compose_versions(files: Files, schema: Schema, problems: Problems, missing: set[str],
-                      unidentified: bool, conditions: dict[int, Any]) -> dict[str, PolicyVersion | None]:
+                      unidentified: bool, conditions: dict[int, Any],
+                      memo: VersionMemo | None = None) -> dict[str, PolicyVersion | None]:
     """Every version of one policy composed from the one it extends, or None when it cannot be.
 
     Iterative: from each version, follow ``extends`` up to a version composed already or to one
@@ -567,8 +605,28 @@ def _compose_versions(files: Files, schema: Schema, problems: Problems, missing:
             done.update(dict.fromkeys(chain))
             continue
         for vname in reversed(chain):
-            parent = done[vname] = _compose_version(files[vname], parent, schema, problems, conditions)
+            parent = done[vname] = _compose_version_memo(files[vname], parent, schema, problems, conditions, memo)
     return done
+
+
+VersionMemo = dict[tuple[int, int], tuple[_File, "PolicyVersion | None", PolicyVersion]]
+
+
+def _compose_version_memo(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
+                          conditions: dict[int, Any], memo: VersionMemo | None) -> PolicyVersion:
+    """:func:`_compose_version`, reused for the same selected file and parent when it had no problems
+    (composing is a function of them; a version with problems is composed again so they are reported)."""
+    if memo is None:
+        return _compose_version(file, parent, schema, problems, conditions)
+    key = (id(file), id(parent))
+    found = memo.get(key)
+    if found is not None and found[0] is file and found[1] is parent:
+        return found[2]
+    before = len(problems.errors)
+    version = _compose_version(file, parent, schema, problems, conditions)
+    if len(problems.errors) == before:
+        memo[key] = (file, parent, version)
+    return version
 
 
 def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
