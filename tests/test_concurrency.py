@@ -147,3 +147,32 @@ def test_first_use_from_many_threads_at_once_compiles_each_rule_set_once(
     assert compiles and set(compiles.values()) == {1}
     assert {key for who, key in compiles if who == id(engine)} == set(engine._deciders)
     assert all(c is engine._deciders[c.ruleset.key] for c in engine._routes.values())
+
+
+class _Family(dict[Any, Any]):
+    """An engine family that checks each engine is whole when it joins (another thread may take it
+    from the family at once: a CI run once saw one without its routes)."""
+
+    def setdefault(self, key: Any, value: Any = None) -> Any:
+        missing = [a for a in ("_days", "_routes", "_fast", "_lock", "_twin") if not hasattr(value, a)]
+        assert not missing, f"an engine joined its family before {missing} were set"
+        return super().setdefault(key, value)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        found = super().get(key, default)
+        assert found is None or hasattr(found, "_days")
+        return found
+
+
+def test_an_engine_joins_its_readings_family_only_when_whole() -> None:
+    from policyrules.packs.resolved import ResolvedPack
+
+    family = _Family()
+    engine = Engine(ResolvedPack(load_pack()), "compiled", _family=family)
+    point = next(iter(engine.readings))
+    other = next(o for o in point.option_ids if o != engine.pack.reading[point.id])
+    variant = engine.with_readings({point.id: other})
+    assert variant is engine.with_readings({point.id: other}) and len(family) == 2
+    assert variant.evaluate({"weapon": "HIMARS", "target_region": "belgorod", "target_type": "troops",
+                             "range_km": 30, "self_defense": True, "defended_region": "kharkiv",
+                             "date": "2024-06-01"}).decision

@@ -67,9 +67,9 @@ class Evaluator:
         resolved = pack if isinstance(pack, ResolvedPack) else ResolvedPack(pack)
         self.resolved = resolved.with_parameters(parameters) if parameters else resolved
         self.pack = self.resolved.pack
-        # The engines of this one's other readings (same pack, parameters and backend), shared by all of them.
+        # The engines of this one's other readings (same pack, parameters and backend), shared by all of
+        # them; this one joins it last, when whole (another thread may take it from there at once).
         self._family: dict[Any, Any] = _family if _family is not None else {}
-        self._family.setdefault(tuple(sorted(self.pack.reading.items())), self)
         self._catalog = self.pack.catalog
         self._digest = self._catalog.digest
         check_size(self.pack)
@@ -87,6 +87,7 @@ class Evaluator:
         # A catalog of equal content to this one's, other than it: strikes checked against it pass as they are.
         self._twin: Catalog | None = None
         self._lock = threading.Lock()
+        self._family.setdefault(tuple(sorted(self.pack.reading.items())), self)
 
     @classmethod
     def load(cls, path: str | Path | None = None, backend: str = "durable",
@@ -142,8 +143,9 @@ class Evaluator:
         reading = self.readings.reading(choices, base=self.pack.reading)
         key = tuple(sorted(reading.items()))
         found = self._family.get(key)
-        if found is None:
-            found = type(self)(self.resolved.with_readings(reading), self.backend, _family=self._family)
+        if found is None:  # threads racing here build one each; the first to join the family is shared
+            made = type(self)(self.resolved.with_readings(reading), self.backend, _family=self._family)
+            found = self._family.get(key, made)
         return found
 
     def contested(self, strike: StrikeInput, verdict: Verdict | None = None) -> tuple[Contest, ...]:
