@@ -18,7 +18,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from typing_extensions import Self
 
@@ -146,7 +146,7 @@ class Evaluator:
         if found is None:  # threads racing here build one each; the first to join the family is shared
             made = type(self)(self.resolved.with_readings(reading), self.backend, _family=self._family)
             found = self._family.get(key, made)
-        return found
+        return cast("Self", found)
 
     def contested(self, strike: StrikeInput, verdict: Verdict | None = None) -> tuple[Contest, ...]:
         """The contested points whose other options change the strike's decision or deciding rule,
