@@ -27,7 +27,7 @@ TARGET_COMPILED = 5.0    # compiled evaluate of a ProposedStrike (the user's or 
 TARGET_MANY = 3.0        # evaluate_many of dicts, per decision, x the if/elif (issue 14)
 TARGET_MANY_US = 1.0     # ... and more than a million decisions a second
 TARGET_DURABLE = 1.0     # durable evaluate, x the raw durable_rules post encoding: no slower
-TARGET_CHECK_S = 1.0     # check of the bundled pack
+TARGET_CHECK_S = 0.5     # check of the bundled pack under every reading (issue 14)
 
 
 @dataclass
@@ -546,13 +546,13 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     chk = r.get("check")
     if chk is not None:
         if chk.get("error"):
-            out.append({"target": "check of the bundled pack < 1 s", "met": None, "status": f"failed: {chk['error']}"})
+            out.append({"target": "check of the bundled pack (every reading) < 0.5 s", "met": None, "status": f"failed: {chk['error']}"})
         elif chk.get("available"):
             s = chk["median_s"]
-            out.append({"target": "check of the bundled pack < 1 s", "value": s, "limit": TARGET_CHECK_S,
+            out.append({"target": "check of the bundled pack (every reading) < 0.5 s", "value": s, "limit": TARGET_CHECK_S,
                         "met": s < TARGET_CHECK_S, "status": _status(s, TARGET_CHECK_S, " s")})
         else:
-            out.append({"target": "check of the bundled pack < 1 s", "met": None, "status": "not available"})
+            out.append({"target": "check of the bundled pack (every reading) < 0.5 s", "met": None, "status": "not available"})
     return out
 
 
