@@ -7,14 +7,29 @@ writers, and the in-process CLI runner.
 from __future__ import annotations
 
 import io
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from policyrules.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+T = TypeVar("T")
+
+
+def peak_memory(run: Callable[[], T]) -> tuple[T, int]:
+    """What ``run`` returns, and the peak in bytes of what Python allocated while it ran (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        out = run()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return out, peak
 
 # One weapon, two bordering regions: the smallest catalog a US rule set can be written against.
 TINY_CATALOG = """\

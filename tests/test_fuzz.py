@@ -19,7 +19,6 @@ import json
 import math
 import shutil
 import tempfile
-import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from policyrules.packs.yamlio import MAX_NUMBER_CHARS
 from policyrules.strategies import strikes
 
 from .helpers import COUNTERFIRE_STRIKE as VALID
-from .helpers import edit
+from .helpers import edit, peak_memory
 
 SLOW = settings(max_examples=max(10, settings().max_examples // 2))
 ENGINES = {backend: Engine.load(backend=backend) for backend in BACKENDS}
@@ -289,12 +288,7 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 def test_a_billion_laughs_file_is_refused_at_once_with_little_memory(pack_copy: Path) -> None:
     """An alias bomb fails on its first anchor, a few MB at most (expanded, it would take gigabytes)."""
     (pack_copy / "us" / "bomb.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
-    tracemalloc.start()
-    try:
-        err = load_error(pack_copy)
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+    err, peak = peak_memory(lambda: load_error(pack_copy))
     assert (err.file, err.line) == ("rules/us/bomb.yaml", 1)
     assert "YAML anchors (&name) are not allowed" in str(err)
     assert peak < 20_000_000

@@ -14,7 +14,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from policyrules.packs.files import MAX_DEPTH
 from policyrules.packs.loader import bundled_rules_dir, load_pack
 from policyrules.packs.yamlio import MAX_FILE_BYTES, YamlError, load_text, read_file
 
-from .helpers import edit, write_pack
+from .helpers import edit, peak_memory, write_pack
 
 RULES = bundled_rules_dir()
 MEMORY_CAP = 512 * 2**20
@@ -111,12 +110,7 @@ def test_a_sparse_rule_file_over_the_size_limit_is_refused_without_being_read(pa
     """A sparse 1.5 GB file used to cost seconds and gigabytes before it was refused."""
     with (pack_copy / "us" / "huge.yaml").open("wb") as f:
         f.truncate(1_500_000_000)
-    tracemalloc.start()
-    try:
-        err = load_error(pack_copy)
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+    err, peak = peak_memory(lambda: load_error(pack_copy))
     assert peak < 50_000_000  # nothing of the 1.5 GB was read
     assert (err.file, err.detail) == ("rules/us/huge.yaml", f"file is 1500000000 bytes; the limit is {MAX_FILE_BYTES}")
 
