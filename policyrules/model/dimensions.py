@@ -246,8 +246,9 @@ DERIVED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if not f
 #: Given fields other than numbers and the date: what identifies a strike's non-numeric part.
 KEY_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values()
                                     if f.given and f.kind not in (Kind.NUMBER, Kind.DATE))
-#: Given numeric fields.
+#: What a person asking often cannot know: left out, evaluate answers with conditions on them.
 UNKNOWABLE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if f.unknowable)
+#: Given numeric fields.
 NUMBER_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if f.given and f.kind is Kind.NUMBER)
 #: Given fields a strike must have (a weapon class may come from the weapon).
 REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS.values() if f.given and not f.optional

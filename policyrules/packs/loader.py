@@ -150,16 +150,7 @@ class PackSource:
     def points_of(self, policy: str) -> list[str]:
         """The contested points the files of ``policy`` depend on (a version or a rule ``under`` them, a
         date or a parameter value by reading), in the order the pack declares the points."""
-        used: set[str] = set()
-        for f in self.parsed:
-            rf = f.rf
-            if rf.policy != policy:
-                continue
-            used.update(rf.under or ())
-            for rule in rf.rules:
-                used.update(rule.under or ())
-            values = [rf.effective_from, rf.effective_until, *(p.value for p in rf.parameters.values())]
-            used.update(v.reading for v in values if isinstance(v, ByReading))
+        used = {p for f in self.parsed if f.rf.policy == policy for p in self._file_points[f.name]}
         return [p for p in self.readings.points if p in used]
 
     def selection(self, reading: Mapping[str, str], policies: Collection[str]) -> tuple[object, ...]:
