@@ -28,7 +28,7 @@ from ..model.domain import Decision
 from ..packs.pack import Rule
 from .partition import Partition, StrikeClass
 
-__all__ = ["ClassSets", "OutcomeSets", "outcome_sets"]
+__all__ = ["ClassSets", "OutcomeSets", "ones", "outcome_sets"]
 
 #: The group (index into GROUPS) holding each field.
 _GROUP_OF: dict[str, int] = {f: i for i, group in enumerate(GROUPS) for d in group for f in d.fields}
@@ -112,13 +112,19 @@ class ClassSets:
         return StrikeClass(tuple(parts), self.partition.day)
 
     def classes(self, bits: int) -> list[StrikeClass]:
-        """Every class of a set, in :meth:`Partition.classes` order (one pass over its binary digits)."""
-        digits = format(bits, "b")[::-1]
-        out, k = [], digits.find("1")
-        while k >= 0:
-            out.append(self.at(k))
-            k = digits.find("1", k + 1)
-        return out
+        """Every class of a set, in :meth:`Partition.classes` order."""
+        return [self.at(k) for k in ones(bits)]
+
+
+def ones(bits: int) -> list[int]:
+    """The positions of a set's members (its 1 bits), in increasing order, in one pass over its binary
+    digits (indexing a big int bit by bit is quadratic)."""
+    digits = format(bits, "b")[::-1]
+    out, k = [], digits.find("1")
+    while k >= 0:
+        out.append(k)
+        k = digits.find("1", k + 1)
+    return out
 
 
 @dataclass(frozen=True)

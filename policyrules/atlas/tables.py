@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..analysis.classsets import ClassSets
+from ..analysis.classsets import ClassSets, ones
 from ..analysis.partition import Interval, Key, Partition, partition, partitions, ruleset_label
 from ..deciding.combine import Outcome
 from ..model.dimensions import DIMENSIONS, FIELDS, GROUPS
@@ -95,21 +95,17 @@ def _runs(p: Partition) -> tuple[list[int], dict[tuple[Any, ...], int], int]:
     for m in matched:
         change |= (m ^ (m << 1)) & sets.full
     bits = [format(m, f"0{n}b")[::-1] for m in matched] if n else []
-    starts = format(change, f"0{n}b")[::-1] if n else ""
+    starts = ones(change)
     combine = p.combiner
     outcomes: dict[tuple[Any, ...], int] = {}
     runs: list[int] = []
-    pos = starts.find("1")
-    while pos != -1:
-        nxt = starts.find("1", pos + 1)
-        length = (nxt if nxt != -1 else n) - pos
+    for pos, nxt in zip(starts, [*starts[1:], n], strict=True):
         out = combine(tuple(i for i, b in enumerate(bits) if b[pos] == "1"))
         o = outcomes.setdefault(_outcome_key(out), len(outcomes))
         if runs and runs[-1] == o:
-            runs[-2] += length
+            runs[-2] += nxt - pos
         else:
-            runs += [length, o]
-        pos = nxt
+            runs += [nxt - pos, o]
     return runs, outcomes, n
 
 
