@@ -136,13 +136,11 @@ def rule_pages(pack: Pack, results: Sequence[ScenarioResult] = (),
                         page.definitions.append(same)
                     if v.ref not in {x.ref for x in same.versions}:
                         same.versions.append(v)
-                    if label and "" not in same.readings and label not in same.readings:
+                    if label not in same.readings:
                         same.readings.append(label)
-                    elif not label:
-                        same.readings[:] = [""]
     for page in pages.values():
         for d in page.definitions:
-            if d.readings == [""]:
+            if "" in d.readings:  # the pack's own reading has it: no "only under"
                 d.readings.clear()
     for res in results:
         verdict = res.verdict

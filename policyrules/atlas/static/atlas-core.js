@@ -44,8 +44,8 @@
   function classValue(p, field, value) {
     if (value === null || value === undefined) { return null; }
     if (WORLD.fields[field].kind === "code" && !NAMED.has(value)) { return "*"; }
-    var named = p.table.named && p.table.named[field];
-    if (named && named.indexOf(value) < 0) { return "*"; }
+    var named = p.named[field];
+    if (named && !named.has(value)) { return "*"; }
     return value;
   }
 
@@ -80,6 +80,7 @@
     for (var g = t.groups.length - 1; g >= 0; g--) { radix[g] = m; m *= t.groups[g].parts.length; }
     var p = {
       table: t, split: new Set(t.split), outcomeOf: outcomes, radix: radix,
+      named: Object.fromEntries(Object.entries(t.named || {}).map(function (e) { return [e[0], new Set(e[1])]; })),
       index: t.groups.map(function (group) {
         var map = new Map();
         group.parts.forEach(function (part, j) { map.set(JSON.stringify(part), j); });
@@ -461,19 +462,19 @@
     return (s[2] ? ">= " : "> ") + s[0] + " and " + (s[3] ? "<= " : "< ") + s[1];
   }
 
-  /* Field -> values (numbers: span texts; "not given" for a number left out) for the dimensions
-   * a box does not leave free (policyrules.analysis.merging.constraints). */
   /* The regions a stand-in ("*") of a key stands for: those the table's rules do not name, with
    * the key's country (policyrules.analysis.merging.expanded). */
   function standsFor(p, field, fields, key) {
-    var named = p.table.named[field], at = fields.indexOf("target_country");
+    var named = p.named[field], at = fields.indexOf("target_country");
     return WORLD.regions.filter(function (r) {
-      if (named.indexOf(r.id) >= 0) { return false; }
+      if (named.has(r.id)) { return false; }
       if (field === "defended_region") { return r.country === "UA"; }
       return at < 0 || r.country === key[at];
     }).map(function (r) { return r.id; });
   }
 
+  /* Field -> values (numbers: span texts; "not given" for a number left out) for the dimensions
+   * a box does not leave free (policyrules.analysis.merging.constraints). */
   function constraints(p, box, free) {
     var out = {};
     ORDER.forEach(function (dim, i) {
@@ -492,7 +493,7 @@
       names.forEach(function (f) {
         var pos = fields.indexOf(f), seen = [];
         keys.forEach(function (k) {
-          (k[pos] === "*" && p.table.named && p.table.named[f] ? standsFor(p, f, fields, k) : [k[pos]]).forEach(function (v) {
+          (k[pos] === "*" && p.named[f] ? standsFor(p, f, fields, k) : [k[pos]]).forEach(function (v) {
             if (seen.indexOf(v) < 0) { seen.push(v); }
           });
         });
