@@ -40,6 +40,11 @@ _MAX_CLASSES = 262_144
 class RuleSetDecider:
     """Decides strikes under one rule set with one backend: ``decide(facts)`` -> the verdict's parts."""
 
+    # Slots: the hot paths read _classes, _cuts, _widths and _span (the C one by their offsets).
+    __slots__ = ("__weakref__", "_assumptions", "_classes", "_common", "_context", "_cuts", "_reading", "_span",
+                 "_widths", "backend", "combiner", "conditions", "default_ref", "match", "matcher", "parts",
+                 "policy_ref", "rule_refs", "ruleset", "thresholds_of")
+
     def __init__(self, ruleset: RuleSet, conditions: tuple[Condition, ...], backend: str, pack_digest: str,
                  reading: Mapping[str, str] | None = None, context: Any = None,
                  assumptions: Callable[[Any, VerdictParts], tuple[str, ...]] | None = None) -> None:
@@ -191,7 +196,7 @@ def class_lines(pad: str, decider: str, base: str, serial: str, table: str, rout
              f"{pad}    cuts = {table}cuts", f"{pad}    w = {table}widths"]
     for i, name in enumerate(NUMBER_FIELDS):
         shift = " + 1" if FIELDS[name].optional else ""  # an optional number's codes shift by one (absent: 0)
-        before = "" if i == 0 else f"ck * w[{i}]{shift} + "
+        before = ("1 + " if shift else "") if i == 0 else f"ck * w[{i}]{shift} + "
         code = [f"c{i} = cuts[{i}]", f"j{i} = bisect_left(c{i}, x{i})",
                 f"ck = {before}(2 * j{i} + 1 if j{i} < len(c{i}) and c{i}[j{i}] == x{i} else 2 * j{i})"]
         if FIELDS[name].optional:

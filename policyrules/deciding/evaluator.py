@@ -12,7 +12,6 @@ are the evaluator's own. :class:`policyrules.Engine` adds the analysis entry poi
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import threading
 import weakref
@@ -33,7 +32,7 @@ from ..packs.loader import load_pack
 from ..packs.pack import Pack, PolicyVersion, RuleSet
 from ..packs.readings import Readings
 from ..packs.resolved import ResolvedPack
-from . import hotpath
+from . import speedups
 from .columnar import ColumnVerdicts, evaluate_columns, paused_gc
 from .contested import AcrossReadings, Contest, across, contests, outcome_of
 from .decider import Route, RuleSetDecider
@@ -294,9 +293,7 @@ class Evaluator:
         return f"{type(self).__name__}({self.pack.root!r}, backend={self.backend!r}, digest={self.pack.digest[:12]})"
 
 
-Evaluator.evaluate = functools.update_wrapper(hotpath.evaluate, Evaluator.evaluate)  # type: ignore[method-assign]
-Evaluator._evaluate_into = functools.update_wrapper(  # type: ignore[method-assign]  # noqa: SLF001
-    hotpath.evaluate_into, Evaluator._evaluate_into)  # noqa: SLF001
+speedups.install(Evaluator)  # evaluate and _evaluate_into: the C hot path, or the generated Python one
 
 
 class _PerSupplier(dict):  # type: ignore[type-arg]

@@ -1,0 +1,446 @@
+/* The evaluate hot paths of policyrules in C (optional; see policyrules/deciding/speedups.py).
+ *
+ * The same steps as the Python hot path (policyrules/deciding/hotpath.py), for the cases it can
+ * finish without Python code: a plain dict whose key the engine has learnt, or a strike validated
+ * against the engine's catalog (or its equal twin), of a class whose verdict parts are known
+ * (compiled backend). Everything else, and any error on the way, goes to the Python hot path,
+ * which does the same work from the start and words any problem: this module never decides
+ * anything the Python path would not, it only skips the interpreter on the way to a known class.
+ *
+ * Nothing here names a field: configure() is given the registry's fields (the key fields with
+ * whether each is boolean, the optional numbers, the numbers with whether each is optional).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#define SPEEDUPS_VERSION 1
+#define MAX_NUMBERS 8
+#define MAX_FIELDS 32
+
+static PyObject *ABSENT, *VERDICT, *PROPOSED, *FALLBACK, *NUMBER_OF, *ROUTE, *BASE, *DECIDER;
+static PyObject *KEY_NAMES[MAX_FIELDS];
+static int KEY_BOOL[MAX_FIELDS];
+static Py_ssize_t NKEY;
+static PyObject *OPT_NAMES[MAX_NUMBERS];
+static Py_ssize_t NOPT;
+static PyObject *NUM_NAMES[MAX_NUMBERS];
+static int NUM_OPT[MAX_NUMBERS];
+static Py_ssize_t NNUM;
+static Py_ssize_t OFF_PARTS = -1, OFF_STRIKE = -1;
+/* Slots read by offset, on objects of exactly the configured types (a Route, a Base, a decider, a strike). */
+static Py_ssize_t R_LIMITS, R_CLASSES, R_CUTS, R_WIDTHS, R_PARTS, B_PICKER, B_SERIAL, D_CLASSES, D_CUTS, D_WIDTHS,
+    D_SPAN, S_PRIVATE;
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+/* What one call reads of the evaluator (evaluate_into reads it once for all its strikes). */
+typedef struct {
+    PyObject *self, *fast, *catalog, *twin, *days;
+} Ctx;
+
+static PyObject *s_fast, *s_days, *s_catalog, *s_twin, *s_class_parts, *s_hot;
+
+/* A new verdict with its two slots set (as Verdict.of / Verdict.lazy do). Steals nothing. */
+static PyObject *verdict_new(PyObject *parts, PyObject *strike) {
+    PyTypeObject *t = (PyTypeObject *)VERDICT;
+    PyObject *v = t->tp_alloc(t, 0);
+    if (v == NULL) return NULL;
+    Py_INCREF(parts);
+    Py_INCREF(strike);
+    *(PyObject **)((char *)v + OFF_PARTS) = parts;
+    *(PyObject **)((char *)v + OFF_STRIKE) = strike;
+    return v;
+}
+
+/* A number's interval code among thresholds `cuts` (a tuple of floats): 2j between thresholds,
+ * 2j + 1 on threshold j (j = bisect_left). -1 when a threshold is not a float (the Python path decides). */
+static long long interval_code(PyObject *cuts, double x) {
+    Py_ssize_t lo = 0, hi = PyTuple_GET_SIZE(cuts);
+    Py_ssize_t n = hi;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        PyObject *c = PyTuple_GET_ITEM(cuts, mid);
+        if (!PyFloat_CheckExact(c)) return -1;
+        if (PyFloat_AS_DOUBLE(c) < x) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < n) {
+        PyObject *c = PyTuple_GET_ITEM(cuts, lo);
+        if (!PyFloat_CheckExact(c)) return -1;
+        if (PyFloat_AS_DOUBLE(c) == x) return 2 * lo + 1;
+    }
+    return 2 * lo;
+}
+
+/* The numbers' class code (see policyrules.deciding.decider.class_lines): -1 if it cannot tell. */
+static long long class_code(PyObject *cuts, PyObject *widths, PyObject **xs) {
+    if (cuts == NULL || widths == NULL || !PyTuple_CheckExact(cuts) || !PyTuple_CheckExact(widths) || PyTuple_GET_SIZE(cuts) != NNUM
+        || PyTuple_GET_SIZE(widths) != NNUM)
+        return -1;
+    long long ck = 0;
+    for (Py_ssize_t i = 0; i < NNUM; i++) {
+        long long w = 1;
+        if (i > 0) {
+            w = PyLong_AsLongLong(PyTuple_GET_ITEM(widths, i));
+            if (w == -1 && PyErr_Occurred()) return -1;
+        }
+        if (xs[i] == Py_None) { /* an optional number left out */
+            ck = i == 0 ? 0 : ck * w;
+            continue;
+        }
+        PyObject *c = PyTuple_GET_ITEM(cuts, i);
+        if (!PyTuple_CheckExact(c)) return -1;
+        long long code = interval_code(c, PyFloat_AS_DOUBLE(xs[i]));
+        if (code < 0) return -1;
+        ck = (i == 0 ? 0 : ck * w) + (NUM_OPT[i] ? 1 : 0) + code;
+    }
+    return ck;
+}
+
+/* The evaluator's attributes a call reads (new references); -1 with an error if one is missing. */
+static int ctx_open(Ctx *c, PyObject *self) {
+    c->self = self;
+    c->fast = PyObject_GetAttr(self, s_fast);
+    c->catalog = c->fast == NULL ? NULL : PyObject_GetAttr(self, s_catalog);
+    c->twin = c->catalog == NULL ? NULL : PyObject_GetAttr(self, s_twin);
+    c->days = c->twin == NULL ? NULL : PyObject_GetAttr(self, s_days);
+    if (c->days != NULL && PyDict_CheckExact(c->fast) && PyDict_Check(c->days)) return 0;
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "_policyrules_speedups: not an evaluator");
+    return -1;
+}
+
+static void ctx_close(Ctx *c) {
+    Py_CLEAR(c->fast);
+    Py_CLEAR(c->catalog);
+    Py_CLEAR(c->twin);
+    Py_CLEAR(c->days);
+}
+
+/* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
+static PyObject *from_dict(Ctx *c, PyObject *d) {
+    PyObject *key = NULL, *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL;
+    PyObject *xs[MAX_NUMBERS];
+
+    key = PyTuple_New(1 + NKEY + NOPT);
+    if (key == NULL) goto done;
+    PyObject *len = PyLong_FromSsize_t(PyDict_GET_SIZE(d));
+    if (len == NULL) goto done;
+    PyTuple_SET_ITEM(key, 0, len);
+    for (Py_ssize_t k = 0; k < NKEY; k++) {
+        PyObject *v = PyDict_GetItemWithError(d, KEY_NAMES[k]);
+        if (v == NULL) {
+            if (PyErr_Occurred()) goto done;
+            v = ABSENT;
+        } else if (KEY_BOOL[k] && !PyBool_Check(v)) {
+            goto done; /* 1 == True: the Python path keeps them apart */
+        }
+        Py_INCREF(v);
+        PyTuple_SET_ITEM(key, 1 + k, v);
+    }
+    for (Py_ssize_t o = 0; o < NOPT; o++) {
+        int has = PyDict_Contains(d, OPT_NAMES[o]);
+        if (has < 0) goto done;
+        PyObject *b = has ? Py_True : Py_False;
+        Py_INCREF(b);
+        PyTuple_SET_ITEM(key, 1 + NKEY + o, b);
+    }
+    PyObject *r = PyDict_GetItemWithError(c->fast, key); /* borrowed; an unhashable value sets TypeError */
+    if (r == NULL || (PyObject *)Py_TYPE(r) != ROUTE) goto done; /* not learnt yet, or False */
+    PyObject *limits = SLOT(r, R_LIMITS), *classes = SLOT(r, R_CLASSES), *rparts = SLOT(r, R_PARTS);
+    if (limits == NULL || !PyTuple_CheckExact(limits) || PyTuple_GET_SIZE(limits) != NNUM) goto done;
+    if (classes == NULL || classes == Py_None) goto done; /* durable: matched every time, in Python */
+    if (rparts == NULL || !PyDict_CheckExact(rparts)) goto done;
+    Py_INCREF(r);
+    strike = PyTuple_New(1 + NNUM); /* (route, x0, x1, ...): the strike is built from it when read */
+    if (strike == NULL) { Py_DECREF(r); goto done; }
+    PyTuple_SET_ITEM(strike, 0, r);
+    for (Py_ssize_t i = 0; i < NNUM; i++) {
+        PyObject *x = PyDict_GetItemWithError(d, NUM_NAMES[i]);
+        if (x == NULL) {
+            if (PyErr_Occurred()) goto done;
+            x = Py_None;
+        }
+        if (!(NUM_OPT[i] && x == Py_None)) {
+            PyObject *limit = PyTuple_GET_ITEM(limits, i);
+            int good = 0;
+            if (PyFloat_CheckExact(x)) {
+                double xv = PyFloat_AS_DOUBLE(x), lv = PyFloat_AsDouble(limit);
+                if (lv == -1.0 && PyErr_Occurred()) goto done;
+                good = 0.0 <= xv && xv <= lv;
+            }
+            if (!good) { /* an int, or out of bounds: as number_of reads it */
+                PyObject *y = PyObject_CallFunctionObjArgs(NUMBER_OF, x, limit, NULL);
+                if (y == NULL) goto done;
+                PyTuple_SET_ITEM(strike, 1 + i, y); /* the tuple owns it from here */
+                if (!PyFloat_CheckExact(y)) goto done;
+                xs[i] = y;
+                continue;
+            }
+        }
+        Py_INCREF(x);
+        PyTuple_SET_ITEM(strike, 1 + i, x);
+        xs[i] = x;
+    }
+    long long ck = class_code(SLOT(r, R_CUTS), SLOT(r, R_WIDTHS), xs);
+    if (ck < 0) goto done;
+    ckobj = PyLong_FromLongLong(ck);
+    if (ckobj == NULL) goto done;
+    PyObject *parts = PyDict_GetItemWithError(rparts, ckobj);
+    if (parts == NULL) {
+        if (PyErr_Occurred()) goto done;
+        PyObject *numbers = PyTuple_GetSlice(strike, 1, 1 + NNUM);
+        if (numbers == NULL) goto done;
+        made = PyObject_CallMethodObjArgs(r, s_class_parts, ckobj, numbers, NULL);
+        Py_DECREF(numbers);
+        if (made == NULL) goto done;
+        parts = made;
+    }
+    result = verdict_new(parts, strike);
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(ckobj);
+    Py_XDECREF(made);
+    Py_XDECREF(strike); /* a tuple given up on may have unset items: its dealloc skips them */
+    return result;
+}
+
+/* The verdict of a strike validated against the engine's catalog (or its twin), of a known class;
+ * NULL (an error maybe set) when the Python path must judge. */
+static PyObject *from_strike(Ctx *c, PyObject *s) {
+    PyObject *xs[MAX_NUMBERS];
+    PyObject *p = SLOT(s, S_PRIVATE);
+    if (p == NULL || !PyDict_CheckExact(p)) return NULL;
+    PyObject *cat = PyDict_GetItemWithError(p, s_catalog);
+    if (cat == NULL || (cat != c->catalog && cat != c->twin)) return NULL; /* another catalog: Python checks it */
+    PyObject *hot = PyDict_GetItemWithError(p, s_hot);
+    if (hot == NULL || !PyTuple_CheckExact(hot) || PyTuple_GET_SIZE(hot) != 2 + NNUM) return NULL;
+    PyObject *b = PyTuple_GET_ITEM(hot, 0), *day = PyTuple_GET_ITEM(hot, 1);
+    if ((PyObject *)Py_TYPE(b) != BASE) return NULL;
+    for (Py_ssize_t i = 0; i < NNUM; i++) {
+        xs[i] = PyTuple_GET_ITEM(hot, 2 + i);
+        if (!(xs[i] == Py_None ? NUM_OPT[i] : PyFloat_CheckExact(xs[i]))) return NULL;
+    }
+    PyObject *picker = SLOT(b, B_PICKER), *serial = SLOT(b, B_SERIAL);
+    if (picker == NULL || serial == NULL) return NULL;
+    PyObject *per = PyDict_GetItemWithError(c->days, picker); /* no __missing__: the Python path fills it */
+    if (per == NULL || !PyDict_Check(per)) return NULL;
+    PyObject *dd = PyDict_GetItemWithError(per, day);
+    if (dd == NULL || (PyObject *)Py_TYPE(dd) != DECIDER) return NULL;
+    PyObject *classes = SLOT(dd, D_CLASSES), *span = SLOT(dd, D_SPAN);
+    if (classes == NULL || !PyDict_CheckExact(classes) || span == NULL) return NULL; /* None: durable, in Python */
+    long long ck = class_code(SLOT(dd, D_CUTS), SLOT(dd, D_WIDTHS), xs);
+    if (ck < 0) return NULL;
+    long long sp = PyLong_AsLongLong(span), se = PyLong_AsLongLong(serial);
+    if (PyErr_Occurred()) return NULL;
+    PyObject *ckobj = PyLong_FromLongLong(ck + se * sp);
+    if (ckobj == NULL) return NULL;
+    PyObject *parts = PyDict_GetItemWithError(classes, ckobj);
+    Py_DECREF(ckobj);
+    if (parts == NULL) return NULL; /* a class not decided yet: the Python path matches it */
+    return verdict_new(parts, s);
+}
+
+static PyObject *decide(Ctx *c, PyObject *strike) {
+    PyObject *v = NULL;
+    PyTypeObject *t = Py_TYPE(strike);
+    if (t == &PyDict_Type) v = from_dict(c, strike);
+    else if ((PyObject *)t == PROPOSED) v = from_strike(c, strike);
+    if (v != NULL) return v;
+    PyErr_Clear(); /* whatever stopped the fast path, the Python path meets it again and words it */
+    v = PyObject_CallFunctionObjArgs(FALLBACK, c->self, strike, NULL);
+    if (v != NULL && t == (PyTypeObject *)PROPOSED) { /* it may have found the catalog's twin */
+        PyObject *twin = PyObject_GetAttr(c->self, s_twin);
+        if (twin == NULL) {
+            Py_DECREF(v);
+            return NULL;
+        }
+        Py_SETREF(c->twin, twin);
+    }
+    return v;
+}
+
+static int configured(void) {
+    if (FALLBACK != NULL) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "_policyrules_speedups is not configured");
+    return 0;
+}
+
+static PyObject *evaluate_meth(PyObject *self, PyObject *strike) {
+    Ctx c = {NULL, NULL, NULL, NULL, NULL};
+    if (!configured() || ctx_open(&c, self) < 0) {
+        ctx_close(&c);
+        return NULL;
+    }
+    PyObject *v = decide(&c, strike);
+    ctx_close(&c);
+    return v;
+}
+
+static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "_evaluate_into(out: list, strikes: iterable)");
+        return NULL;
+    }
+    Ctx c = {NULL, NULL, NULL, NULL, NULL};
+    if (!configured() || ctx_open(&c, self) < 0) {
+        ctx_close(&c);
+        return NULL;
+    }
+    PyObject *out = args[0], *item;
+    PyObject *it = PyObject_GetIter(args[1]);
+    if (it == NULL) {
+        ctx_close(&c);
+        return NULL;
+    }
+    while ((item = PyIter_Next(it)) != NULL) {
+        PyObject *v = decide(&c, item);
+        Py_DECREF(item);
+        if (v == NULL || PyList_Append(out, v) < 0) {
+            Py_XDECREF(v);
+            break;
+        }
+        Py_DECREF(v);
+    }
+    Py_DECREF(it);
+    ctx_close(&c);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef BOUND[] = {
+    {"evaluate", (PyCFunction)(void (*)(void))evaluate_meth, METH_O, NULL},
+    {"_evaluate_into", (PyCFunction)(void (*)(void))evaluate_into_meth, METH_FASTCALL, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static Py_ssize_t slot_offset(PyObject *type, const char *name) {
+    PyObject *descr = PyObject_GetAttrString(type, name);
+    if (descr == NULL) return -1;
+    Py_ssize_t off = -1;
+    if (Py_TYPE(descr) == &PyMemberDescr_Type) {
+        PyMemberDef *m = ((PyMemberDescrObject *)descr)->d_member;
+        if (m->type == T_OBJECT_EX) off = m->offset;
+    }
+    Py_DECREF(descr);
+    if (off < 0) PyErr_Format(PyExc_TypeError, "%s is not a slot", name);
+    return off;
+}
+
+static int names_of(PyObject *seq, PyObject **names, int *flags, Py_ssize_t max, Py_ssize_t *n) {
+    /* seq: a tuple of (name, flag) pairs, or of names when flags is NULL. */
+    if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > max) {
+        PyErr_SetString(PyExc_ValueError, "configure: a tuple of fields, not too many");
+        return -1;
+    }
+    *n = PyTuple_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(seq, i), *name = item;
+        if (flags != NULL) {
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+                PyErr_SetString(PyExc_ValueError, "configure: (name, flag) pairs");
+                return -1;
+            }
+            name = PyTuple_GET_ITEM(item, 0);
+            flags[i] = PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
+        }
+        if (!PyUnicode_Check(name)) {
+            PyErr_SetString(PyExc_ValueError, "configure: field names are str");
+            return -1;
+        }
+        Py_INCREF(name);
+        PyUnicode_InternInPlace(&name);
+        Py_XSETREF(names[i], name);
+    }
+    return 0;
+}
+
+static PyObject *configure(PyObject *module, PyObject *args) {
+    PyObject *absent, *verdict, *proposed, *route, *base, *decider, *fallback, *number_of, *keys, *optional, *numbers;
+    if (!PyArg_ParseTuple(args, "OO!O!O!O!O!OOO!O!O!:configure", &absent, &PyType_Type, &verdict, &PyType_Type,
+                          &proposed, &PyType_Type, &route, &PyType_Type, &base, &PyType_Type, &decider, &fallback,
+                          &number_of,
+                          &PyTuple_Type, &keys, &PyTuple_Type, &optional, &PyTuple_Type, &numbers))
+        return NULL;
+    enum { N = 14 };
+    Py_ssize_t offsets[N];
+    const char *names[N] = {"_parts", "_strike", "limits", "classes", "cuts", "widths", "parts", "picker", "serial",
+                            "_classes", "_cuts", "_widths", "_span", "__pydantic_private__"};
+    PyObject *owners[N] = {verdict, verdict, route, route, route, route, route, base, base,
+                           decider, decider, decider, decider, proposed};
+    for (int i = 0; i < N; i++)
+        if ((offsets[i] = slot_offset(owners[i], names[i])) < 0) return NULL;
+    if (names_of(keys, KEY_NAMES, KEY_BOOL, MAX_FIELDS, &NKEY) < 0
+        || names_of(optional, OPT_NAMES, NULL, MAX_NUMBERS, &NOPT) < 0
+        || names_of(numbers, NUM_NAMES, NUM_OPT, MAX_NUMBERS, &NNUM) < 0)
+        return NULL;
+    OFF_PARTS = offsets[0];
+    OFF_STRIKE = offsets[1];
+    R_LIMITS = offsets[2];
+    R_CLASSES = offsets[3];
+    R_CUTS = offsets[4];
+    R_WIDTHS = offsets[5];
+    R_PARTS = offsets[6];
+    B_PICKER = offsets[7];
+    B_SERIAL = offsets[8];
+    D_CLASSES = offsets[9];
+    D_CUTS = offsets[10];
+    D_WIDTHS = offsets[11];
+    D_SPAN = offsets[12];
+    S_PRIVATE = offsets[13];
+    PyObject *keep[8] = {absent, verdict, proposed, route, base, decider, number_of, fallback};
+    PyObject **into[8] = {&ABSENT, &VERDICT, &PROPOSED, &ROUTE, &BASE, &DECIDER, &NUMBER_OF, &FALLBACK};
+    for (int i = 0; i < 8; i++) {
+        Py_INCREF(keep[i]);
+        Py_XSETREF(*into[i], keep[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+/* bind(cls, evaluate_doc, into_doc) -> (evaluate, _evaluate_into): method descriptors of cls. */
+static PyObject *bind(PyObject *module, PyObject *args) {
+    PyObject *cls;
+    const char *doc0, *doc1;
+    if (!PyArg_ParseTuple(args, "O!ss:bind", &PyType_Type, &cls, &doc0, &doc1)) return NULL;
+    if (BOUND[0].ml_doc == NULL) { /* once: the docs live as long as the process */
+        BOUND[0].ml_doc = strdup(doc0);
+        BOUND[1].ml_doc = strdup(doc1);
+        if (BOUND[0].ml_doc == NULL || BOUND[1].ml_doc == NULL) return PyErr_NoMemory();
+    }
+    PyObject *a = PyDescr_NewMethod((PyTypeObject *)cls, &BOUND[0]);
+    PyObject *b = a == NULL ? NULL : PyDescr_NewMethod((PyTypeObject *)cls, &BOUND[1]);
+    if (b == NULL) {
+        Py_XDECREF(a);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", a, b);
+}
+
+static PyMethodDef METHODS[] = {
+    {"configure", configure, METH_VARARGS,
+     "configure(absent, Verdict, ProposedStrike, Route, Base, RuleSetDecider, python_evaluate, number_of, keys, optional, numbers)"},
+    {"bind", bind, METH_VARARGS, "bind(cls, evaluate_doc, into_doc) -> (evaluate, _evaluate_into)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_policyrules_speedups",
+                                    "The evaluate hot paths of policyrules in C (policyrules.deciding.speedups).",
+                                    -1, METHODS, NULL, NULL, NULL, NULL};
+
+#define INTERN(var, text) \
+    if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL;
+
+PyMODINIT_FUNC PyInit__policyrules_speedups(void) {
+    INTERN(s_fast, "_fast");
+    INTERN(s_days, "_days");
+    INTERN(s_catalog, "_catalog");
+    INTERN(s_twin, "_twin");
+    INTERN(s_class_parts, "class_parts");
+    INTERN(s_hot, "_hot");
+    PyObject *m = PyModule_Create(&MODULE);
+    if (m == NULL) return NULL;
+    if (PyModule_AddIntConstant(m, "VERSION", SPEEDUPS_VERSION) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,183 @@
+"""The C hot path (:mod:`policyrules.deciding.speedups`) gives the Python hot path's verdicts, and
+really takes the strikes it is meant to take.
+
+Where the extension is built (CI builds it: the README's install compiles it), ``engine.evaluate``
+and ``evaluate_many`` are its methods; every strike it cannot finish, and every error on the way,
+goes to the Python path (:mod:`policyrules.deciding.hotpath`). So: (1) on random strikes of the
+bundled pack its verdicts equal the Python path's field by field; (2) odd inputs (ints for floats,
+1 for True, unhashable values, numbers out of bounds, NaN, an unknown field, a dict subclass, a
+strike of another catalog) get the Python path's verdict or its error; (3) known dicts and strikes
+of known classes never reach the Python path, and the durable backend's always do.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policyrules import Engine, PolicyRulesError, ProposedStrike, Verdict
+from policyrules.deciding import hotpath, speedups
+from policyrules.packs.loader import load_pack
+from policyrules.strategies import class_strikes, strikes
+
+COMPILED = Engine.load(backend="compiled")
+BUNDLED = st.one_of(strikes(COMPILED), class_strikes(COMPILED))
+needs_ext = pytest.mark.skipif(not speedups.ACTIVE, reason="the C extension is not built here")
+HIMARS = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+          "defended_region": "kharkiv", "range_km": 30.0, "date": "2024-06-01"}
+
+
+def python_path(engine: Engine, strike: Any) -> Verdict:
+    return hotpath.evaluate(engine, strike)
+
+
+def outcome(fn: Callable[[Any], Verdict], strike: Any) -> Any:
+    """The verdict's JSON form, or the error's type and text."""
+    try:
+        return fn(strike).model_dump(mode="json")
+    except PolicyRulesError as e:
+        return (type(e).__name__, str(e))
+
+
+@contextmanager
+def counting() -> Iterator[list[Any]]:
+    """The strikes the C path hands to the Python path, while the block runs."""
+    handed: list[Any] = []
+
+    def count(engine: Any, strike: Any) -> Verdict:
+        handed.append(strike)
+        return hotpath.evaluate(engine, strike)
+
+    speedups.configure(count)
+    try:
+        yield handed
+    finally:
+        speedups.configure(hotpath.evaluate)
+
+
+def test_ci_builds_the_extension() -> None:
+    """The README's install compiles the C hot path; on CI it must be the one in use."""
+    if os.environ.get("CI") != "true":
+        pytest.skip("only CI promises a C compiler")
+    assert speedups.ACTIVE
+    assert type(Engine.evaluate).__name__ == "method_descriptor"
+
+
+def test_pure_python_leaves_the_extension_out() -> None:
+    code = ("from policyrules import Engine; from policyrules.deciding import speedups, hotpath; "
+            "assert not speedups.ACTIVE; assert Engine.evaluate is hotpath.evaluate; "
+            "v = Engine.load(backend='compiled').evaluate(" + repr(HIMARS) + "); print(v.decision.value)")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "POLICYRULES_PURE_PYTHON": "1"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "allowed"
+
+
+@needs_ext
+@settings(max_examples=60)
+@given(BUNDLED)
+def test_the_c_path_gives_the_python_paths_verdicts(strike: dict[str, Any]) -> None:
+    engine = COMPILED
+    want = python_path(engine, dict(strike))
+    for how, given_ in (("dict", dict(strike)), ("validated", engine.strike(strike)),
+                        ("equal catalog", ProposedStrike.parse(strike, load_pack().catalog))):
+        got = engine.evaluate(given_)
+        assert got.model_dump(mode="json") == want.model_dump(mode="json"), how
+        assert got == want, how
+        assert got.explain() == want.explain(), how
+        assert got.strike.model_fields_set == want.strike.model_fields_set, how
+    many = engine.evaluate_many([dict(strike), engine.strike(strike), dict(strike)])
+    assert [v.model_dump(mode="json") for v in many] == [want.model_dump(mode="json")] * 3
+
+
+ODD: list[tuple[str, dict[str, Any]]] = [
+    ("an int range", {**HIMARS, "range_km": 30}),
+    ("an int past the reach", {**HIMARS, "range_km": 10_000}),
+    ("a range out of bounds", {**HIMARS, "range_km": 900.0}),
+    ("a negative range", {**HIMARS, "range_km": -1.0}),
+    ("NaN", {**HIMARS, "range_km": float("nan")}),
+    ("a bool range", {**HIMARS, "range_km": True}),
+    ("a string range", {**HIMARS, "range_km": "30"}),
+    ("no range", {k: v for k, v in HIMARS.items() if k != "range_km"}),
+    ("1 for True", {**HIMARS, "self_defense": 1}),
+    ("0 for False", {**HIMARS, "self_defense": 0}),
+    ("an unhashable value", {**HIMARS, "target_region": ["belgorod"]}),
+    ("an unknown field", {**HIMARS, "colour": "red"}),
+    ("depth given", {**HIMARS, "depth_km": 12.0}),
+    ("depth None", {**HIMARS, "depth_km": None}),
+    ("an int depth", {**HIMARS, "depth_km": 12}),
+    ("a depth out of bounds", {**HIMARS, "depth_km": -3.0}),
+    ("on a threshold", {**HIMARS, "range_km": 0.0}),
+    ("a date as text no version covers", {**HIMARS, "date": "1990-01-01"}),
+    ("an unknown region", {**HIMARS, "target_region": "atlantis"}),
+]
+
+
+@needs_ext
+@pytest.mark.parametrize(("how", "strike"), ODD, ids=[how for how, _ in ODD])
+def test_odd_dicts_get_the_python_paths_answer(how: str, strike: dict[str, Any]) -> None:
+    engine = Engine.load(backend="compiled")
+    for _ in range(2):  # first seen, then with whatever it taught the caches
+        assert outcome(engine.evaluate, dict(strike)) == outcome(functools.partial(python_path, engine), strike), how
+    many: Any
+    try:
+        many = [v.model_dump(mode="json") for v in engine.evaluate_many([dict(HIMARS), dict(strike)])]
+    except PolicyRulesError as e:
+        many = str(e)
+    try:
+        want: Any = [python_path(engine, dict(s)).model_dump(mode="json") for s in (HIMARS, strike)]
+    except PolicyRulesError as e:
+        want = f"strike #1: {e}"
+    assert many == want, how
+
+
+@needs_ext
+def test_a_dict_subclass_and_a_strike_of_another_catalog_go_the_python_way() -> None:
+    engine = Engine.load(backend="compiled")
+    engine.evaluate(dict(HIMARS))
+    with counting() as handed:
+        ordered = collections.OrderedDict(HIMARS)
+        assert engine.evaluate(ordered) == python_path(engine, dict(HIMARS))
+        other = ProposedStrike.parse(HIMARS, load_pack().catalog)  # equal content, another object
+        assert engine.evaluate(other) == python_path(engine, dict(HIMARS))
+        assert engine.evaluate(other) == python_path(engine, dict(HIMARS))  # now its twin: the C path
+    assert [type(s).__name__ for s in handed] == ["OrderedDict", "ProposedStrike"]
+
+
+@needs_ext
+def test_known_strikes_never_reach_the_python_path() -> None:
+    """Once a dict's key is learnt and its class decided, the C path finishes it; the durable
+    backend's strikes all go to Python (durable_rules matches every one)."""
+    engine = Engine.load(backend="compiled")
+    pool = [{**HIMARS, "range_km": float(r)} for r in range(0, 80, 5)] + [
+        {**HIMARS, "target_region": "kursk", "self_defense": False, "range_km": 40.0, "date": "2024-12-01"}]
+    validated = [engine.strike(d) for d in pool]
+    engine.evaluate_many(pool + validated)  # learn the keys, decide the classes
+    with counting() as handed:
+        singles = [engine.evaluate(dict(d)) for d in pool] + [engine.evaluate(s) for s in validated]
+        many = engine.evaluate_many([dict(d) for d in pool] + validated)
+    assert handed == []
+    assert [v.model_dump(mode="json") for v in singles] == [v.model_dump(mode="json") for v in many]
+    durable = Engine.load(backend="durable")
+    durable.evaluate_many(pool)
+    with counting() as handed:
+        durable.evaluate_many(pool)
+        durable.evaluate(validated[0].model_dump(exclude={"target_country", "target_category"}))
+    assert len(handed) == len(pool) + 1
+
+
+@needs_ext
+def test_evaluate_into_checks_its_arguments() -> None:
+    with pytest.raises(TypeError, match="out: list"):
+        COMPILED._evaluate_into((), [HIMARS])
+    with pytest.raises(AttributeError, match="_fast"):  # not an evaluator made by its __init__
+        Engine.evaluate(object.__new__(Engine), HIMARS)
