@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     out["seconds"] = time.perf_counter() - t0
     print(text)
     print(f"\n(total {out['seconds']:.0f} s; Python {out['environment']['python']}, {out['environment']['cpus']} CPUs, "
-          f"policyrules {out['environment']['policyrules']} at {out['environment']['git_head']}"
+          f"policyrules {out['environment']['policyrules']} at {out['environment']['git_head']}, "
+          f"hot path: {out['environment']['hot_path']}"
           + (", --quick" if a.quick else "") + ")")
     if a.json:
         with open(a.json, "w") as f:

@@ -110,7 +110,13 @@ def environment() -> dict[str, Any]:
                               timeout=10).stdout.strip() or None
     except Exception:
         head = None
-    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+    try:
+        from policyrules.deciding import speedups
+
+        hot_path = "C extension" if speedups.ACTIVE else "Python (the C extension is not built or is left out)"
+    except ImportError:
+        hot_path = "Python"
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(), "hot_path": hot_path,
             "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform(),
             "policyrules": policyrules.__version__, "durable_rules": durable_version, "pydantic": pydantic_version,
             "git_head": head, "note": "the working tree may hold uncommitted changes of other engineers",

@@ -181,3 +181,27 @@ def test_evaluate_into_checks_its_arguments() -> None:
         COMPILED._evaluate_into((), [HIMARS])
     with pytest.raises(AttributeError, match="_fast"):  # not an evaluator made by its __init__
         Engine.evaluate(object.__new__(Engine), HIMARS)
+
+
+@needs_ext
+def test_no_reference_is_leaked_on_any_path() -> None:
+    """Refcounts of what a verdict holds, and of what the C path reads and gives up on, are the same
+    before and after a thousand evaluations whose verdicts are dropped (a leak of one reference per
+    strike shows as a thousand)."""
+    engine = Engine.load(backend="compiled")
+    known, strike = dict(HIMARS), engine.strike(HIMARS)
+    odd = [{**HIMARS, "range_km": 30}, {**HIMARS, "range_km": 900.0}, {**HIMARS, "self_defense": 1},
+           {**HIMARS, "target_region": ["belgorod"]}, {**HIMARS, "depth_km": 5.0}]
+    for s in (known, strike, *odd):
+        outcome(engine.evaluate, s)
+    v = engine.evaluate(known)
+    watched = [v._parts, v._strike[0], known, strike, *odd, *known.values(), *(x for s in odd for x in s.values())]
+    del v
+    before = [sys.getrefcount(x) for x in watched]
+    for _ in range(1000):
+        engine.evaluate(known)
+        engine.evaluate(strike)
+        engine.evaluate_many([known, strike])
+        for s in odd:
+            outcome(engine.evaluate, s)
+    assert [sys.getrefcount(x) for x in watched] == before
