@@ -237,8 +237,14 @@ def _base(catalog: Catalog, values: tuple[Any, ...]) -> Base | None:
     bounds = {name: _bound(catalog, name, data) for name in NUMBER_FIELDS}
     filled = frozenset(n for n in KEY_FIELDS if FIELDS[n].fixed_by and values[KEY_FIELDS.index(n)] is None
                        and data.get(n) is not None)
-    return Base(fields, facts, bounds, filled, next(_serials), fields[_PICKER],
-                tuple(bounds[name] for name in NUMBER_FIELDS), read_as_of(read, data))
+    limits = tuple(bounds[name] for name in NUMBER_FIELDS)
+    if len(_LIMITS) < 4096:  # one tuple per distinct bounds (a few): the hot paths read it per strike
+        limits = _LIMITS.setdefault(limits, limits)
+    return Base(fields, facts, bounds, filled, next(_serials), fields[_PICKER], limits, read_as_of(read, data))
+
+
+# Distinct limits tuples (a few: one per weapon reach), shared by the Bases that have them.
+_LIMITS: dict[tuple[float, ...], tuple[float, ...]] = {}
 
 
 def read_as_of(read: Mapping[str, str], data: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
