@@ -40,11 +40,18 @@ typedef struct {
 
 static PyObject *s_fast, *s_days, *s_catalog, *s_twin, *s_class_parts, *s_hot;
 
-/* A new verdict with its two slots set (as Verdict.of / Verdict.lazy do). Steals nothing. */
+/* A new verdict with its two slots set (as Verdict.of / Verdict.lazy do). Steals nothing.
+ *
+ * It is not tracked by the cyclic garbage collector: nothing it holds (its shared parts, its strike
+ * or what the strike is built from, contested alternatives made later) can refer back to it, so it
+ * is never part of a cycle, and a million verdicts kept in a list are then not traversed by every
+ * collection (evaluate_many pauses the collector; the first collection after it would otherwise
+ * walk all of them, and every older-generation collection again). Reference counting frees it. */
 static PyObject *verdict_new(PyObject *parts, PyObject *strike) {
     PyTypeObject *t = (PyTypeObject *)VERDICT;
     PyObject *v = t->tp_alloc(t, 0);
     if (v == NULL) return NULL;
+    if (PyObject_GC_IsTracked(v)) PyObject_GC_UnTrack(v);
     Py_INCREF(parts);
     Py_INCREF(strike);
     *(PyObject **)((char *)v + OFF_PARTS) = parts;
@@ -195,6 +202,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         if (made == NULL) goto done;
         parts = made;
     }
+    PyObject_GC_UnTrack(strike); /* (route, numbers): nothing in it refers back to it (see verdict_new) */
     result = verdict_new(parts, strike);
 done:
     Py_XDECREF(key);
