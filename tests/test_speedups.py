@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import gc
 import os
 import subprocess
 import sys
@@ -205,3 +206,16 @@ def test_no_reference_is_leaked_on_any_path() -> None:
         for s in odd:
             outcome(engine.evaluate, s)
     assert [sys.getrefcount(x) for x in watched] == before
+
+
+@needs_ext
+def test_the_c_paths_verdicts_are_left_to_reference_counting() -> None:
+    """Verdicts (and the tuples their dict strikes are built from) cannot be part of a cycle, so the C
+    path does not give them to the cyclic collector: a collection after a million of them walks none."""
+    engine = Engine.load(backend="compiled")
+    engine.evaluate_many([dict(HIMARS), engine.strike(HIMARS)])
+    from_dict, from_strike = engine.evaluate_many([dict(HIMARS), engine.strike(HIMARS)])
+    assert not gc.is_tracked(from_dict) and not gc.is_tracked(from_dict._strike)
+    assert not gc.is_tracked(from_strike)
+    assert from_dict.strike == from_strike.strike  # built when read, as before
+    assert from_dict.contested == python_path(engine, dict(HIMARS)).contested
