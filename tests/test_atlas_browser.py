@@ -18,6 +18,7 @@ import pytest
 from policyrules import Engine, PolicyRulesError
 from policyrules.analysis.timeline import timeline
 from policyrules.atlas import build_atlas
+from policyrules.model.dimensions import FIELDS, Kind
 from policyrules.scenarios import load_scenarios, scenario_files
 
 from .atlas_helpers import CHROMIUM_ARGS, Page, need_browser, partial_strikes, random_strikes
@@ -142,8 +143,15 @@ def test_partial_evaluation_in_the_page_agrees_with_evaluate_partial(site: Path,
         assert set(js["rules"]) == set(py.rules), known
         assert sorted({k.split("+")[0] for k in js["policies"]}) == sorted(py.policies), known
         assert js["missing"] == list(py.missing), known
-        boxes = sorted((b["decision"], b["rule"], b["policy"], b["classes"]) for b in js["possibilities"])
-        assert boxes == sorted((x.decision.value, x.rule, x.policy, x.classes) for x in py.possibilities), known
+        boxes = sorted((b["decision"], b["rule"], b["policy"], b["classes"], _values(b["constraints"]))
+                       for b in js["possibilities"])
+        assert boxes == sorted((x.decision.value, x.rule, x.policy, x.classes, _values(x.constraints))
+                               for x in py.possibilities), known
+
+
+def _values(constraints: Any) -> str:
+    """A box's constraints on the value fields (regions with their stand-ins expanded, ...), comparable."""
+    return repr(sorted((f, sorted(map(str, vs))) for f, vs in constraints.items() if FIELDS[f].kind is not Kind.NUMBER))
 
 
 def _set(p: Any, selector: str, value: str) -> None:

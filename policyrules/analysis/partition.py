@@ -134,6 +134,10 @@ class StrikeClass:
                          f"{f}={'none' if v is None else str(v).lower() if isinstance(v, bool) else v}"
                          for f, v in vals.items())
 
+#: The fields whose values no condition names stand together in a partition (the regions: one class
+#: value ``"*"`` per value of what they fix, their country; :attr:`Partition.named`).
+STAND_IN_FIELDS = tuple(f.name for f in FIELDS.values() if f.kind is Kind.CATALOG and f.table == "region" and f.given)
+
 
 class Universe:
     """A set of classes: feasible pairs of a bounding and a bounded key (a weapon's reach bounds its
@@ -187,9 +191,7 @@ class Partition:
         self.fields = mentioned_fields(split)
         # Regions no condition names stand together, one class value per country ("*"): a rule can
         # tell them apart only by what the region fixes (its country), never by the region itself.
-        self.named: dict[str, frozenset[str]] = {
-            f.name: mentioned_values(split, f.name) for f in FIELDS.values()
-            if f.kind is Kind.CATALOG and f.table == "region" and f.given}
+        self.named: dict[str, frozenset[str]] = {name: mentioned_values(split, name) for name in STAND_IN_FIELDS}
         self.cuts: dict[str, tuple[Interval, ...]] = {
             d.name: intervals(thresholds(split, d.primary)) if d.primary in self.fields else
             (Interval(0.0, MAX_RANGE_KM),) for d in DIMENSIONS.values() if d.numeric}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.partition import supplier_codes, unnamed_supplier_code
+from ..analysis.partition import STAND_IN_FIELDS, supplier_codes, unnamed_supplier_code
 from ..language.conditions import render
+from ..model.catalog import Catalog
 from ..model.dimensions import DIMENSIONS, FIELDS, GROUPS, OTHER_CODE, Kind
 from ..model.domain import MAX_RANGE_KM, TargetType, WeaponClass
 from ..model.sources import Source
@@ -70,6 +71,7 @@ def world(pack: Pack) -> dict[str, Any]:
                           "derived_from": f.derived_from, "fixed_by": f.fixed_by, "given": f.given,
                           "unit": f.unit, "picks_policy": f.picks_policy}
                    for name, f in FIELDS.items()},
+        "stand_ins": {name: _stand_in(catalog, name) for name in STAND_IN_FIELDS},
         "dimensions": [{"name": d.name, "fields": list(d.fields), "numeric": d.numeric, "bounded_by": d.bounded_by,
                         "merge_rank": d.merge_rank, "unit": d.unit} for d in DIMENSIONS.values()],
         "groups": [[d.name for d in g] for g in GROUPS],
@@ -80,3 +82,13 @@ def world(pack: Pack) -> dict[str, Any]:
         "rules": rules,
         "version_rules": version_rules,
     }
+
+
+def _stand_in(catalog: Catalog, name: str) -> dict[str, Any]:
+    """A field whose values no rule names stand together ("*", a Partition's ``named``): its values,
+    and what each fixes of the fields derived from it (a region its country)."""
+    spec = FIELDS[name]
+    values = spec.values(catalog) if spec.values is not None else ()
+    return {"values": list(values),
+            "derived": {g.name: {v: g.derive(catalog, v) for v in values} for g in FIELDS.values()
+                        if g.derived_from == name and g.derive is not None}}

@@ -462,15 +462,17 @@
     return (s[2] ? ">= " : "> ") + s[0] + " and " + (s[3] ? "<= " : "< ") + s[1];
   }
 
-  /* The regions a stand-in ("*") of a key stands for: those the table's rules do not name, with
-   * the key's country (policyrules.analysis.merging.expanded). */
+  /* The values a stand-in ("*") of a key stands for: the field's values the table's rules do not
+   * name, agreeing with the key on what they fix (a region its country), as the registry exports
+   * them (WORLD.stand_ins; policyrules.analysis.merging.expanded). */
   function standsFor(p, field, fields, key) {
-    var named = p.named[field], at = fields.indexOf("target_country");
-    return WORLD.regions.filter(function (r) {
-      if (named.has(r.id)) { return false; }
-      if (field === "defended_region") { return r.country === "UA"; }
-      return at < 0 || r.country === key[at];
-    }).map(function (r) { return r.id; });
+    var named = p.named[field], spec = WORLD.stand_ins[field];
+    return spec.values.filter(function (v) {
+      return !named.has(v) && Object.keys(spec.derived).every(function (g) {
+        var at = fields.indexOf(g);
+        return at < 0 || spec.derived[g][v] === key[at];
+      });
+    });
   }
 
   /* Field -> values (numbers: span texts; "not given" for a number left out) for the dimensions
