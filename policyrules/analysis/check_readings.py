@@ -11,10 +11,12 @@ is left out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..language.conditions import Condition
+from ..model.memo import ByIdentity
 from ..packs.pack import COMMON, DEFAULT, Pack, RuleSet
 from ..packs.resolved import ResolvedPack
 from ..packs.rulesets import Problems
@@ -95,7 +97,7 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
     variants: dict[object, dict[Signature, Variant]] = {}
     # Bound conditions by the rule set's versions (composition reuses a version across readings that
     # select it alike; the objects are kept in the values, so their identities stay theirs).
-    bound: dict[tuple[int, int], tuple[RuleSet, tuple[Condition, ...]]] = {}
+    bound: ByIdentity[tuple[Condition, ...]] = ByIdentity()  # a rule set's conditions, by its version, common, rules
     for reading in pack.readings.combinations(points, base):
         if reading == base:
             continue
@@ -114,11 +116,7 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
             keys = uses[selection] = []
             for rs in rp.rulesets():
                 if rs.version.policy == pid:
-                    memo = bound.get((id(rs.version), id(rs.common)))
-                    if memo is None or memo[0].version is not rs.version or memo[0].common is not rs.common \
-                            or memo[0].rules != rs.rules:
-                        memo = bound[(id(rs.version), id(rs.common))] = (rs, rp.conditions(rs))
-                    conds = memo[1]
+                    conds = bound.get((rs.version, rs.common, *rs.rules), functools.partial(rp.conditions, rs))
                     key = _content(rs, conds)
                     variants.setdefault(rs.key, {}).setdefault(key, (composed, rs, conds))
                     keys.append(key)

@@ -43,6 +43,7 @@ from ..language.conditions import ALWAYS, ConditionError, Schema, parse
 from ..model.catalog import Catalog, provide_default_catalog
 from ..model.domain import Basis, Decision
 from ..model.errors import RuleFileError, echo
+from ..model.memo import ByIdentity
 from ..model.sources import Source
 from .files import CATALOG_FILE, MAX_FILES, find_files
 from .pack import COMMON, Pack, Policy, PolicyVersion, Rule, RuleSet
@@ -127,8 +128,8 @@ class PackSource:
         # kept in the values, so their identities stay theirs); a rule set's problems, by its versions.
         self._selected: dict[tuple[str, tuple[str | None, ...]], _File | None] = {}
         self._file_points = {f.name: _points_of_file(f) for f in parsed}
-        self._versions: dict[tuple[int, int], tuple[_File, PolicyVersion | None, PolicyVersion]] = {}
-        self._ruleset_problems: dict[tuple[int, int], tuple[RuleSet, list[RuleFileError]]] = {}
+        self._versions: VersionMemo = ByIdentity()  # by selected file and parent
+        self._ruleset_problems: ByIdentity[list[RuleFileError]] = ByIdentity()  # by version and common
         self._lock = threading.Lock()
 
     def _select(self, f: _File, reading: Mapping[str, str]) -> _File | None:
@@ -141,11 +142,7 @@ class PackSource:
             return found
 
     def _problems_of(self, rs: RuleSet) -> list[RuleFileError]:
-        key = (id(rs.version), id(rs.common))
-        found = self._ruleset_problems.get(key)
-        if found is None or found[0].version is not rs.version or found[0].common is not rs.common:
-            found = self._ruleset_problems[key] = (rs, ruleset_problems(rs))
-        return found[1]
+        return self._ruleset_problems.get((rs.version, rs.common), lambda: ruleset_problems(rs))
 
     def points_of(self, policy: str) -> list[str]:
         """The contested points the files of ``policy`` depend on (a version or a rule ``under`` them, a
@@ -600,7 +597,7 @@ def _compose_versions(files: Files, schema: Schema, problems: Problems, missing:
     return done
 
 
-VersionMemo = dict[tuple[int, int], tuple[_File, "PolicyVersion | None", PolicyVersion]]
+VersionMemo = ByIdentity[PolicyVersion]
 
 
 def _compose_version_memo(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
@@ -609,15 +606,9 @@ def _compose_version_memo(file: _File, parent: PolicyVersion | None, schema: Sch
     (composing is a function of them; a version with problems is composed again so they are reported)."""
     if memo is None:
         return _compose_version(file, parent, schema, problems, conditions)
-    key = (id(file), id(parent))
-    found = memo.get(key)
-    if found is not None and found[0] is file and found[1] is parent:
-        return found[2]
     before = len(problems.errors)
-    version = _compose_version(file, parent, schema, problems, conditions)
-    if len(problems.errors) == before:
-        memo[key] = (file, parent, version)
-    return version
+    return memo.get((file, parent), lambda: _compose_version(file, parent, schema, problems, conditions),
+                    keep=lambda _: len(problems.errors) == before)
 
 
 def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
