@@ -284,6 +284,27 @@ static PyObject *evaluate_meth(PyObject *self, PyObject *strike) {
     return v;
 }
 
+/* The verdict of one strike appended to out: 0, or -1 with an error set. */
+static int append_verdict(Ctx *c, PyObject *out, PyObject *item) {
+    PyObject *v = decide(c, item);
+    if (v == NULL) return -1;
+    int r = PyList_Append(out, v);
+    Py_DECREF(v);
+    return r;
+}
+
+/* Ask memory for a list's strike two ahead, and for the table of the next one if it is a dict: a
+ * strike's dict is usually far from the last one's in memory (a cache miss or more each), and the
+ * work on this strike hides the wait. */
+static void prefetch_ahead(PyObject *list, Py_ssize_t i) {
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    if (i + 2 < n) __builtin_prefetch(PyList_GET_ITEM(list, i + 2));
+    if (i + 1 < n && PyDict_CheckExact(PyList_GET_ITEM(list, i + 1))) {
+        char *keys = (char *)((PyDictObject *)PyList_GET_ITEM(list, i + 1))->ma_keys;
+        for (int at = 0; at < 256; at += 64) __builtin_prefetch(keys + at);
+    }
+}
+
 static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyList_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError, "_evaluate_into(out: list, strikes: iterable)");
@@ -294,22 +315,27 @@ static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ss
         ctx_close(&c);
         return NULL;
     }
-    PyObject *out = args[0], *item;
-    PyObject *it = PyObject_GetIter(args[1]);
-    if (it == NULL) {
-        ctx_close(&c);
-        return NULL;
-    }
-    while ((item = PyIter_Next(it)) != NULL) {
-        PyObject *v = decide(&c, item);
-        Py_DECREF(item);
-        if (v == NULL || PyList_Append(out, v) < 0) {
-            Py_XDECREF(v);
-            break;
+    PyObject *out = args[0], *src = args[1], *item;
+    if (PyList_CheckExact(src)) { /* evaluate_many gives its own slices */
+        Py_INCREF(src);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(src); i++) {
+            prefetch_ahead(src, i);
+            item = PyList_GET_ITEM(src, i);
+            Py_INCREF(item);
+            int r = append_verdict(&c, out, item);
+            Py_DECREF(item);
+            if (r < 0) break;
         }
-        Py_DECREF(v);
+        Py_DECREF(src);
+    } else {
+        PyObject *it = PyObject_GetIter(src);
+        while (it != NULL && (item = PyIter_Next(it)) != NULL) {
+            int r = append_verdict(&c, out, item);
+            Py_DECREF(item);
+            if (r < 0) break;
+        }
+        Py_XDECREF(it);
     }
-    Py_DECREF(it);
     ctx_close(&c);
     if (PyErr_Occurred()) return NULL;
     Py_RETURN_NONE;

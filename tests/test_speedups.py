@@ -219,3 +219,23 @@ def test_the_c_paths_verdicts_are_left_to_reference_counting() -> None:
     assert not gc.is_tracked(from_strike)
     assert from_dict.strike == from_strike.strike  # built when read, as before
     assert from_dict.contested == python_path(engine, dict(HIMARS)).contested
+
+
+@needs_ext
+def test_evaluate_many_takes_lists_and_other_iterables_alike() -> None:
+    """A list goes the C path's list loop (reading ahead), any other iterable its iterator loop."""
+    engine = Engine.load(backend="compiled")
+    pool = [{**HIMARS, "range_km": float(r)} for r in range(0, 80, 3)] + [engine.strike(HIMARS)]
+    want = [v.model_dump(mode="json") for v in engine.evaluate_many(pool)]
+    assert [v.model_dump(mode="json") for v in engine.evaluate_many(iter(pool))] == want
+    assert [v.model_dump(mode="json") for v in engine.evaluate_many(tuple(pool))] == want
+    out: list[Verdict] = []
+    engine._evaluate_into(out, (s for s in pool))
+    assert [v.model_dump(mode="json") for v in out] == want
+
+    def broken() -> Iterator[Any]:
+        yield dict(HIMARS)
+        raise ValueError("the source broke")
+
+    with pytest.raises(ValueError, match="the source broke"):
+        engine.evaluate_many(broken())

@@ -211,7 +211,7 @@ class Evaluator:
             while True:
                 done = len(out)
                 try:
-                    self._evaluate_into(out, itertools.islice(items, PROGRESS_EVERY))
+                    self._evaluate_into(out, list(itertools.islice(items, PROGRESS_EVERY)))
                 except PolicyRulesError as e:
                     raise located(e, f"strike #{len(out)}") from None
                 if len(out) - done < PROGRESS_EVERY:
