@@ -105,14 +105,21 @@ static long long class_code(PyObject *cuts, PyObject *widths, PyObject **xs) {
 }
 
 /* The evaluator's attributes a call reads (new references); -1 with an error if one is missing. */
-static int ctx_open(Ctx *c, PyObject *self) {
+static int ctx_open(Ctx *c, PyObject *self, int strikes) {
+    /* strikes: also what validated strikes need (a single dict needs only the dict cache) */
     c->self = self;
     c->fast = PyObject_GetAttr(self, s_fast);
-    c->catalog = c->fast == NULL ? NULL : PyObject_GetAttr(self, s_catalog);
-    c->twin = c->catalog == NULL ? NULL : PyObject_GetAttr(self, s_twin);
-    c->days = c->twin == NULL ? NULL : PyObject_GetAttr(self, s_days);
-    if (c->days != NULL && PyDict_CheckExact(c->fast) && PyDict_Check(c->days)) return 0;
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "_policyrules_speedups: not an evaluator");
+    if (c->fast != NULL && strikes) {
+        c->catalog = PyObject_GetAttr(self, s_catalog);
+        c->twin = c->catalog == NULL ? NULL : PyObject_GetAttr(self, s_twin);
+        c->days = c->twin == NULL ? NULL : PyObject_GetAttr(self, s_days);
+        if (c->days == NULL) return -1;
+        if (!PyDict_Check(c->days)) goto wrong;
+    }
+    if (c->fast == NULL) return -1;
+    if (PyDict_CheckExact(c->fast)) return 0;
+wrong:
+    PyErr_SetString(PyExc_TypeError, "_policyrules_speedups: not an evaluator");
     return -1;
 }
 
@@ -275,7 +282,7 @@ static int configured(void) {
 
 static PyObject *evaluate_meth(PyObject *self, PyObject *strike) {
     Ctx c = {NULL, NULL, NULL, NULL, NULL};
-    if (!configured() || ctx_open(&c, self) < 0) {
+    if (!configured() || ctx_open(&c, self, Py_TYPE(strike) != &PyDict_Type) < 0) {
         ctx_close(&c);
         return NULL;
     }
@@ -311,7 +318,7 @@ static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ss
         return NULL;
     }
     Ctx c = {NULL, NULL, NULL, NULL, NULL};
-    if (!configured() || ctx_open(&c, self) < 0) {
+    if (!configured() || ctx_open(&c, self, 1) < 0) {
         ctx_close(&c);
         return NULL;
     }
