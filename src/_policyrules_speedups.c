@@ -300,15 +300,19 @@ static int append_verdict(Ctx *c, PyObject *out, PyObject *item) {
     return r;
 }
 
-/* Ask memory for a list's strike two ahead, and for the table of the next one if it is a dict: a
+/* Ask memory for a list's strike two ahead, and for the next one's table (a dict) or private dict: a
  * strike's dict is usually far from the last one's in memory (a cache miss or more each), and the
  * work on this strike hides the wait. */
 static void prefetch_ahead(PyObject *list, Py_ssize_t i) {
     Py_ssize_t n = PyList_GET_SIZE(list);
     if (i + 2 < n) __builtin_prefetch(PyList_GET_ITEM(list, i + 2));
-    if (i + 1 < n && PyDict_CheckExact(PyList_GET_ITEM(list, i + 1))) {
-        char *keys = (char *)((PyDictObject *)PyList_GET_ITEM(list, i + 1))->ma_keys;
+    if (i + 1 >= n) return;
+    PyObject *next = PyList_GET_ITEM(list, i + 1);
+    if (PyDict_CheckExact(next)) {
+        char *keys = (char *)((PyDictObject *)next)->ma_keys;
         for (int at = 0; at < 256; at += 64) __builtin_prefetch(keys + at);
+    } else if ((PyObject *)Py_TYPE(next) == PROPOSED && SLOT(next, S_PRIVATE) != NULL) {
+        __builtin_prefetch(SLOT(next, S_PRIVATE)); /* its private dict: catalog, and its class's parts */
     }
 }
 
