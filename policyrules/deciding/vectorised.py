@@ -79,16 +79,63 @@ class Engine(Protocol):
 # Columns in -------------------------------------------------------------------------------
 
 
-@dataclass
 class Encoded:
-    """A column as a code per row (-1: no value) and the distinct values (as ``evaluate`` sees them)."""
+    """A column as a code per row (-1: no value) and the distinct values (as ``evaluate`` sees them).
+    From Arrow, the codes are the array's own buffers (its dictionary indices or its bits, and its
+    validity bits), made into codes a chunk of rows at a time (:meth:`chunk`)."""
 
-    codes: Int
-    values: list[Any]
+    def __init__(self, codes: np.ndarray, values: list[Any], valid: np.ndarray | None = None, offset: int = 0,
+                 bits: bool = False) -> None:
+        self.values = values
+        self._raw = codes  # codes, or (``bits``) a bitmap whose row ``i`` is bit ``offset + i``
+        self._valid = valid  # validity bitmap (row ``i``: bit ``offset + i``), or None: every row has a value
+        self._offset = offset
+        self._bits = bits
+        self._codes: Int | None = codes if valid is None and not bits else None
+        self._n = len(codes) if not bits else -1
+
+    @classmethod
+    def of_bits(cls, data: np.ndarray, valid: np.ndarray | None, offset: int, n: int, values: list[Any]) -> Encoded:
+        out = cls(data, values, valid, offset, bits=True)
+        out._n = n
+        return out
+
+    def __len__(self) -> int:
+        return self._n
+
+    def chunk(self, a: int, b: int) -> Int:
+        """The codes of rows ``a`` to ``b``."""
+        if self._codes is not None:
+            return self._codes[a:b]
+        raw: Int = _bits(self._raw, self._offset + a, b - a) if self._bits else self._raw[a:b]
+        if self._valid is None:
+            return raw
+        valid = _bits(self._valid, self._offset + a, b - a)
+        out: Int = np.multiply(raw, valid, dtype=ROW_INT)  # whatever a null row holds, times 0 (no branches)
+        out += valid
+        out -= 1
+        return out
+
+    @property
+    def codes(self) -> Int:
+        if self._codes is None:
+            self._codes = self.chunk(0, len(self)).astype(ROW_INT, copy=False)
+        return self._codes
 
     def value(self, i: int) -> Any:
-        c = int(self.codes[i])
+        c = int(self.chunk(i, i + 1)[0])
         return None if c < 0 else self.values[c]
+
+
+def _bits(bitmap: np.ndarray, start: int, count: int) -> Int:
+    """Bits ``start`` .. ``start + count - 1`` of an Arrow bitmap (least significant bit first), as 0/1 bytes."""
+    first = start // 8
+    out: Int = np.unpackbits(bitmap[first:(start + count + 7) // 8], bitorder="little")
+    return out[start - 8 * first:start - 8 * first + count]
+
+
+def _bitmap(buffer: Any) -> np.ndarray | None:
+    return None if buffer is None else np.frombuffer(buffer, dtype=np.uint8)
 
 
 @dataclass
@@ -152,17 +199,24 @@ def _encode_arrow(arr: pa.Array | pa.ChunkedArray, date: bool) -> Encoded:
         else:
             arr = arr.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(arr.type) else \
                 arr.combine_chunks()
-    if pa.types.is_null(arr.type):
+    if pa.types.is_null(arr.type) or len(arr) == 0:
         return Encoded(np.full(len(arr), -1, dtype=ROW_INT), [])
+    if pa.types.is_boolean(arr.type):  # its bits are its codes among [False, True]
+        valid, data = arr.buffers()
+        return Encoded.of_bits(_bitmap(data), _bitmap(valid) if arr.null_count else None,  # type: ignore[arg-type]
+                               arr.offset, len(arr), [False, True])
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
-    indices = arr.indices if arr.indices.null_count == 0 else arr.indices.fill_null(-1)
-    codes = indices.to_numpy(zero_copy_only=False).astype(ROW_INT, copy=False)
+    indices = arr.indices
+    valid, data = indices.buffers()
+    raw = np.frombuffer(data, dtype=indices.type.to_pandas_dtype())[indices.offset:indices.offset + len(indices)]
     typed = pa.types.is_timestamp(arr.dictionary.type)
     values = arr.dictionary.to_pylist()
     if date:
         values = [as_date(v, typed) for v in values]
-    return Encoded(codes, values)
+    if indices.null_count:
+        return Encoded(raw, values, _bitmap(valid), indices.offset)
+    return Encoded(raw, values)
 
 
 def encode(column: Any, date: bool = False) -> Encoded:
@@ -402,17 +456,24 @@ class _Key:
         return [(offsets // s) % d.radix + d.low for d, s in zip(self.digits, self.strides(), strict=True)]
 
     def of_rows(self, src: Mapping[str, Int], base: Int | None = None) -> Int:
-        """The key of each row (plus ``base``), as intp (the index type of a gather)."""
+        """The key of each row (plus ``base``): int32 arithmetic, read with ``np.take`` (faster than
+        indexing with an array)."""
         out: Int | None = None
         for d, s in zip(self.digits, self.strides(), strict=True):
             a = src[d.source]
-            term = a if s == 1 else np.multiply(a, s, dtype=np.intp)
             if out is None:
-                out = np.add(term, base, dtype=np.intp) if base is not None else term.astype(np.intp)
+                if s != 1:
+                    out = np.multiply(a, s, dtype=ROW_INT)
+                    if base is not None:
+                        out += base
+                else:
+                    out = np.add(a, base) if base is not None else a.astype(ROW_INT)
+            elif s == 1:
+                out += a
             else:
-                out += term
+                out += np.multiply(a, s, dtype=ROW_INT)
         if out is None:
-            out = base.copy() if base is not None else np.zeros(len(next(iter(src.values()))), dtype=np.intp)
+            raise ValueError("a key of no digits is a constant")
         return out
 
 
@@ -436,25 +497,23 @@ class _Grid:
 
     cuts: Float
     scale: float
-    cells: np.ndarray  # per cell its code, -1 where a threshold lies in it; the last entry: below cell 0
+    cells: np.ndarray  # per cell its code, -1 where a threshold lies in it
 
     @classmethod
     def of(cls, cuts: Float) -> _Grid:
         top = float(cuts[-1])
         scale = 2.0 ** math.floor(math.log2((_GRID_CELLS - 2) / top)) if top > 0 else 1.0
         n = int(top * scale) + 2  # the last cell starts above every threshold
-        starts = np.arange(n, dtype=np.float64) / scale
-        cells = np.empty(n + 1, dtype=ROW_INT)
-        cells[:n] = 2 * np.searchsorted(cuts, starts, side="left")
-        cells[np.floor(cuts * scale).astype(np.int64)] = -1
-        cells[n] = -1
+        cells = (2 * np.searchsorted(cuts, np.arange(n, dtype=np.float64) / scale, side="left")).astype(ROW_INT)
+        cells[np.floor(cuts * scale).astype(np.int64)] = -1  # cell 0 among them: 0 is always a threshold
         return cls(cuts, scale, cells)
 
     def codes(self, x: Float) -> Int:
         y = np.multiply(x, self.scale)
-        np.fmax(y, -1.0, out=y)  # NaN and negatives: cell -1 (the table's last entry)
-        np.fmin(y, len(self.cells) - 2, out=y)
-        out: Int = self.cells[y.astype(np.intp)]
+        np.clip(y, -1.0, len(self.cells) - 1, out=y)
+        with np.errstate(invalid="ignore"):  # NaN: cast to some int, clipped to cell 0 or the last one
+            c = y.astype(ROW_INT)
+        out: Int = np.take(self.cells, c, mode="clip")  # below 0: cell 0 (searched exactly)
         exact = np.flatnonzero(out < 0)
         if len(exact):
             out[exact] = _code_numbers(x[exact], self.cuts, nan=2 * len(self.cuts) + 1)
@@ -501,17 +560,19 @@ class _Plan:
     offsets: list[int]
     strides: list[list[int]]
     radices: list[list[int]]
-    units: list[_Unit]  # value dimensions, then numbers, in ``unit_names`` order
+    units: list[_Unit]  # value dimensions, then numbers, in registry order
+    sources: frozenset[str]  # the columns whose codes rows are read by
 
 
 _UNDECIDED, _BAD = -1, -2
 
 
-def _combinations(engine: Engine, name: str, key: _Key, encoded: Mapping[str, Encoded], src: Mapping[str, Int],
-                  filler: dict[str, Any], n: int) -> list[intake.Base | None]:
+def _combinations(engine: Engine, name: str, key: _Key, encoded: Mapping[str, Encoded], filler: dict[str, Any],
+                  n: int) -> list[intake.Base | None]:
     """Per offset of a value dimension's key, the checked Base of its values (None: full validation)."""
     span = key.span
     if span > _ALL_COMBINATIONS and n:
+        src = {d.source: encoded[d.source].codes for d in key.digits}
         present = np.bincount(key.of_rows(src) - key.low, minlength=span) > 0
     else:
         present = np.ones(span, dtype=bool)
@@ -545,10 +606,10 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     """The batch's plan (None: no row has a rule set), and whether it holds for any rows with these
     distinct values (not when only the combinations present were checked)."""
     filler = _filler(engine)
-    src: dict[str, Int] = {f: e.codes for f, e in encoded.items()}
-    keys = {name: _Key([_Digit(f, -1, len(encoded[f].values) + 1) for f in fields if f in encoded])
-            for name, fields in VALUE_DIMENSIONS.items()}
-    bases = {name: _combinations(engine, name, key, encoded, src, filler, n) for name, key in keys.items()}
+    # A column of no values (all null) is no digit: its rows read as not given.
+    keys = {name: _Key([_Digit(f, -1, len(encoded[f].values) + 1) for f in fields if f in encoded
+                        and encoded[f].values]) for name, fields in VALUE_DIMENSIONS.items()}
+    bases = {name: _combinations(engine, name, key, encoded, filler, n) for name, key in keys.items()}
     reusable = all(key.span <= _ALL_COMBINATIONS for key in keys.values())
     # Routes: per (picker value, date value), the rule set; per picker value, the bounds it puts on numbers.
     picks = bases[_PICKER_DIMENSION]
@@ -713,7 +774,9 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     out = np.full(size + 1, _UNDECIDED, dtype=ROW_INT)
     out[size] = _BAD
     return _Plan(route_key, route_table, shift, width, tables_out, {f: grids[f] for f in nums}, epochs, size,
-                 index_type, out, deciders, offsets, strides, radices, units), reusable
+                 index_type, out, deciders, offsets, strides, radices, units,
+                 frozenset(d.source for k in (route_key, *(k for k, _ in tables_out)) for d in k.digits)
+                 | ({DATE} if epochs is not None else set())), reusable
 
 #: Rows decided at once (by one thread of the pool): a chunk's temporaries stay in the caches.
 CHUNK_ROWS = 1 << 18
@@ -746,13 +809,12 @@ def decide(engine: Engine, data: Any) -> Decided:
         _fallback(engine, tables, result, np.arange(n), encoded, nums)
         return result
     index: Int = np.empty(n, dtype=plan.index_type)
-    src = {f: e.codes for f, e in encoded.items()}
-    _run(plan, src, xs, index, codes, n)
+    _run(plan, encoded, xs, index, codes, n)
     neg = np.flatnonzero(codes < 0)
     if len(neg):
         many = len(neg) > n // 4
-        present = np.flatnonzero(np.bincount(index, minlength=plan.size + 1)[:plan.size]) if many \
-            else np.unique(index[neg])
+        present = np.flatnonzero(np.bincount(np.minimum(index, plan.size), minlength=plan.size + 1)[:plan.size]) \
+            if many else np.unique(index[neg])
         present = present[present < plan.size]
         present = present[plan.out[present] == _UNDECIDED]
         if len(present):
@@ -760,7 +822,7 @@ def decide(engine: Engine, data: Any) -> Decided:
         if many:
             _run_take(plan, index, codes, n)
         else:
-            codes[neg] = plan.out[index[neg]]
+            codes[neg] = np.take(plan.out, index[neg], mode="clip")
     bad = np.flatnonzero(codes < 0)
     codes[bad] = -1
     result = Decided(codes, list(tables.outcomes))
@@ -814,10 +876,12 @@ def _cached_plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded]
     return plan
 
 
-def _run(plan: _Plan, src: Mapping[str, Int], xs: Mapping[str, Float], index: Int, codes: Int, n: int) -> None:
+def _run(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], index: Int, codes: Int,
+         n: int) -> None:
     def chunk(a: int) -> None:
         b = min(n, a + CHUNK_ROWS)
-        _rows(plan, {f: c[a:b] for f, c in src.items()}, {f: x[a:b] for f, x in xs.items()}, index[a:b], codes[a:b])
+        _rows(plan, {f: e.chunk(a, b) for f, e in encoded.items() if f in plan.sources},
+              {f: x[a:b] for f, x in xs.items()}, index[a:b], codes[a:b])
     starts = range(0, n, CHUNK_ROWS)
     if len(starts) <= 1:
         for a in starts:
@@ -829,7 +893,7 @@ def _run(plan: _Plan, src: Mapping[str, Int], xs: Mapping[str, Float], index: In
 def _run_take(plan: _Plan, index: Int, codes: Int, n: int) -> None:
     def chunk(a: int) -> None:
         b = min(n, a + CHUNK_ROWS)
-        np.take(plan.out, index[a:b], out=codes[a:b])
+        np.take(plan.out, index[a:b], out=codes[a:b], mode="clip")
     list(_pool().map(chunk, range(0, n, CHUNK_ROWS)))
 
 
@@ -839,15 +903,14 @@ def _rows(plan: _Plan, src: dict[str, Int], xs: Mapping[str, Float], idx: Int, c
     for f, x in xs.items():
         src["#" + f] = plan.grids[f].codes(x)
     if plan.epochs is not None:
-        src["@epoch"] = plan.epochs[src[DATE]]
-    v = plan.route_table[plan.route_key.of_rows(src)]
-    base = np.right_shift(v, plan.shift, dtype=np.intp)
+        src["@epoch"] = np.take(plan.epochs, src[DATE])
+    v = np.take(plan.route_table, plan.route_key.of_rows(src))
+    base = np.right_shift(v, plan.shift)
     base *= plan.width
     np.bitwise_and(v, (1 << plan.shift) - 1, out=idx, casting="unsafe")
     for key, table in plan.parts:
-        idx += table[key.of_rows(src, base)]
-    np.minimum(idx, plan.size, out=idx)
-    np.take(plan.out, idx, out=codes)
+        idx += np.take(table, key.of_rows(src, base))
+    np.take(plan.out, idx, out=codes, mode="clip")  # ``size`` and above: ``out[size]``, a bad row
 
 
 def _decide_classes(engine: Engine, tables: _Tables, plan: _Plan, present: Int, compiled: bool) -> None:
