@@ -103,15 +103,16 @@ class Encoded:
     def __len__(self) -> int:
         return self._n
 
-    def chunk(self, a: int, b: int) -> Int:
-        """The codes of rows ``a`` to ``b``."""
+    def chunk(self, a: int, b: int, out: Int | None = None) -> Int:
+        """The codes of rows ``a`` to ``b`` (a view of the column's, or written into ``out``)."""
         if self._codes is not None:
             return self._codes[a:b]
         raw: Int = _bits(self._raw, self._offset + a, b - a) if self._bits else self._raw[a:b]
         if self._valid is None:
             return raw
         valid = _bits(self._valid, self._offset + a, b - a)
-        out: Int = np.multiply(raw, valid, dtype=ROW_INT)  # whatever a null row holds, times 0 (no branches)
+        # Whatever a null row holds, times 0, less 1: no branches.
+        out = np.multiply(raw, valid, dtype=ROW_INT, out=out)
         out += valid
         out -= 1
         return out
@@ -130,8 +131,8 @@ class Encoded:
 def _bits(bitmap: np.ndarray, start: int, count: int) -> Int:
     """Bits ``start`` .. ``start + count - 1`` of an Arrow bitmap (least significant bit first), as 0/1 bytes."""
     first = start // 8
-    out: Int = np.unpackbits(bitmap[first:(start + count + 7) // 8], bitorder="little")
-    return out[start - 8 * first:start - 8 * first + count]
+    out: Any = np.unpackbits(bitmap[first:(start + count + 7) // 8], bitorder="little")
+    return out[start - 8 * first:start - 8 * first + count]  # type: ignore[no-any-return]
 
 
 def _bitmap(buffer: Any) -> np.ndarray | None:
@@ -455,24 +456,27 @@ class _Key:
         offsets = np.arange(self.span, dtype=np.int64)
         return [(offsets // s) % d.radix + d.low for d, s in zip(self.digits, self.strides(), strict=True)]
 
-    def of_rows(self, src: Mapping[str, Int], base: Int | None = None) -> Int:
-        """The key of each row (plus ``base``): int32 arithmetic, read with ``np.take`` (faster than
-        indexing with an array)."""
-        out: Int | None = None
+    def of_rows(self, src: Mapping[str, Int], out: Int, base: Int | None = None) -> Int:
+        """The key of each row (plus ``base``) into ``out``: int32 arithmetic, read with ``np.take``
+        (faster than indexing with an array)."""
+        first = True
         for d, s in zip(self.digits, self.strides(), strict=True):
             a = src[d.source]
-            if out is None:
+            if first:
                 if s != 1:
-                    out = np.multiply(a, s, dtype=ROW_INT)
+                    np.multiply(a, s, out=out, dtype=out.dtype)
                     if base is not None:
                         out += base
+                elif base is not None:
+                    np.add(a, base, out=out, dtype=out.dtype)
                 else:
-                    out = np.add(a, base) if base is not None else a.astype(ROW_INT)
+                    np.copyto(out, a)
+                first = False
             elif s == 1:
                 out += a
             else:
-                out += np.multiply(a, s, dtype=ROW_INT)
-        if out is None:
+                out += np.multiply(a, s, dtype=out.dtype)
+        if first:
             raise ValueError("a key of no digits is a constant")
         return out
 
@@ -508,13 +512,14 @@ class _Grid:
         cells[np.floor(cuts * scale).astype(np.int64)] = -1  # cell 0 among them: 0 is always a threshold
         return cls(cuts, scale, cells)
 
-    def codes(self, x: Float) -> Int:
-        y = np.multiply(x, self.scale)
+    def codes(self, x: Float, scratch: _Scratch, name: str) -> Int:
+        y = np.multiply(x, self.scale, out=scratch.get("y", np.float64, len(x)))
         np.clip(y, -1.0, len(self.cells) - 1, out=y)
+        c = scratch.get("cell", ROW_INT, len(x))
         with np.errstate(invalid="ignore"):  # NaN: cast to some int, clipped to cell 0 or the last one
-            c = y.astype(ROW_INT)
-        out: Int = np.take(self.cells, c, mode="clip")  # below 0: cell 0 (searched exactly)
-        exact = np.flatnonzero(out < 0)
+            np.copyto(c, y, casting="unsafe")
+        out: Int = np.take(self.cells, c, mode="clip", out=scratch.get(name, ROW_INT, len(x)))  # below 0: cell 0
+        exact = np.flatnonzero(np.less(out, 0, out=scratch.get("neg", np.bool_, len(x))))
         if len(exact):
             out[exact] = _code_numbers(x[exact], self.cuts, nan=2 * len(self.cuts) + 1)
         return out
@@ -573,7 +578,7 @@ def _combinations(engine: Engine, name: str, key: _Key, encoded: Mapping[str, En
     span = key.span
     if span > _ALL_COMBINATIONS and n:
         src = {d.source: encoded[d.source].codes for d in key.digits}
-        present = np.bincount(key.of_rows(src) - key.low, minlength=span) > 0
+        present = np.bincount(key.of_rows(src, np.empty(n, dtype=np.int64)) - key.low, minlength=span) > 0
     else:
         present = np.ones(span, dtype=bool)
     digits = [v.tolist() for v in key.values()]
@@ -601,6 +606,38 @@ def _decider_index(engine: Engine, tables: _Tables, picker: str | None, day: Any
     return found  # type: ignore[return-value]
 
 
+def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: Sequence[Any]) -> dict[int, Any]:
+    """Per date value (by position in ``days``; False: not a date the fast path reads), the decider of
+    ``picker`` then. A policy's versions are in force over intervals, one after the other, so
+    between two days with one decider every day has it: days are looked up by bisection."""
+    out: dict[int, Any] = {}
+    if None in days:
+        out[days.index(None)] = _decider_index(engine, tables, picker, None)
+    order = sorted((d, o) for o, d in enumerate(days) if d is not None and d is not False)
+    if not order:
+        return out
+
+    def at(k: int) -> Any:
+        d, o = order[k]
+        if o not in out:
+            out[o] = _decider_index(engine, tables, picker, d)
+        return out[o]
+
+    spans = [(0, len(order) - 1)]
+    while spans:
+        lo, hi = spans.pop()
+        a, b = at(lo), at(hi)
+        if hi - lo <= 1:
+            continue
+        if a is not None and a is b:
+            for k in range(lo + 1, hi):
+                out[order[k][1]] = a
+            continue
+        mid = (lo + hi) // 2
+        spans += [(lo, mid), (mid, hi)]
+    return out
+
+
 def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums: Mapping[str, Float],
           n: int) -> tuple[_Plan | None, bool]:
     """The batch's plan (None: no row has a rule set), and whether it holds for any rows with these
@@ -620,11 +657,18 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     deciders: list[RuleSetDecider] = []
     seen: dict[int, int] = {}
     by_pair = np.full((max(1, len(pickers)), len(days)), -1, dtype=np.int64)
+    # Pickers of one policy share its rule sets (``decider_for`` reads the supplier's policy only).
+    same: dict[Any, int] = {}
     for i, p in enumerate(pickers):
-        for o, day in enumerate(days):
-            if day is False:
-                continue
-            d = _decider_index(engine, tables, p, day)
+        try:
+            group: Any = id(engine.pack.policy_for_supplier(p))
+        except PolicyRulesError:
+            group = ("picker", p)
+        first = same.setdefault(group, i)
+        if first != i:
+            by_pair[i] = by_pair[first]
+            continue
+        for o, d in _deciders_by_day(engine, tables, p, days).items():
             if d is not None:
                 by_pair[i, o] = j = seen.setdefault(id(d), len(deciders))
                 if j == len(deciders):
@@ -640,11 +684,10 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     if DATE in encoded:
         date_digit = _Digit(DATE, -1, len(days))
         if len(picks) * len(days) > _MAX_ROUTE_KEYS:
-            _, first, epoch_of = np.unique(by_pair.T, axis=0, return_index=True, return_inverse=True)
-            epoch_of = epoch_of.reshape(-1)
-            by_pair = by_pair[:, first]
-            epochs = np.roll(epoch_of.astype(ROW_INT), -1)  # circular: code -1 (no date) is the last entry
-            date_digit = _Digit("@epoch", 0, len(first))
+            _, kept, epoch_of = np.unique(by_pair.T, axis=0, return_index=True, return_inverse=True)
+            by_pair = by_pair[:, kept]
+            epochs = np.roll(epoch_of.reshape(-1).astype(ROW_INT), -1)  # circular: no date (-1) is the last entry
+            date_digit = _Digit("@epoch", 0, len(kept))
         route_digits.append(date_digit)
     route_key = _Key(route_digits)
     if route_key.span > _MAX_DENSE:
@@ -677,10 +720,10 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
             for o, b in enumerate(bases[name]):
                 if b is None:
                     continue
-                k = tuple(b.facts.get(f) for f in fields)
-                c = ks.get(k)
+                told = tuple(b.facts.get(f) for f in fields)
+                c = ks.get(told)
                 if c is None:
-                    c = ks[k] = len(ks)
+                    c = ks[told] = len(ks)
                     facts.append({f: b.facts[f] for f in DIMENSIONS[name].fields if f in b.facts})
                 local[o] = c
             unit.local.append(local)
@@ -809,22 +852,24 @@ def decide(engine: Engine, data: Any) -> Decided:
         _fallback(engine, tables, result, np.arange(n), encoded, nums)
         return result
     index: Int = np.empty(n, dtype=plan.index_type)
-    _run(plan, encoded, xs, index, codes, n)
-    neg = np.flatnonzero(codes < 0)
-    if len(neg):
-        many = len(neg) > n // 4
-        present = np.flatnonzero(np.bincount(np.minimum(index, plan.size), minlength=plan.size + 1)[:plan.size]) \
-            if many else np.unique(index[neg])
+    negatives = _run(plan, encoded, xs, index, codes, n)
+    bad: Int = np.zeros(0, dtype=np.intp)
+    if negatives:
+        many = negatives > n // 4  # a first batch: find the classes present without listing rows
+        neg = np.zeros(0, dtype=np.intp) if many else np.flatnonzero(codes < 0)
+        present = np.flatnonzero(_seen(plan, index, n)[:plan.size]) if many \
+            else np.unique(np.minimum(index[neg], plan.size))
         present = present[present < plan.size]
         present = present[plan.out[present] == _UNDECIDED]
         if len(present):
             _decide_classes(engine, tables, plan, present, compiled)
         if many:
-            _run_take(plan, index, codes, n)
+            _run_chunks(n, lambda a, b: np.take(plan.out, index[a:b], out=codes[a:b], mode="clip"))
+            bad = np.flatnonzero(codes < 0)
         else:
             codes[neg] = np.take(plan.out, index[neg], mode="clip")
-    bad = np.flatnonzero(codes < 0)
-    codes[bad] = -1
+            bad = neg[codes[neg] < 0]
+        codes[bad] = -1
     result = Decided(codes, list(tables.outcomes))
     _fallback(engine, tables, result, bad, encoded, nums)
     return result
@@ -868,7 +913,7 @@ def _cached_plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded]
         if found is not None:
             return found
     plan, reusable = _plan(engine, tables, encoded, xs, n)
-    if key is not None and reusable:
+    if key is not None and reusable and plan is not None:
         with tables.lock:
             tables.plans[key] = plan
             while len(tables.plans) > _PLANS_KEPT:
@@ -876,41 +921,68 @@ def _cached_plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded]
     return plan
 
 
-def _run(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], index: Int, codes: Int,
-         n: int) -> None:
-    def chunk(a: int) -> None:
-        b = min(n, a + CHUNK_ROWS)
-        _rows(plan, {f: e.chunk(a, b) for f, e in encoded.items() if f in plan.sources},
-              {f: x[a:b] for f, x in xs.items()}, index[a:b], codes[a:b])
+def _run_chunks(n: int, work: Callable[[int, int], Any]) -> list[Any]:
+    """``work(a, b)`` for each chunk of rows, on the pool's threads when there are several."""
     starts = range(0, n, CHUNK_ROWS)
     if len(starts) <= 1:
-        for a in starts:
-            chunk(a)
-    else:
-        list(_pool().map(chunk, starts))
+        return [work(a, min(n, a + CHUNK_ROWS)) for a in starts]
+    return list(_pool().map(lambda a: work(a, min(n, a + CHUNK_ROWS)), starts))
 
 
-def _run_take(plan: _Plan, index: Int, codes: Int, n: int) -> None:
-    def chunk(a: int) -> None:
-        b = min(n, a + CHUNK_ROWS)
-        np.take(plan.out, index[a:b], out=codes[a:b], mode="clip")
-    list(_pool().map(chunk, range(0, n, CHUNK_ROWS)))
+def _run(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], index: Int, codes: Int,
+         n: int) -> int:
+    """Every row's class and outcome (see :func:`_rows`); how many rows have none yet."""
+    return sum(_run_chunks(n, lambda a, b: _rows(plan, encoded, xs, a, b, index[a:b], codes[a:b])))
 
 
-def _rows(plan: _Plan, src: dict[str, Int], xs: Mapping[str, Float], idx: Int, codes: Int) -> None:
-    """One chunk of rows: each row's class index into ``idx`` (``size``: a bad row), its outcome
-    (or -1, not decided yet, or -2, bad) into ``codes``."""
+def _seen(plan: _Plan, index: Int, n: int) -> Bool:
+    """Per class (and ``size``: bad rows), whether a row has it."""
+    seen: Bool = np.zeros(plan.size + 1, dtype=bool)
+
+    def mark(a: int, b: int) -> None:
+        seen[np.minimum(index[a:b], plan.size)] = True  # threads only ever write True
+    _run_chunks(n, mark)
+    return seen
+
+
+class _Scratch(threading.local):
+    """A thread's arrays for a chunk's temporaries, kept from chunk to chunk (fresh arrays of a
+    megabyte each cost page faults that dominate the arithmetic)."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple[str, Any], np.ndarray] = {}
+
+    def get(self, name: str, dtype: Any, n: int) -> Any:
+        found = self.arrays.get((name, dtype))
+        if found is None or len(found) < n:
+            found = self.arrays[(name, dtype)] = np.empty(max(n, CHUNK_ROWS), dtype=dtype)
+        return found[:n]
+
+
+_SCRATCH = _Scratch()
+
+
+def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], a: int, b: int, idx: Int,
+          codes: Int) -> int:
+    """Rows ``a`` to ``b``: each row's class index into ``idx`` (``size`` or above: a bad row), its
+    outcome (or -1, not decided yet, or -2, bad) into ``codes``; how many rows have no outcome yet."""
+    scratch, n = _SCRATCH, b - a
+    src = {f: e.chunk(a, b, scratch.get(f, ROW_INT, n)) for f, e in encoded.items() if f in plan.sources}
     for f, x in xs.items():
-        src["#" + f] = plan.grids[f].codes(x)
+        src["#" + f] = plan.grids[f].codes(x[a:b], scratch, "#" + f)
     if plan.epochs is not None:
-        src["@epoch"] = np.take(plan.epochs, src[DATE])
-    v = np.take(plan.route_table, plan.route_key.of_rows(src))
-    base = np.right_shift(v, plan.shift)
+        src["@epoch"] = np.take(plan.epochs, src[DATE], mode="wrap", out=scratch.get("@epoch", ROW_INT, n))
+    key = scratch.get("key", ROW_INT, n)
+    wide = plan.route_table.dtype
+    v = np.take(plan.route_table, plan.route_key.of_rows(src, key), mode="wrap", out=scratch.get("v", wide, n))
+    base = np.right_shift(v, plan.shift, out=scratch.get("base", wide, n))
     base *= plan.width
     np.bitwise_and(v, (1 << plan.shift) - 1, out=idx, casting="unsafe")
-    for key, table in plan.parts:
-        idx += np.take(table, key.of_rows(src, base))
+    term = scratch.get("term", plan.index_type, n)
+    for k, table in plan.parts:
+        idx += np.take(table, k.of_rows(src, key, base), mode="wrap", out=term)
     np.take(plan.out, idx, out=codes, mode="clip")  # ``size`` and above: ``out[size]``, a bad row
+    return int(np.count_nonzero(np.less(codes, 0, out=scratch.get("neg", np.bool_, n))))
 
 
 def _decide_classes(engine: Engine, tables: _Tables, plan: _Plan, present: Int, compiled: bool) -> None:
