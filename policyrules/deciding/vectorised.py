@@ -546,7 +546,7 @@ class _Unit:
     facts: list[list[dict[str, Any]]]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Plan:
     """Everything about a batch that does not depend on its rows but on its columns' distinct
     values: the tables that turn each row's codes into its class, and the classes decided so far."""
@@ -567,19 +567,27 @@ class _Plan:
     radices: list[list[int]]
     units: list[_Unit]  # value dimensions, then numbers, in registry order
     sources: frozenset[str]  # the columns whose codes rows are read by
+    checked: dict[str, tuple[_Key, Bool]]  # dimensions of many combinations: those checked (the others read bad)
 
 
 _UNDECIDED, _BAD = -1, -2
 
 
+def _present(key: _Key, encoded: Mapping[str, Encoded], n: int) -> Bool | None:
+    """Per offset of a value dimension's key, whether a row has it; None (all of them, as if every
+    one were present) when they are few."""
+    if key.span <= _ALL_COMBINATIONS or not n:
+        return None
+    src = {d.source: encoded[d.source].codes for d in key.digits}
+    return np.bincount(key.of_rows(src, np.empty(n, dtype=np.int64)) - key.low, minlength=key.span) > 0
+
+
 def _combinations(engine: Engine, name: str, key: _Key, encoded: Mapping[str, Encoded], filler: dict[str, Any],
-                  n: int) -> list[intake.Base | None]:
-    """Per offset of a value dimension's key, the checked Base of its values (None: full validation)."""
+                  present: Bool | None) -> list[intake.Base | None]:
+    """Per offset of a value dimension's key, the checked Base of its values (None: full validation,
+    or not present)."""
     span = key.span
-    if span > _ALL_COMBINATIONS and n:
-        src = {d.source: encoded[d.source].codes for d in key.digits}
-        present = np.bincount(key.of_rows(src, np.empty(n, dtype=np.int64)) - key.low, minlength=span) > 0
-    else:
+    if present is None:
         present = np.ones(span, dtype=bool)
     digits = [v.tolist() for v in key.values()]
     catalog = engine.pack.catalog
@@ -639,15 +647,15 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: 
 
 
 def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums: Mapping[str, Float],
-          n: int) -> tuple[_Plan | None, bool]:
-    """The batch's plan (None: no row has a rule set), and whether it holds for any rows with these
-    distinct values (not when only the combinations present were checked)."""
+          n: int) -> _Plan | None:
+    """The batch's plan (None: no row has a rule set)."""
     filler = _filler(engine)
     # A column of no values (all null) is no digit: its rows read as not given.
     keys = {name: _Key([_Digit(f, -1, len(encoded[f].values) + 1) for f in fields if f in encoded
                         and encoded[f].values]) for name, fields in VALUE_DIMENSIONS.items()}
-    bases = {name: _combinations(engine, name, key, encoded, filler, n) for name, key in keys.items()}
-    reusable = all(key.span <= _ALL_COMBINATIONS for key in keys.values())
+    presents = {name: _present(key, encoded, n) for name, key in keys.items()}
+    bases = {name: _combinations(engine, name, key, encoded, filler, presents[name]) for name, key in keys.items()}
+    checked = {name: (keys[name], p) for name, p in presents.items() if p is not None}
     # Routes: per (picker value, date value), the rule set; per picker value, the bounds it puts on numbers.
     picks = bases[_PICKER_DIMENSION]
     days: list[Any] = [None]
@@ -694,13 +702,12 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         raise PolicyRulesError(f"too many distinct values for vectorised evaluation ({route_key.span:,}); "
                                "use the row path")
     # Per (picker offset, date offset): decider j and route (decider, reach).
-    n_dates = by_pair.shape[1]
     j_of = np.where(picker_of[:, None] >= 0, by_pair[np.maximum(picker_of, 0)], -1)  # span_w x dates
     pair = np.where(j_of >= 0, j_of * len(reaches or [()]) + reach_of[:, None], -1)
     route_codes, route_of = np.unique(pair[pair >= 0], return_inverse=True)
     routes = len(route_codes)
     if not routes:
-        return None, reusable
+        return None
     route = np.full(pair.shape, -1, dtype=np.int64)
     route[pair >= 0] = route_of.reshape(-1)
     route_decider = (route_codes // max(1, len(reaches))).tolist()
@@ -804,7 +811,7 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     shift = max(1, int(size).bit_length())
     wide = (max(1, routes) << shift) >= 2**31
     picker_term = terms[picker_unit]  # routes x span_w
-    span_w, n_dates = len(picks), by_pair.shape[1]
+    span_w = len(picks)
     safe = np.maximum(route, 0)
     w_index = np.broadcast_to(np.arange(span_w)[:, None], route.shape)
     low = np.array(offsets, dtype=np.int64)[np.array(route_decider, dtype=np.int64)[safe]] if routes else \
@@ -819,21 +826,20 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     return _Plan(route_key, route_table, shift, width, tables_out, {f: grids[f] for f in nums}, epochs, size,
                  index_type, out, deciders, offsets, strides, radices, units,
                  frozenset(d.source for k in (route_key, *(k for k, _ in tables_out)) for d in k.digits)
-                 | ({DATE} if epochs is not None else set())), reusable
+                 | ({DATE} if epochs is not None else set()), checked)
 
 #: Rows decided at once (by one thread of the pool): a chunk's temporaries stay in the caches.
 CHUNK_ROWS = 1 << 18
-_POOL: ThreadPoolExecutor | None = None
+_POOLS: list[ThreadPoolExecutor] = []  # made when first needed: one per process
 _POOL_LOCK = threading.Lock()
 
 
 def _pool() -> ThreadPoolExecutor:
-    global _POOL
     with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
-                                       thread_name_prefix="policyrules-columns")
-        return _POOL
+        if not _POOLS:
+            _POOLS.append(ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                             thread_name_prefix="policyrules-columns"))
+        return _POOLS[0]
 
 
 def decide(engine: Engine, data: Any) -> Decided:
@@ -862,7 +868,7 @@ def decide(engine: Engine, data: Any) -> Decided:
         present = present[present < plan.size]
         present = present[plan.out[present] == _UNDECIDED]
         if len(present):
-            _decide_classes(engine, tables, plan, present, compiled)
+            _decide_classes(tables, plan, present, compiled)
         if many:
             _run_chunks(n, lambda a, b: np.take(plan.out, index[a:b], out=codes[a:b], mode="clip"))
             bad = np.flatnonzero(codes < 0)
@@ -905,15 +911,17 @@ _PLANS_KEPT = 4
 def _cached_plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], n: int,
                  compiled: bool) -> _Plan | None:
     """The batch's plan, reused when the columns have the same distinct values as a recent batch's
-    (compiled backend only: the plan keeps its decided classes)."""
+    and no combination its plan did not check (compiled backend only: the plan keeps its decided
+    classes)."""
     key = _signature(encoded, xs) if compiled else None
     if key is not None:
         with tables.lock:
             found = tables.plans.get(key)
-        if found is not None:
+        if found is not None and all(not (p & ~seen).any() for k, seen in found.checked.values()
+                                     if (p := _present(k, encoded, n)) is not None):
             return found
-    plan, reusable = _plan(engine, tables, encoded, xs, n)
-    if key is not None and reusable and plan is not None:
+    plan = _plan(engine, tables, encoded, xs, n)
+    if key is not None and plan is not None:
         with tables.lock:
             tables.plans[key] = plan
             while len(tables.plans) > _PLANS_KEPT:
@@ -985,7 +993,7 @@ def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], 
     return int(np.count_nonzero(np.less(codes, 0, out=scratch.get("neg", np.bool_, n))))
 
 
-def _decide_classes(engine: Engine, tables: _Tables, plan: _Plan, present: Int, compiled: bool) -> None:
+def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) -> None:
     """Decide each class of ``present`` (or read it from the engine's table of classes decided)."""
     classes = tables.classes if compiled else {}
     block = np.searchsorted(np.array(plan.offsets), present, side="right") - 1
