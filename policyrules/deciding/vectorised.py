@@ -275,6 +275,15 @@ def numbers(column: Any, optional: bool) -> Numbers:
     seq: Sequence[Any] = column if isinstance(column, Sequence) else list(column)
     if arr is not None:
         seq = arr.to_pylist()
+    elif set(map(type, seq)) <= {float, type(None)}:  # plain floats and None: Arrow reads them exactly
+        floats = pa.array(seq, pa.float64())
+        x = np.asarray(floats.fill_null(math.nan).to_numpy(zero_copy_only=False) if floats.null_count
+                       else floats.to_numpy(), dtype=np.float64)
+        given = np.asarray(floats.is_valid().to_numpy(zero_copy_only=False), dtype=bool) if floats.null_count \
+            else np.ones(len(x), dtype=bool)
+        if optional:
+            given &= ~np.isnan(x)  # NaN in an optional number: left out
+        return Numbers(x, given, seq.__getitem__)
     n = len(seq)
     try:
         x = np.fromiter((v if type(v) is float else math.nan for v in seq), dtype=np.float64, count=n)
