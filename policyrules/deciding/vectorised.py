@@ -542,7 +542,7 @@ _MAX_ROUTE_KEYS = 1 << 22
 #: combinations present only (one count over the rows) rather than for all of them.
 _ALL_COMBINATIONS = 4096
 #: Parts of the class index are read from one table while (routes x their keys) stays this small.
-_FUSE = 1 << 15
+_FUSE = 1 << 17
 
 
 @dataclass
@@ -561,7 +561,7 @@ class _Plan:
     values: the tables that turn each row's codes into its class, and the classes decided so far."""
 
     route_key: _Key
-    route_table: np.ndarray  # route << shift | (class block offset + constant parts); bad: ``size``
+    route_table: np.ndarray  # route * width << shift | (class block offset + constant parts); bad: ``size``
     shift: int
     width: int
     parts: list[tuple[_Key, np.ndarray]]
@@ -577,6 +577,7 @@ class _Plan:
     units: list[_Unit]  # value dimensions, then numbers, in registry order
     sources: frozenset[str]  # the columns whose codes rows are read by
     checked: dict[str, tuple[_Key, Bool]]  # dimensions of many combinations: those checked (the others read bad)
+    decided: int = 0  # classes decided so far
 
 
 _UNDECIDED, _BAD = -1, -2
@@ -818,7 +819,7 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
                   for key, term in fused]
     # The route table: per (picker offset, date offset), the route and its first terms.
     shift = max(1, int(size).bit_length())
-    wide = (max(1, routes) << shift) >= 2**31
+    wide = ((max(1, routes) * width) << shift) >= 2**31
     picker_term = terms[picker_unit]  # routes x span_w
     span_w = len(picks)
     safe = np.maximum(route, 0)
@@ -826,7 +827,7 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     low = np.array(offsets, dtype=np.int64)[np.array(route_decider, dtype=np.int64)[safe]] if routes else \
         np.zeros(route.shape, dtype=np.int64)
     value = low + picker_term[safe, w_index] + constant[safe] if routes else low
-    value = np.where((route >= 0) & (value < size), (safe << shift) | value, size)
+    value = np.where((route >= 0) & (value < size), ((safe * width) << shift) | value, size)
     # A route key's offset is the picker dimension's offset plus the date's times its span.
     route_table = _circular(value.T.reshape(1, -1).astype(np.int64 if wide else np.int32), route_key.low,
                             route_key.span, 1)
@@ -867,12 +868,15 @@ def decide(engine: Engine, data: Any) -> Decided:
         _fallback(engine, tables, result, np.arange(n), encoded, nums)
         return result
     index: Int = np.empty(n, dtype=plan.index_type)
-    negatives = _run(plan, encoded, xs, index, codes, n)
+    seen = np.zeros(plan.size + 1, dtype=bool) if not plan.decided else None  # a new plan: classes marked
+    negatives = _run(plan, encoded, xs, index, codes, n, seen)
     bad: Int = np.zeros(0, dtype=np.intp)
     if negatives:
-        many = negatives > n // 4  # a first batch: find the classes present without listing rows
+        many = negatives > n // 4  # find the classes present without listing rows
         neg = np.zeros(0, dtype=np.intp) if many else np.flatnonzero(codes < 0)
-        present = np.flatnonzero(_seen(plan, index, n)[:plan.size]) if many \
+        if seen is None and many:
+            seen = _seen(plan, index, n)
+        present = np.flatnonzero(seen[:plan.size]) if seen is not None and many \
             else np.unique(np.minimum(index[neg], plan.size))
         present = present[present < plan.size]
         present = present[plan.out[present] == _UNDECIDED]
@@ -947,9 +951,9 @@ def _run_chunks(n: int, work: Callable[[int, int], Any]) -> list[Any]:
 
 
 def _run(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], index: Int, codes: Int,
-         n: int) -> int:
+         n: int, seen: Bool | None) -> int:
     """Every row's class and outcome (see :func:`_rows`); how many rows have none yet."""
-    return sum(_run_chunks(n, lambda a, b: _rows(plan, encoded, xs, a, b, index[a:b], codes[a:b])))
+    return sum(_run_chunks(n, lambda a, b: _rows(plan, encoded, xs, a, b, index[a:b], codes[a:b], seen)))
 
 
 def _seen(plan: _Plan, index: Int, n: int) -> Bool:
@@ -980,9 +984,10 @@ _SCRATCH = _Scratch()
 
 
 def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], a: int, b: int, idx: Int,
-          codes: Int) -> int:
+          codes: Int, seen: Bool | None) -> int:
     """Rows ``a`` to ``b``: each row's class index into ``idx`` (``size`` or above: a bad row), its
-    outcome (or -1, not decided yet, or -2, bad) into ``codes``; how many rows have no outcome yet."""
+    outcome (or -1, not decided yet, or -2, bad) into ``codes``, and (a new plan) each class marked
+    in ``seen``; how many rows have no outcome yet."""
     scratch, n = _SCRATCH, b - a
     src = {f: e.chunk(a, b, scratch.get(f, ROW_INT, n)) for f, e in encoded.items() if f in plan.sources}
     for f, x in xs.items():
@@ -992,13 +997,14 @@ def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], 
     key = scratch.get("key", ROW_INT, n)
     wide = plan.route_table.dtype
     v = np.take(plan.route_table, plan.route_key.of_rows(src, key), mode="wrap", out=scratch.get("v", wide, n))
-    base = np.right_shift(v, plan.shift, out=scratch.get("base", wide, n))
-    base *= plan.width
+    base = np.right_shift(v, plan.shift, out=scratch.get("base", wide, n))  # the route's first table entry
     np.bitwise_and(v, (1 << plan.shift) - 1, out=idx, casting="unsafe")
     term = scratch.get("term", plan.index_type, n)
     for k, table in plan.parts:
         idx += np.take(table, k.of_rows(src, key, base), mode="wrap", out=term)
     np.take(plan.out, idx, out=codes, mode="clip")  # ``size`` and above: ``out[size]``, a bad row
+    if seen is not None:
+        np.put(seen, idx, True, mode="clip")  # threads only ever write True
     return int(np.count_nonzero(np.less(codes, 0, out=scratch.get("neg", np.bool_, n))))
 
 
@@ -1019,6 +1025,7 @@ def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) 
                 v = d.decide(facts)
                 found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
             plan.out[k] = found
+        plan.decided += len(present)
 
 
 def _code_numbers(x: Float, cuts: Float, nan: int | None = None) -> Int:
