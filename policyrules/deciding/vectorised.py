@@ -1,14 +1,33 @@
 """Vectorised columnar evaluation (the optional ``columns`` extra: numpy and pyarrow).
 
-The exact partition's idea, done on arrays. Each column is dictionary-encoded (a code per row, a
-small list of distinct values); the distinct values of each value dimension of the registry (a
-weapon with its class and supplier, a target region, ...) are checked once by the intake
-(:func:`policyrules.model.intake.base`), the distinct (supplier, date) pairs pick their rule sets,
-and each number is placed among the thresholds with one ``searchsorted``. Per rule set, the values
-of a dimension that its rules cannot tell apart (they agree on every field the rules mention) share
-a class code, so a row's class is one integer: a sum of gathered codes. Each class present is
-decided once (by the rule set's decider, as ``evaluate`` does) and the rows' decisions, rule ids,
-policies and versions are gathered from small arrays.
+The exact partition's idea, done on arrays. Each column is dictionary-encoded: a code per row (read
+from Arrow's own buffers, a chunk of rows at a time; a Python list is converted by Arrow first) and
+a small list of distinct values. What depends only on those distinct values is a batch's *plan*:
+
+- each combination of the codes of a value dimension (a weapon with its class and supplier, a
+  target region, ...) is checked once by the intake (:func:`policyrules.model.intake.base`): all
+  of them when they are few, else those present;
+- per (supplier, date) value, the rule set (a policy's versions are in force one after another, so
+  the days between two of one rule set are not looked up), and per weapon its reach: together, a
+  row's *route*;
+- per rule set, the values of a dimension that its rules cannot tell apart (they agree on every
+  field the rules mention) share a class code, and each number is placed among the union of every
+  rule set's thresholds and every bound (a grid of cells: one multiply and one table read, a cell
+  holding a threshold searched exactly); a class is one integer, a sum of terms, in a block per
+  rule set;
+- tables of those terms: one by (weapon codes, date code; with very many distinct dates, the date's
+  epoch: days of the same rule sets) gives a row's route and its first terms,
+  one per other part (a dimension, a number, or several fused while their table stays small) by
+  (route, codes); a value only full validation judges, a number beyond its bound (a weapon's reach,
+  ``MAX_RANGE_KM``) or a date no version covers reads a term that makes the row bad.
+
+Rows are then read in chunks on a small thread pool: integer arithmetic and ``np.take`` into those
+tables, a sum per row (its class), and the outcome of its class. Each class present is decided once
+(by the rule set's decider, as ``evaluate`` does), and the rows' decisions, rule ids, policies and
+versions come out as codes into small arrays. With the compiled backend an engine keeps the
+outcomes of the classes it decided, and the plans of a few recent sets of distinct values (a batch
+of the same table or file reads them again); a plan of the combinations present is made again for
+a batch that brings new ones. The durable backend decides each batch's classes afresh.
 
 Rows the vectorised path cannot vouch for (a value only full validation judges, a number beyond a
 weapon's reach, a date no version covers, a required field left out) are each evaluated by
@@ -16,7 +35,7 @@ weapon's reach, a date no version covers, a required field left out) are each ev
 
 Fields of different dimensions are checked independently: the registry keeps every check between
 fields inside one dimension (a weapon fixes its class and supplier) except the bound a value
-dimension puts on a numeric one (a weapon's reach on the range), which is checked per row here.
+dimension puts on a numeric one (a weapon's reach on the range), which is part of a row's route here.
 
 Missing values follow the column idioms: null (None, ``pd.NA``, ``NaT``, a null in Arrow) is a field
 not given, and so is NaN in an optional numeric column; pandas ``Timestamp``, ``datetime64`` and
