@@ -771,12 +771,12 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         limits = {MAX_RANGE_KM, *(r[bounded.index(k)] for r in reaches)} if k in bounded else {MAX_RANGE_KM}
         cuts = np.array(sorted({0.0, *limits, *(t for d in deciders for t in d.thresholds_of[f])}), dtype=np.float64)
         grids[f] = _Grid.of(cuts)
-        reps = [_representative(cuts, g) for g in range(2 * len(cuts) + 2)]
+        # A number of each global code (the last: not given), coded among each rule set's own thresholds.
+        reps = np.array([_representative(cuts, g) for g in range(2 * len(cuts) + 1)], dtype=np.float64)
         unit = _Unit([], [], [])
         for d in deciders:
             mine = np.array(d.thresholds_of[f], dtype=np.float64)
-            local = np.array([2 * len(mine) + 1 if r is None else int(_code_numbers(np.array([r]), mine)[0])
-                              for r in reps], dtype=np.int64)
+            local = np.append(_code_numbers(reps, mine), 2 * len(mine) + 1).astype(np.int64)
             unit.local.append(local)
             unit.meaning.append(list(range(2 * len(mine) + 2)))
             unit.facts.append([{f: _representative(mine, c)} for c in range(2 * len(mine) + 2)])
