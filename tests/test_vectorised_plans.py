@@ -6,19 +6,20 @@ for batches with the same distinct values) gives, row by row, what ``evaluate`` 
 from __future__ import annotations
 
 import math
+import os
 import threading
+import time
 from typing import Any
 
 import pytest
 
-from policyrules import Engine
+from policyrules import Engine, PolicyRulesError
 from policyrules.deciding import vectorised
 from policyrules.deciding.columnar import COLUMNS
 from policyrules.model.domain import MAX_RANGE_KM
 from policyrules.strategies import boundary_ranges
 
 from .strike_samples import varied_strikes
-from .test_vectorised import expected, got
 
 np = pytest.importorskip("numpy")
 pa = pytest.importorskip("pyarrow")
@@ -36,6 +37,22 @@ KNOBS: dict[str, dict[str, Any]] = {
     "a grid of 4 cells (every number searched)": {"_GRID_CELLS": 4},
     "a fine grid": {"_GRID_CELLS": 1 << 22},
 }
+
+
+def expected(engine: Engine, row: dict[str, Any]) -> tuple[Any, ...]:
+    """What evaluate says of a row (None: a field not given)."""
+    try:
+        v = engine.evaluate({k: x for k, x in row.items() if x is not None})
+    except PolicyRulesError as e:
+        return ("error", type(e).__name__, str(e))
+    return (v.decision, v.rule.id, v.policy.id, v.policy.version)
+
+
+def got(decided: vectorised.Decided, i: int) -> tuple[Any, ...]:
+    e = decided.errors.get(i)
+    if e is not None:
+        return ("error", type(e).__name__, str(e))
+    return decided.outcomes[int(decided.codes[i])]
 
 
 def _numbers() -> list[Any]:
@@ -187,8 +204,6 @@ def test_rule_sets_by_day_found_by_bisection_keep_gaps_between_versions() -> Non
     bisection gives every day the rule set a lookup of that day gives."""
     import datetime as dt
 
-    from policyrules import PolicyRulesError
-
     start = dt.date(2020, 1, 1)
     spans = [(10, 40, "a"), (41, 41, "b"), (60, 90, "c"), (91, 200, "d")]  # gaps: before 10, 42..59, after 200
 
@@ -217,3 +232,30 @@ def test_rule_sets_by_day_found_by_bisection_keep_gaps_between_versions() -> Non
         except PolicyRulesError:
             want = None
         assert found[o] == want, (o, day)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_a_pool_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent's pool threads do not exist in a forked child: its chunks must not wait for them."""
+    monkeypatch.setattr(vectorised, "CHUNK_ROWS", 16)
+    rs = rows(seed=13)[:80]
+    t = table(rs)
+    check(vectorised.decide(ENGINE, t), rs)  # the parent's pool made and used
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 if it decides the rows, within the parent's wait
+        try:
+            decided = vectorised.decide(ENGINE, t)
+            os._exit(0 if all(got(decided, i) == want(r) for i, r in enumerate(rs)) else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on its parent's pool")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0

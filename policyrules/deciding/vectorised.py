@@ -859,16 +859,18 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
 
 #: Rows decided at once (by one thread of the pool): a chunk's temporaries stay in the caches.
 CHUNK_ROWS = 1 << 18
-_POOLS: list[ThreadPoolExecutor] = []  # made when first needed: one per process
+_POOLS: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child has none of its parent's threads
 _POOL_LOCK = threading.Lock()
 
 
 def _pool() -> ThreadPoolExecutor:
     with _POOL_LOCK:
-        if not _POOLS:
-            _POOLS.append(ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
-                                             thread_name_prefix="policyrules-columns"))
-        return _POOLS[0]
+        pool = _POOLS.get(os.getpid())
+        if pool is None:
+            _POOLS.clear()
+            pool = _POOLS[os.getpid()] = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                                            thread_name_prefix="policyrules-columns")
+        return pool
 
 
 def decide(engine: Engine, data: Any) -> Decided:
