@@ -259,3 +259,19 @@ def test_a_forked_child_gets_a_pool_of_its_own(monkeypatch: pytest.MonkeyPatch) 
             pytest.fail("the forked child hung on its parent's pool")
         time.sleep(0.05)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize("cells", [4, 1 << 10, 1 << 17])
+def test_the_grid_codes_every_number_as_a_search_does(cells: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thresholds anywhere (negative, far apart, close together, infinite) and numbers on them, just
+    around them, in between, negative, NaN and infinite: the grid's code is the exact search's."""
+    monkeypatch.setattr(vectorised, "_GRID_CELLS", cells)
+    rng = np.random.default_rng(cells)
+    for extra in ([], [-5.0, -0.5], [40.0, 40.1, 40.125, 42.0], [1e9], [math.inf], [-math.inf, 7.75]):
+        cuts = np.array(sorted({0.0, MAX_RANGE_KM, 80.0, 150.0, *extra}), dtype=np.float64)
+        grid = vectorised._Grid.of(cuts)
+        x = np.concatenate([cuts, np.nextafter(cuts, math.inf), np.nextafter(cuts, -math.inf),
+                            rng.uniform(-10, 2 * MAX_RANGE_KM, 2000), rng.uniform(0, 300, 2000).round(1),
+                            [math.nan, math.inf, -math.inf, -0.0, 1e300, -1e300, 5e-324]])
+        want = vectorised._code_numbers(x, cuts, nan=2 * len(cuts) + 1)
+        assert grid.codes(x, vectorised._Scratch(), "#x").tolist() == want.tolist(), extra

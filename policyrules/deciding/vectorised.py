@@ -533,18 +533,24 @@ class _Grid:
 
     @classmethod
     def of(cls, cuts: Float) -> _Grid:
-        top = float(cuts[-1])
+        finite = cuts[np.isfinite(cuts)]
+        top = float(finite.max()) if len(finite) else 0.0
         scale = 2.0 ** math.floor(math.log2((_GRID_CELLS - 2) / top)) if top > 0 else 1.0
-        n = int(top * scale) + 2  # the last cell starts above every threshold
+        n = int(top * scale) + 2  # the last cell starts above every finite threshold
         cells = (2 * np.searchsorted(cuts, np.arange(n, dtype=np.float64) / scale, side="left")).astype(ROW_INT)
-        cells[np.floor(cuts * scale).astype(np.int64)] = -1  # cell 0 among them: 0 is always a threshold
+        cells[np.floor(finite[finite >= 0] * scale).astype(np.int64)] = -1
+        cells[0] = -1  # negative numbers and NaN are read from cell 0
+        if len(finite) < len(cuts):  # an infinite threshold above the last cell (NaN: nowhere to put it)
+            cells[-1] = -1
+            if np.isnan(cuts).any():
+                cells[:] = -1
         return cls(cuts, scale, cells)
 
     def codes(self, x: Float, scratch: _Scratch, name: str) -> Int:
-        y = np.multiply(x, self.scale, out=scratch.get("y", np.float64, len(x)))
-        np.clip(y, -1.0, len(self.cells) - 1, out=y)
         c = scratch.get("cell", ROW_INT, len(x))
-        with np.errstate(invalid="ignore"):  # NaN: cast to some int, clipped to cell 0 or the last one
+        with np.errstate(over="ignore", invalid="ignore"):  # huge: inf; NaN: cast to some int, then clipped
+            y = np.multiply(x, self.scale, out=scratch.get("y", np.float64, len(x)))
+            np.clip(y, -1.0, len(self.cells) - 1, out=y)
             np.copyto(c, y, casting="unsafe")
         out: Int = np.take(self.cells, c, mode="clip", out=scratch.get(name, ROW_INT, len(x)))  # below 0: cell 0
         exact = np.flatnonzero(np.less(out, 0, out=scratch.get("neg", np.bool_, len(x))))
@@ -800,11 +806,12 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         grid = grids[f]
         m = len(grid.cuts)
         codes = np.arange(2 * m + 2)
+        zero = 2 * int(np.searchsorted(grid.cuts, 0.0)) + 1  # the code of 0 (a rule may name a negative number)
         rows = []
         for j, r in zip(route_decider, route_reach, strict=True):
             limit = reaches[r][bounded.index(k)] if k in bounded else MAX_RANGE_KM
             top = 2 * int(np.searchsorted(grid.cuts, limit)) + 1  # the code of the limit itself
-            ok = (codes >= 1) & (codes <= top)
+            ok = (codes >= zero) & (codes <= top)
             if FIELDS[f].optional:
                 ok[2 * m + 1] = True
             rows.append(np.where(ok, units[u].local[j] * strides[j][u], size))
@@ -1053,7 +1060,7 @@ def _code_numbers(x: Float, cuts: Float, nan: int | None = None) -> Int:
     """Per value, ``2j`` between thresholds ``j-1`` and ``j``, ``2j + 1`` on threshold ``j`` (and ``nan``
     for NaN when given)."""
     left = np.searchsorted(cuts, x, side="left")
-    on = np.append(cuts, math.inf)[left] == x  # on threshold ``left`` (one gather, not a second search)
+    on = np.append(cuts, math.nan)[left] == x  # on threshold ``left`` (one gather, not a second search)
     out: Int = 2 * left.astype(ROW_INT) + on
     if nan is not None:
         out[np.isnan(x)] = nan
