@@ -1,14 +1,33 @@
 """Vectorised columnar evaluation (the optional ``columns`` extra: numpy and pyarrow).
 
-The exact partition's idea, done on arrays. Each column is dictionary-encoded (a code per row, a
-small list of distinct values); the distinct values of each value dimension of the registry (a
-weapon with its class and supplier, a target region, ...) are checked once by the intake
-(:func:`policyrules.model.intake.base`), the distinct (supplier, date) pairs pick their rule sets,
-and each number is placed among the thresholds with one ``searchsorted``. Per rule set, the values
-of a dimension that its rules cannot tell apart (they agree on every field the rules mention) share
-a class code, so a row's class is one integer: a sum of gathered codes. Each class present is
-decided once (by the rule set's decider, as ``evaluate`` does) and the rows' decisions, rule ids,
-policies and versions are gathered from small arrays.
+The exact partition's idea, done on arrays. Each column is dictionary-encoded: a code per row (read
+from Arrow's own buffers, a chunk of rows at a time; a Python list is converted by Arrow first) and
+a small list of distinct values. What depends only on those distinct values is a batch's *plan*:
+
+- each combination of the codes of a value dimension (a weapon with its class and supplier, a
+  target region, ...) is checked once by the intake (:func:`policyrules.model.intake.base`): all
+  of them when they are few, else those present;
+- per (supplier, date) value, the rule set (a policy's versions are in force one after another, so
+  the days between two of one rule set are not looked up), and per weapon its reach: together, a
+  row's *route*;
+- per rule set, the values of a dimension that its rules cannot tell apart (they agree on every
+  field the rules mention) share a class code, and each number is placed among the union of every
+  rule set's thresholds and every bound (a grid of cells: one multiply and one table read, a cell
+  holding a threshold searched exactly); a class is one integer, a sum of terms, in a block per
+  rule set;
+- tables of those terms: one by (weapon codes, date code; with very many distinct dates, the date's
+  epoch: days of the same rule sets) gives a row's route and its first terms,
+  one per other part (a dimension, a number, or several fused while their table stays small) by
+  (route, codes); a value only full validation judges, a number beyond its bound (a weapon's reach,
+  ``MAX_RANGE_KM``) or a date no version covers reads a term that makes the row bad.
+
+Rows are then read in chunks on a small thread pool: integer arithmetic and ``np.take`` into those
+tables, a sum per row (its class), and the outcome of its class. Each class present is decided once
+(by the rule set's decider, as ``evaluate`` does), and the rows' decisions, rule ids, policies and
+versions come out as codes into small arrays. With the compiled backend an engine keeps the
+outcomes of the classes it decided, and the plans of a few recent sets of distinct values (a batch
+of the same table or file reads them again); a plan of the combinations present is made again for
+a batch that brings new ones. The durable backend decides each batch's classes afresh.
 
 Rows the vectorised path cannot vouch for (a value only full validation judges, a number beyond a
 weapon's reach, a date no version covers, a required field left out) are each evaluated by
@@ -16,7 +35,7 @@ weapon's reach, a date no version covers, a required field left out) are each ev
 
 Fields of different dimensions are checked independently: the registry keeps every check between
 fields inside one dimension (a weapon fixes its class and supplier) except the bound a value
-dimension puts on a numeric one (a weapon's reach on the range), which is checked per row here.
+dimension puts on a numeric one (a weapon's reach on the range), which is part of a row's route here.
 
 Missing values follow the column idioms: null (None, ``pd.NA``, ``NaT``, a null in Arrow) is a field
 not given, and so is NaN in an optional numeric column; pandas ``Timestamp``, ``datetime64`` and
@@ -27,9 +46,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -77,16 +98,64 @@ class Engine(Protocol):
 # Columns in -------------------------------------------------------------------------------
 
 
-@dataclass
 class Encoded:
-    """A column as a code per row (-1: no value) and the distinct values (as ``evaluate`` sees them)."""
+    """A column as a code per row (-1: no value) and the distinct values (as ``evaluate`` sees them).
+    From Arrow, the codes are the array's own buffers (its dictionary indices or its bits, and its
+    validity bits), made into codes a chunk of rows at a time (:meth:`chunk`)."""
 
-    codes: Int
-    values: list[Any]
+    def __init__(self, codes: np.ndarray, values: list[Any], valid: np.ndarray | None = None, offset: int = 0,
+                 bits: bool = False) -> None:
+        self.values = values
+        self._raw = codes  # codes, or (``bits``) a bitmap whose row ``i`` is bit ``offset + i``
+        self._valid = valid  # validity bitmap (row ``i``: bit ``offset + i``), or None: every row has a value
+        self._offset = offset
+        self._bits = bits
+        self._codes: Int | None = codes if valid is None and not bits else None
+        self._n = len(codes) if not bits else -1
+
+    @classmethod
+    def of_bits(cls, data: np.ndarray, valid: np.ndarray | None, offset: int, n: int, values: list[Any]) -> Encoded:
+        out = cls(data, values, valid, offset, bits=True)
+        out._n = n
+        return out
+
+    def __len__(self) -> int:
+        return self._n
+
+    def chunk(self, a: int, b: int, out: Int | None = None) -> Int:
+        """The codes of rows ``a`` to ``b`` (a view of the column's, or written into ``out``)."""
+        if self._codes is not None:
+            return self._codes[a:b]
+        raw: Int = _bits(self._raw, self._offset + a, b - a) if self._bits else self._raw[a:b]
+        if self._valid is None:
+            return raw
+        valid = _bits(self._valid, self._offset + a, b - a)
+        # Whatever a null row holds, times 0, less 1: no branches.
+        out = np.multiply(raw, valid, dtype=ROW_INT, out=out)
+        out += valid
+        out -= 1
+        return out
+
+    @property
+    def codes(self) -> Int:
+        if self._codes is None:
+            self._codes = self.chunk(0, len(self)).astype(ROW_INT, copy=False)
+        return self._codes
 
     def value(self, i: int) -> Any:
-        c = int(self.codes[i])
+        c = int(self.chunk(i, i + 1)[0])
         return None if c < 0 else self.values[c]
+
+
+def _bits(bitmap: np.ndarray, start: int, count: int) -> Int:
+    """Bits ``start`` .. ``start + count - 1`` of an Arrow bitmap (least significant bit first), as 0/1 bytes."""
+    first = start // 8
+    out: Any = np.unpackbits(bitmap[first:(start + count + 7) // 8], bitorder="little")
+    return out[start - 8 * first:start - 8 * first + count]  # type: ignore[no-any-return]
+
+
+def _bitmap(buffer: Any) -> np.ndarray | None:
+    return None if buffer is None else np.frombuffer(buffer, dtype=np.uint8)
 
 
 @dataclass
@@ -150,17 +219,24 @@ def _encode_arrow(arr: pa.Array | pa.ChunkedArray, date: bool) -> Encoded:
         else:
             arr = arr.unify_dictionaries().combine_chunks() if pa.types.is_dictionary(arr.type) else \
                 arr.combine_chunks()
-    if pa.types.is_null(arr.type):
+    if pa.types.is_null(arr.type) or len(arr) == 0:
         return Encoded(np.full(len(arr), -1, dtype=ROW_INT), [])
+    if pa.types.is_boolean(arr.type):  # its bits are its codes among [False, True]
+        valid, data = arr.buffers()
+        return Encoded.of_bits(_bitmap(data), _bitmap(valid) if arr.null_count else None,  # type: ignore[arg-type]
+                               arr.offset, len(arr), [False, True])
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
-    indices = arr.indices if arr.indices.null_count == 0 else arr.indices.fill_null(-1)
-    codes = indices.to_numpy(zero_copy_only=False).astype(ROW_INT, copy=False)
+    indices = arr.indices
+    valid, data = indices.buffers()
+    raw = np.frombuffer(data, dtype=indices.type.to_pandas_dtype())[indices.offset:indices.offset + len(indices)]
     typed = pa.types.is_timestamp(arr.dictionary.type)
     values = arr.dictionary.to_pylist()
     if date:
         values = [as_date(v, typed) for v in values]
-    return Encoded(codes, values)
+    if indices.null_count:
+        return Encoded(raw, values, _bitmap(valid), indices.offset)
+    return Encoded(raw, values)
 
 
 def encode(column: Any, date: bool = False) -> Encoded:
@@ -218,6 +294,15 @@ def numbers(column: Any, optional: bool) -> Numbers:
     seq: Sequence[Any] = column if isinstance(column, Sequence) else list(column)
     if arr is not None:
         seq = arr.to_pylist()
+    elif set(map(type, seq)) <= {float, type(None)}:  # plain floats and None: Arrow reads them exactly
+        floats = pa.array(seq, pa.float64())
+        x = np.asarray(floats.fill_null(math.nan).to_numpy(zero_copy_only=False) if floats.null_count
+                       else floats.to_numpy(), dtype=np.float64)
+        given = np.asarray(floats.is_valid().to_numpy(zero_copy_only=False), dtype=bool) if floats.null_count \
+            else np.ones(len(x), dtype=bool)
+        if optional:
+            given &= ~np.isnan(x)  # NaN in an optional number: left out
+        return Numbers(x, given, seq.__getitem__)
     n = len(seq)
     try:
         x = np.fromiter((v if type(v) is float else math.nan for v in seq), dtype=np.float64, count=n)
@@ -330,6 +415,8 @@ class _Tables:
         self.outcome_ids: dict[Outcome, int] = {}
         self.classes: dict[tuple[Any, ...], int] = {}  # (decider, class key per dimension, number codes) -> outcome
         self.mentioned: dict[int, frozenset[str]] = {}
+        self.routes: dict[tuple[Any, Any], RuleSetDecider | None] = {}  # (picker, day) -> decider (None: no version)
+        self.plans: dict[tuple[Any, ...], _Plan] = {}  # by the columns' distinct values, a few recent ones
 
     def outcome_id(self, o: Outcome) -> int:
         found = self.outcome_ids.get(o)
@@ -364,244 +451,620 @@ def _filler(engine: Engine) -> dict[str, Any]:
 
 
 @dataclass
-class _Dimension:
-    """The distinct valid values of a value dimension in a batch: per row an index (``len(bases)``:
-    the row needs full validation) and per value its facts (and its Base: bounds, the picker)."""
+class _Digit:
+    """One digit of a mixed-radix key: where each row's value comes from (a column's codes, -1 for
+    none; or ``#name``, a number's interval code) and its values, ``low`` .. ``low + radix - 1``."""
 
-    rows: Int
-    facts: list[dict[str, Any]]
-    bases: list[intake.Base]
-
-
-def _dimension(engine: Engine, name: str, encoded: Mapping[str, Encoded], n: int, filler: dict[str, Any]) -> _Dimension:
-    names = VALUE_DIMENSIONS[name]
-    raw: Int | None = None
-    radix = 1
-    wide = math.prod(len(e.values) + 1 for f in names if (e := encoded.get(f)) is not None) >= 2**31
-    for f in names:
-        e = encoded.get(f)
-        if e is None:
-            continue
-        codes = e.codes.astype(np.int64) if wide else e.codes
-        term = codes + 1 if radix == 1 else (codes + 1) * radix
-        if raw is None:
-            raw = term
-        else:
-            raw += term
-        radix *= len(e.values) + 1
-    if raw is None:
-        raw = np.zeros(n, dtype=ROW_INT)
-    if radix <= _MAX_DENSE:
-        present: Int = np.flatnonzero(np.bincount(raw, minlength=radix))
-        slots: Int = present
-        lookup: Int = np.full(radix, -1, dtype=ROW_INT)
-    else:  # too many distinct values for a dense table: sort them
-        present, inverse = np.unique(raw, return_inverse=True)
-        raw, slots = inverse.astype(np.int64), np.arange(len(present), dtype=np.int64)
-        lookup = np.full(len(present), -1, dtype=ROW_INT)
-    facts: list[dict[str, Any]] = []
-    bases: list[intake.Base] = []
-    catalog = engine.pack.catalog
-    for slot, code in zip(slots.tolist(), present.tolist(), strict=True):
-        values = dict(filler)
-        rest = code
-        for f in names:
-            e = encoded.get(f)
-            if e is None:
-                values[f] = DEFAULTS.get(f)
-                continue
-            c = rest % (len(e.values) + 1) - 1
-            rest //= len(e.values) + 1
-            values[f] = e.values[c] if c >= 0 else DEFAULTS.get(f)
-        b = intake.base(catalog, tuple(values[f] for f in KEY_FIELDS))
-        if b is None:
-            continue
-        lookup[slot] = len(bases)
-        bases.append(b)
-        facts.append({f: b.facts[f] for f in DIMENSIONS[name].fields if f in b.facts})
-    lookup[lookup < 0] = len(bases)  # the slot of values only full validation judges
-    return _Dimension(lookup[raw], facts, bases)
+    source: str
+    low: int
+    radix: int
 
 
-def _dates(encoded: Encoded | None) -> tuple[list[dt.date | None], Int, Bool]:
-    """The distinct dates (None: not given), per row an index into them, and per distinct value
-    whether it is a date the fast path reads (others: full validation)."""
-    if encoded is None:
-        return [None], np.zeros(0, dtype=ROW_INT), np.ones(1, dtype=bool)
-    days: list[dt.date | None] = [None]
-    ok = [True]
-    for v in encoded.values:
-        d = intake.date_of(v)
-        ok.append(d is not False)
-        days.append(d if d is not False else None)  # type: ignore[arg-type]
-    return days, encoded.codes + 1, np.array(ok, dtype=bool)
+@dataclass
+class _Key:
+    """A key per row made of digits (the first the lowest). Its values are ``low`` .. ``low + span - 1``;
+    a table over them is kept circular (value ``k`` at ``k mod`` its length), so that codes of -1
+    (no value) need no shifting: Python's negative indices wrap around."""
+
+    digits: list[_Digit]
+
+    @property
+    def span(self) -> int:
+        return math.prod(d.radix for d in self.digits)
+
+    def strides(self) -> list[int]:
+        return [math.prod(d.radix for d in self.digits[:i]) for i in range(len(self.digits))]
+
+    @property
+    def low(self) -> int:
+        return sum(d.low * s for d, s in zip(self.digits, self.strides(), strict=True))
+
+    def values(self) -> list[Int]:
+        """Per digit, its value at each offset ``0 .. span - 1`` of the key."""
+        offsets = np.arange(self.span, dtype=np.int64)
+        return [(offsets // s) % d.radix + d.low for d, s in zip(self.digits, self.strides(), strict=True)]
+
+    def of_rows(self, src: Mapping[str, Int], out: Int, base: Int | None = None) -> Int:
+        """The key of each row (plus ``base``) into ``out``: int32 arithmetic, read with ``np.take``
+        (faster than indexing with an array)."""
+        first = True
+        for d, s in zip(self.digits, self.strides(), strict=True):
+            a = src[d.source]
+            if first:
+                if s != 1:
+                    np.multiply(a, s, out=out, dtype=out.dtype)
+                    if base is not None:
+                        out += base
+                elif base is not None:
+                    np.add(a, base, out=out, dtype=out.dtype)
+                else:
+                    np.copyto(out, a)
+                first = False
+            elif s == 1:
+                out += a
+            else:
+                out += np.multiply(a, s, dtype=out.dtype)
+        if first:
+            raise ValueError("a key of no digits is a constant")
+        return out
 
 
-def _gather(table: Int, index: Int) -> Int:
-    return table[index]
-
-
-def _code_numbers(x: Float, cuts: Float) -> Int:
-    """Per value, ``2j`` between thresholds ``j-1`` and ``j``, ``2j + 1`` on threshold ``j``."""
-    left = np.searchsorted(cuts, x, side="left")
-    on = np.append(cuts, math.inf)[left] == x  # on threshold ``left`` (one gather, not a second search)
-    out: Int = 2 * left.astype(ROW_INT) + on
+def _circular(values: np.ndarray, low: int, width: int, rows: int) -> np.ndarray:
+    """``values[r, o]`` (route ``r``, key offset ``o``) laid out at ``(r * width + low + o) mod`` the
+    table's length (at least ``-low``: digits of radix 1 make a key's lowest value below ``-span``)."""
+    length = max(rows * width, -low)
+    out = np.zeros(length, dtype=values.dtype)
+    span = values.shape[1]
+    pos = (np.arange(rows)[:, None] * width + low + np.arange(span)[None, :]) % length
+    out[pos] = values
     return out
 
 
-#: Rows decided at once: the arrays of a chunk are reused from the allocator's heap rather than
-#: mapped afresh (page faults dominate whole-column temporaries of tens of millions of rows).
-CHUNK_ROWS = 1 << 20
+@dataclass
+class _Grid:
+    """A number's interval code among ``cuts`` (``2j`` between thresholds ``j-1`` and ``j``, ``2j + 1`` on
+    threshold ``j``, ``2 len(cuts) + 1``: not a number), read per row from cells of width ``1 / scale``
+    (a power of two, so ``x * scale`` is exact); cells holding a threshold, and numbers below the first
+    cell, are searched exactly."""
+
+    cuts: Float
+    scale: float
+    cells: np.ndarray  # per cell its code, -1 where a threshold lies in it
+
+    @classmethod
+    def of(cls, cuts: Float) -> _Grid:
+        finite = cuts[np.isfinite(cuts)]
+        top = float(finite.max()) if len(finite) else 0.0
+        scale = 2.0 ** math.floor(math.log2((_GRID_CELLS - 2) / top)) if top > 0 else 1.0
+        n = int(top * scale) + 2  # the last cell starts above every finite threshold
+        cells = (2 * np.searchsorted(cuts, np.arange(n, dtype=np.float64) / scale, side="left")).astype(ROW_INT)
+        cells[np.floor(finite[finite >= 0] * scale).astype(np.int64)] = -1
+        cells[0] = -1  # negative numbers and NaN are read from cell 0
+        if len(finite) < len(cuts):  # an infinite threshold above the last cell (NaN: nowhere to put it)
+            cells[-1] = -1
+            if np.isnan(cuts).any():
+                cells[:] = -1
+        return cls(cuts, scale, cells)
+
+    def codes(self, x: Float, scratch: _Scratch, name: str) -> Int:
+        c = scratch.get("cell", ROW_INT, len(x))
+        with np.errstate(over="ignore", invalid="ignore"):  # huge: inf; NaN: cast to some int, then clipped
+            y = np.multiply(x, self.scale, out=scratch.get("y", np.float64, len(x)))
+            np.clip(y, -1.0, len(self.cells) - 1, out=y)
+            np.copyto(c, y, casting="unsafe")
+        out: Int = np.take(self.cells, c, mode="clip", out=scratch.get(name, ROW_INT, len(x)))  # below 0: cell 0
+        exact = np.flatnonzero(np.less(out, 0, out=scratch.get("neg", np.bool_, len(x))))
+        if len(exact):
+            out[exact] = _code_numbers(x[exact], self.cuts, nan=2 * len(self.cuts) + 1)
+        return out
 
 
-def decide(engine: Engine, data: Any) -> Decided:
-    """Every row's outcome, equal to ``engine.evaluate`` of the row (see the module's docstring)."""
-    cols, n = columns_of(data)
-    if n <= CHUNK_ROWS:
-        return _decide(engine, cols, n)
-    parts = [_decide(engine, {k: _slice(v, a, min(n, a + CHUNK_ROWS)) for k, v in cols.items()},
-                     min(n, a + CHUNK_ROWS) - a) for a in range(0, n, CHUNK_ROWS)]
-    errors = {a + i: e for a, part in zip(range(0, n, CHUNK_ROWS), parts, strict=True) for i, e in part.errors.items()}
-    return Decided(np.concatenate([p.codes for p in parts]), parts[-1].outcomes, errors)
+_GRID_CELLS = 1 << 17
+#: Above this many (weapon, date) route keys, dates are first grouped into epochs (days whose every
+#: supplier's rule set is the same).
+_MAX_ROUTE_KEYS = 1 << 22
+#: A value dimension with more combinations of column values than this is checked for the
+#: combinations present only (one count over the rows) rather than for all of them.
+_ALL_COMBINATIONS = 4096
+#: Parts of the class index are read from one table while (routes x their keys) stays this small.
+_FUSE = 1 << 17
 
 
-def _slice(column: Any, a: int, b: int) -> Any:
-    if isinstance(column, (pa.Array, pa.ChunkedArray)):
-        return column.slice(a, b - a)
-    if type(column).__name__ == "Series":
-        return column.iloc[a:b]
-    return column[a:b]
+@dataclass
+class _Unit:
+    """What a decider's rules tell apart in one dimension: per key offset a local code (-1: the
+    value needs full validation), and per local code what it means (a cache key) and its facts."""
+
+    local: list[Int]  # per decider
+    meaning: list[list[Any]]
+    facts: list[list[dict[str, Any]]]
 
 
-def _decide(engine: Engine, cols: Mapping[str, Any], n: int) -> Decided:
-    tables = _tables(engine)
-    encoded = {f: encode(cols[f], date=f == DATE) for f in (*KEY_FIELDS, DATE) if f in cols}
-    nums = {f: numbers(cols[f], FIELDS[f].optional) for f in NUMBER_FIELDS if f in cols}
-    filler = _filler(engine)
-    bad: Bool = np.zeros(n, dtype=bool)
-    dims = {name: _dimension(engine, name, encoded, n, filler) for name in VALUE_DIMENSIONS}
-    for d in dims.values():
-        bad |= d.rows == len(d.bases)
-    picker = dims[_PICKER_DIMENSION]
-    safe = {name: d.rows for name, d in dims.items()}  # the extra slot reads harmless codes
-    # Rule sets: per (supplier, date) pair present.
-    days, day_rows, day_ok = _dates(encoded.get(DATE))
-    if DATE not in encoded:
-        day_rows = np.zeros(n, dtype=ROW_INT)
-    bad |= ~day_ok[day_rows]
-    pickers = sorted({b.picker for b in picker.bases}, key=lambda p: (p is None, p or ""))
-    picker_code = np.array([*(pickers.index(b.picker) for b in picker.bases), 0], dtype=ROW_INT)
-    pair = picker_code[safe[_PICKER_DIMENSION]] * len(days) + day_rows
-    deciders: list[RuleSetDecider] = []
-    decider_of_pair = np.full(max(1, len(pickers)) * len(days), -1, dtype=ROW_INT)
-    seen: dict[int, int] = {}
-    for p in np.flatnonzero(np.bincount(pair[~bad], minlength=len(decider_of_pair))).tolist():
+@dataclass(eq=False)
+class _Plan:
+    """Everything about a batch that does not depend on its rows but on its columns' distinct
+    values: the tables that turn each row's codes into its class, and the classes decided so far."""
+
+    route_key: _Key
+    route_table: np.ndarray  # route * width << shift | (class block offset + constant parts); bad: ``size``
+    shift: int
+    width: int
+    parts: list[tuple[_Key, np.ndarray]]
+    grids: dict[str, _Grid]
+    epochs: Int | None  # per date code (circular), its epoch, when dates are grouped
+    size: int
+    index_type: Any
+    out: Int  # per class, its outcome id (-1 not yet decided); ``out[size]`` = -2 (a bad row)
+    deciders: list[RuleSetDecider]
+    offsets: list[int]
+    strides: list[list[int]]
+    radices: list[list[int]]
+    units: list[_Unit]  # value dimensions, then numbers, in registry order
+    sources: frozenset[str]  # the columns whose codes rows are read by
+    checked: dict[str, tuple[_Key, Bool]]  # dimensions of many combinations: those checked (the others read bad)
+    decided: int = 0  # classes decided so far
+
+
+_UNDECIDED, _BAD = -1, -2
+
+
+def _present(key: _Key, encoded: Mapping[str, Encoded], n: int) -> Bool | None:
+    """Per offset of a value dimension's key, whether a row has it; None (all of them, as if every
+    one were present) when they are few."""
+    if key.span <= _ALL_COMBINATIONS or not n:
+        return None
+    src = {d.source: encoded[d.source].codes for d in key.digits}
+    return np.bincount(key.of_rows(src, np.empty(n, dtype=np.int64)) - key.low, minlength=key.span) > 0
+
+
+def _combinations(engine: Engine, name: str, key: _Key, encoded: Mapping[str, Encoded], filler: dict[str, Any],
+                  present: Bool | None) -> list[intake.Base | None]:
+    """Per offset of a value dimension's key, the checked Base of its values (None: full validation,
+    or not present)."""
+    span = key.span
+    if present is None:
+        present = np.ones(span, dtype=bool)
+    digits = [v.tolist() for v in key.values()]
+    catalog = engine.pack.catalog
+    out: list[intake.Base | None] = [None] * span
+    by_field = {d.source: k for k, d in enumerate(key.digits)}
+    for o in np.flatnonzero(present).tolist():
+        values = dict(filler)
+        for f in VALUE_DIMENSIONS[name]:
+            k = by_field.get(f)
+            c = digits[k][o] if k is not None else -1
+            values[f] = encoded[f].values[c] if c >= 0 else DEFAULTS.get(f)
+        out[o] = intake.base(catalog, tuple(values[f] for f in KEY_FIELDS))
+    return out
+
+
+def _decider_index(engine: Engine, tables: _Tables, picker: str | None, day: Any) -> RuleSetDecider | None:
+    found = tables.routes.get((picker, day), tables)
+    if found is tables:
         try:
-            rs = engine.decider_for(pickers[p // len(days)], days[p % len(days)])
+            found = engine.decider_for(picker, day)
         except PolicyRulesError:  # no version in force: evaluate words it
+            found = None
+        tables.routes[(picker, day)] = found
+    return found  # type: ignore[return-value]
+
+
+def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: Sequence[Any]) -> dict[int, Any]:
+    """Per date value (by position in ``days``; False: not a date the fast path reads), the decider of
+    ``picker`` then. A policy's versions are in force over intervals, one after the other, so
+    between two days with one decider every day has it: days are looked up by bisection."""
+    out: dict[int, Any] = {}
+    if None in days:
+        out[days.index(None)] = _decider_index(engine, tables, picker, None)
+    order = sorted((d, o) for o, d in enumerate(days) if d is not None and d is not False)
+    if not order:
+        return out
+
+    def at(k: int) -> Any:
+        d, o = order[k]
+        if o not in out:
+            out[o] = _decider_index(engine, tables, picker, d)
+        return out[o]
+
+    spans = [(0, len(order) - 1)]
+    while spans:
+        lo, hi = spans.pop()
+        a, b = at(lo), at(hi)
+        if hi - lo <= 1:
             continue
-        decider_of_pair[p] = seen.setdefault(id(rs), len(deciders))
-        if decider_of_pair[p] == len(deciders):
-            deciders.append(rs)
-    route = decider_of_pair[pair]
-    bad |= route < 0
-    route = np.where(route < 0, 0, route)
-    # Numbers: checked against their bounds, coded among the union of every rule set's thresholds.
-    number_codes: dict[str, tuple[Int, Float]] = {}
-    for k, f in enumerate(NUMBER_FIELDS):
-        col = nums.get(f)
-        if col is None:
-            x: Float = np.full(n, math.nan)
-            given: Bool = np.zeros(n, dtype=bool)
-        else:
-            x, given = col.x, col.given
-        if not FIELDS[f].optional:
-            bad |= ~given
-        limit = np.array([*(b.limits[k] for b in picker.bases), MAX_RANGE_KM])[safe[_PICKER_DIMENSION]] \
-            if DIMENSIONS[FIELDS[f].dimension].bounded_by else MAX_RANGE_KM
-        with np.errstate(invalid="ignore"):
-            bad |= given & ~((x >= 0) & (x <= limit))
-        cuts = np.array(sorted({t for d in deciders for t in d.thresholds_of[f]}), dtype=np.float64)
-        # NaN (not given) codes as 2m: rows of a required number are bad; an optional one's are left out
-        codes = _code_numbers(x, cuts)
-        number_codes[f] = (np.where(given, codes, 2 * len(cuts) + 1) if FIELDS[f].optional else codes, cuts)
-    # One class index per row: per rule set, a dense block of its classes; per part (each value
-    # dimension, each number) a table [rule set, value] -> local class code times its stride.
-    names = [*dims, *NUMBER_FIELDS]
-    local: dict[str, list[list[int]]] = {name: [] for name in names}
-    meaning: list[list[list[Any]]] = []  # per rule set, per part: what each local code stands for
-    radices: list[list[int]] = []
-    for rs in deciders:
-        mentioned = tables.mentioned.get(id(rs))
-        if mentioned is None:
-            mentioned = tables.mentioned[id(rs)] = frozenset(mentioned_fields(rs.conditions))
-        means: list[list[Any]] = []
-        for name, dim in dims.items():
+        if a is not None and a is b:
+            for k in range(lo + 1, hi):
+                out[order[k][1]] = a
+            continue
+        mid = (lo + hi) // 2
+        spans += [(lo, mid), (mid, hi)]
+    return out
+
+
+def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums: Mapping[str, Float],
+          n: int) -> _Plan | None:
+    """The batch's plan (None: no row has a rule set)."""
+    filler = _filler(engine)
+    # A column of no values (all null) is no digit: its rows read as not given.
+    keys = {name: _Key([_Digit(f, -1, len(encoded[f].values) + 1) for f in fields if f in encoded
+                        and encoded[f].values]) for name, fields in VALUE_DIMENSIONS.items()}
+    presents = {name: _present(key, encoded, n) for name, key in keys.items()}
+    bases = {name: _combinations(engine, name, key, encoded, filler, presents[name]) for name, key in keys.items()}
+    checked = {name: (keys[name], p) for name, p in presents.items() if p is not None}
+    # Routes: per (picker value, date value), the rule set; per picker value, the bounds it puts on numbers.
+    picks = bases[_PICKER_DIMENSION]
+    days: list[Any] = [None]
+    if DATE in encoded:
+        days += [intake.date_of(v) for v in encoded[DATE].values]
+    pickers = sorted({b.picker for b in picks if b is not None}, key=lambda p: (p is None, p or ""))
+    deciders: list[RuleSetDecider] = []
+    seen: dict[int, int] = {}
+    by_pair = np.full((max(1, len(pickers)), len(days)), -1, dtype=np.int64)
+    # Pickers of one policy share its rule sets (``decider_for`` reads the supplier's policy only).
+    same: dict[Any, int] = {}
+    for i, p in enumerate(pickers):
+        try:
+            group: Any = id(engine.pack.policy_for_supplier(p))
+        except PolicyRulesError:
+            group = ("picker", p)
+        first = same.setdefault(group, i)
+        if first != i:
+            by_pair[i] = by_pair[first]
+            continue
+        for o, d in _deciders_by_day(engine, tables, p, days).items():
+            if d is not None:
+                by_pair[i, o] = j = seen.setdefault(id(d), len(deciders))
+                if j == len(deciders):
+                    deciders.append(d)
+    bounded = [k for k, f in enumerate(NUMBER_FIELDS) if DIMENSIONS[FIELDS[f].dimension].bounded_by]
+    reaches = sorted({tuple(b.limits[k] for k in bounded) for b in picks if b is not None})
+    picker_of = np.array([pickers.index(b.picker) if b is not None else -1 for b in picks], dtype=np.int64)
+    reach_of = np.array([reaches.index(tuple(b.limits[k] for k in bounded)) if b is not None else 0
+                         for b in picks], dtype=np.int64)
+    # Dates grouped into epochs when there are too many route keys.
+    route_digits = list(keys[_PICKER_DIMENSION].digits)
+    epochs: Int | None = None
+    if DATE in encoded:
+        date_digit = _Digit(DATE, -1, len(days))
+        if len(picks) * len(days) > _MAX_ROUTE_KEYS:
+            _, kept, epoch_of = np.unique(by_pair.T, axis=0, return_index=True, return_inverse=True)
+            by_pair = by_pair[:, kept]
+            epochs = np.roll(epoch_of.reshape(-1).astype(ROW_INT), -1)  # circular: no date (-1) is the last entry
+            date_digit = _Digit("@epoch", 0, len(kept))
+        route_digits.append(date_digit)
+    route_key = _Key(route_digits)
+    if route_key.span > _MAX_DENSE:
+        raise PolicyRulesError(f"too many distinct values for vectorised evaluation ({route_key.span:,}); "
+                               "use the row path")
+    # Per (picker offset, date offset): decider j and route (decider, reach).
+    j_of = np.where(picker_of[:, None] >= 0, by_pair[np.maximum(picker_of, 0)], -1)  # span_w x dates
+    pair = np.where(j_of >= 0, j_of * len(reaches or [()]) + reach_of[:, None], -1)
+    route_codes, route_of = np.unique(pair[pair >= 0], return_inverse=True)
+    routes = len(route_codes)
+    if not routes:
+        return None
+    route = np.full(pair.shape, -1, dtype=np.int64)
+    route[pair >= 0] = route_of.reshape(-1)
+    route_decider = (route_codes // max(1, len(reaches))).tolist()
+    route_reach = (route_codes % max(1, len(reaches))).tolist()
+    # Local codes per decider and unit: the value dimensions, then the numbers.
+    units: list[_Unit] = []
+    for name in VALUE_DIMENSIONS:
+        unit = _Unit([], [], [])
+        for d in deciders:
+            mentioned = tables.mentioned.get(id(d))
+            if mentioned is None:
+                mentioned = tables.mentioned[id(d)] = frozenset(mentioned_fields(d.conditions))
             fields = [f for f in DIMENSIONS[name].fields if f in mentioned]
             ks: dict[tuple[Any, ...], int] = {}
-            local[name].append([*(ks.setdefault(tuple(facts.get(f) for f in fields), len(ks)) for facts in dim.facts),
-                                0])
-            means.append(list(ks) or [()])
-        for f in NUMBER_FIELDS:
-            cuts = number_codes[f][1]
-            mine = np.array(rs.thresholds_of[f], dtype=np.float64)
-            reps = [_representative(cuts, g) for g in range(2 * len(cuts) + 2)]
-            local[f].append([0 if r is None else 1 + int(_code_numbers(np.array([r]), mine)[0]) for r in reps])
-            means.append(list(range(2 * len(mine) + 2)))
-        meaning.append(means)
-        radices.append([len(m) for m in means])
+            facts: list[dict[str, Any]] = []
+            local = np.full(len(bases[name]), -1, dtype=np.int64)
+            for o, b in enumerate(bases[name]):
+                if b is None:
+                    continue
+                told = tuple(b.facts.get(f) for f in fields)
+                c = ks.get(told)
+                if c is None:
+                    c = ks[told] = len(ks)
+                    facts.append({f: b.facts[f] for f in DIMENSIONS[name].fields if f in b.facts})
+                local[o] = c
+            unit.local.append(local)
+            unit.meaning.append(list(ks) or [()])
+            unit.facts.append(facts or [{}])
+        units.append(unit)
+    grids: dict[str, _Grid] = {}
+    for k, f in enumerate(NUMBER_FIELDS):
+        limits = {MAX_RANGE_KM, *(r[bounded.index(k)] for r in reaches)} if k in bounded else {MAX_RANGE_KM}
+        cuts = np.array(sorted({0.0, *limits, *(t for d in deciders for t in d.thresholds_of[f])}), dtype=np.float64)
+        grids[f] = _Grid.of(cuts)
+        # A number of each global code (the last: not given), coded among each rule set's own thresholds.
+        reps = np.array([_representative(cuts, g) for g in range(2 * len(cuts) + 1)], dtype=np.float64)
+        unit = _Unit([], [], [])
+        for d in deciders:
+            mine = np.array(d.thresholds_of[f], dtype=np.float64)
+            local = np.append(_code_numbers(reps, mine), 2 * len(mine) + 1).astype(np.int64)
+            unit.local.append(local)
+            unit.meaning.append(list(range(2 * len(mine) + 2)))
+            unit.facts.append([{f: _representative(mine, c)} for c in range(2 * len(mine) + 2)])
+        units.append(unit)
+    radices = [[len(u.meaning[j]) for u in units] for j in range(len(deciders))]
     strides = [[math.prod(r[:p]) for p in range(len(r))] for r in radices]
     sizes = [math.prod(r) for r in radices]
     offsets = [sum(sizes[:j]) for j in range(len(sizes))]
     size = sum(sizes)
     if size > _MAX_DENSE * 4:
         raise PolicyRulesError(f"too many classes for vectorised evaluation ({size:,}); use the row path")
-    index = np.zeros(n, dtype=ROW_INT)
-    route_by_width: dict[int, Int] = {}
-    for p, name in enumerate(names if deciders else ()):
-        per = local[name]
-        width = max((len(c) for c in per), default=0) or 1
-        table = np.zeros((max(1, len(deciders)), width), dtype=ROW_INT)
-        for j, mine_codes in enumerate(per):
-            table[j, :len(mine_codes)] = np.array(mine_codes, dtype=ROW_INT) * strides[j][p]
-        if not table.any():  # no rule set tells this part's values apart: nothing to add
+    # Per unit, per route: each key offset's term of the class index (``size``: a bad row).
+    terms: list[np.ndarray] = []
+    unit_keys: list[_Key] = []
+    for u, name in enumerate(VALUE_DIMENSIONS):
+        unit_keys.append(keys[name])
+        terms.append(np.array([np.where(units[u].local[j] >= 0, units[u].local[j] * strides[j][u], size)
+                               for j in route_decider], dtype=np.int64).reshape(routes, -1))
+    for k, f in enumerate(NUMBER_FIELDS):
+        u = len(VALUE_DIMENSIONS) + k
+        grid = grids[f]
+        m = len(grid.cuts)
+        codes = np.arange(2 * m + 2)
+        zero = 2 * int(np.searchsorted(grid.cuts, 0.0)) + 1  # the code of 0 (a rule may name a negative number)
+        rows = []
+        for j, r in zip(route_decider, route_reach, strict=True):
+            limit = reaches[r][bounded.index(k)] if k in bounded else MAX_RANGE_KM
+            top = 2 * int(np.searchsorted(grid.cuts, limit)) + 1  # the code of the limit itself
+            ok = (codes >= zero) & (codes <= top)
+            if FIELDS[f].optional:
+                ok[2 * m + 1] = True
+            rows.append(np.where(ok, units[u].local[j] * strides[j][u], size))
+        terms.append(np.array(rows, dtype=np.int64).reshape(routes, 2 * m + 2))
+        unit_keys.append(_Key([_Digit(f"#{f}", 0, 2 * m + 2)] if f in nums else []))
+        if f not in nums:  # not given: every row's code is "not a number"
+            terms[-1] = terms[-1][:, -1:]
+    # The picker dimension goes into the route table; units without columns are constant per route.
+    picker_unit = list(VALUE_DIMENSIONS).index(_PICKER_DIMENSION)
+    constant = np.zeros(routes, dtype=np.int64)
+    parts: list[tuple[_Key, np.ndarray]] = []
+    for u, (key, term) in enumerate(zip(unit_keys, terms, strict=True)):
+        if u == picker_unit:
             continue
-        value = safe[name] if name in dims else number_codes[name][0]
-        at = route_by_width.get(width)
-        if at is None:
-            at = route_by_width[width] = route * width
-        index += _gather(table.ravel(), at + value)
-    if deciders:
-        index += np.array(offsets, dtype=ROW_INT)[route]
-    index = np.where(bad, size, index)
-    # Decide each class present once (or read it from the engine's table), then gather.
-    out_table = np.full(size + 1, -1, dtype=ROW_INT)
-    present = np.flatnonzero(np.bincount(index, minlength=size + 1)[:size])
-    classes = tables.classes if getattr(engine, "backend", "") == "compiled" else {}  # durable: matched each call
-    if len(present):
-        rep: Int = np.zeros(size + 1, dtype=np.int64)
-        rep[index] = np.arange(n, dtype=np.int64)
-        block = np.searchsorted(np.array(offsets), present, side="right") - 1
-        with tables.lock:
-            for k, j in zip(present.tolist(), block.tolist(), strict=True):
-                d, rest = deciders[j], k - offsets[j]
-                key = (id(d), *(meaning[j][p][(rest // strides[j][p]) % radices[j][p]] for p in range(len(names))))
-                found = classes.get(key)
-                if found is None:
-                    r = int(rep[k])
-                    facts: dict[str, Any] = {}
-                    for dim in dims.values():
-                        facts.update(dim.facts[int(dim.rows[r])])
-                    for f in NUMBER_FIELDS:
-                        col = nums.get(f)
-                        facts[f] = float(col.x[r]) if col is not None and col.given[r] else None
-                    v = d.decide(facts)
-                    found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
-                out_table[k] = found
-    codes = out_table[index]
+        if not key.digits:
+            constant += term[:, 0]
+        else:
+            parts.append((key, term))
+    parts.sort(key=lambda p: p[0].span)
+    fused: list[tuple[_Key, np.ndarray]] = []
+    for key, term in parts:
+        if fused and routes * fused[-1][0].span * key.span <= _FUSE:
+            k0, t0 = fused[-1]
+            fused[-1] = (_Key([*k0.digits, *key.digits]), (t0[:, None, :] + term[:, :, None]).reshape(routes, -1))
+        else:
+            fused.append((key, term))
+    width = max([k.span for k, _ in fused], default=1)
+    bad_total = size * (len(fused) + 2)
+    index_type = np.int32 if bad_total < 2**31 else np.int64
+    tables_out = [(key, _circular(np.minimum(term, size).astype(index_type), key.low, width, max(1, routes)))
+                  for key, term in fused]
+    # The route table: per (picker offset, date offset), the route and its first terms.
+    shift = max(1, int(size).bit_length())
+    wide = ((max(1, routes) * width) << shift) >= 2**31
+    picker_term = terms[picker_unit]  # routes x span_w
+    span_w = len(picks)
+    safe = np.maximum(route, 0)
+    w_index = np.broadcast_to(np.arange(span_w)[:, None], route.shape)
+    low = np.array(offsets, dtype=np.int64)[np.array(route_decider, dtype=np.int64)[safe]] if routes else \
+        np.zeros(route.shape, dtype=np.int64)
+    value = low + picker_term[safe, w_index] + constant[safe] if routes else low
+    value = np.where((route >= 0) & (value < size), ((safe * width) << shift) | value, size)
+    # A route key's offset is the picker dimension's offset plus the date's times its span.
+    route_table = _circular(value.T.reshape(1, -1).astype(np.int64 if wide else np.int32), route_key.low,
+                            route_key.span, 1)
+    out = np.full(size + 1, _UNDECIDED, dtype=ROW_INT)
+    out[size] = _BAD
+    return _Plan(route_key, route_table, shift, width, tables_out, {f: grids[f] for f in nums}, epochs, size,
+                 index_type, out, deciders, offsets, strides, radices, units,
+                 frozenset(d.source for k in (route_key, *(k for k, _ in tables_out)) for d in k.digits)
+                 | ({DATE} if epochs is not None else set()), checked)
+
+#: Rows decided at once (by one thread of the pool): a chunk's temporaries stay in the caches.
+CHUNK_ROWS = 1 << 18
+_POOLS: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child has none of its parent's threads
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    with _POOL_LOCK:
+        pool = _POOLS.get(os.getpid())
+        if pool is None:
+            _POOLS.clear()
+            pool = _POOLS[os.getpid()] = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                                            thread_name_prefix="policyrules-columns")
+        return pool
+
+
+def decide(engine: Engine, data: Any) -> Decided:
+    """Every row's outcome, equal to ``engine.evaluate`` of the row (see the module's docstring)."""
+    cols, n = columns_of(data)
+    tables = _tables(engine)
+    encoded = {f: encode(cols[f], date=f == DATE) for f in (*KEY_FIELDS, DATE) if f in cols}
+    nums = {f: numbers(cols[f], FIELDS[f].optional) for f in NUMBER_FIELDS if f in cols}
+    xs = {f: _values(col, FIELDS[f].optional) for f, col in nums.items()}
+    compiled = getattr(engine, "backend", "") == "compiled"  # durable: matched each call
+    plan = _cached_plan(engine, tables, encoded, xs, n, compiled)
+    codes: Int = np.empty(n, dtype=ROW_INT)
+    if plan is None:  # no row has a rule set: each is evaluate's
+        codes.fill(-1)
+        result = Decided(codes, list(tables.outcomes))
+        _fallback(engine, tables, result, np.arange(n), encoded, nums)
+        return result
+    index: Int = np.empty(n, dtype=plan.index_type)
+    seen = np.zeros(plan.size + 1, dtype=bool) if not plan.decided else None  # a new plan: classes marked
+    negatives = _run(plan, encoded, xs, index, codes, n, seen)
+    bad: Int = np.zeros(0, dtype=np.intp)
+    if negatives:
+        many = negatives > n // 4  # find the classes present without listing rows
+        neg = np.zeros(0, dtype=np.intp) if many else np.flatnonzero(codes < 0)
+        if seen is None and many:
+            seen = _seen(plan, index, n)
+        present = np.flatnonzero(seen[:plan.size]) if seen is not None and many \
+            else np.unique(np.minimum(index[neg], plan.size))
+        present = present[present < plan.size]
+        present = present[plan.out[present] == _UNDECIDED]
+        if len(present):
+            _decide_classes(tables, plan, present, compiled)
+        if many:
+            _run_chunks(n, lambda a, b: np.take(plan.out, index[a:b], out=codes[a:b], mode="clip"))
+            bad = np.flatnonzero(codes < 0)
+        else:
+            codes[neg] = np.take(plan.out, index[neg], mode="clip")
+            bad = neg[codes[neg] < 0]
+        codes[bad] = -1
     result = Decided(codes, list(tables.outcomes))
-    _fallback(engine, tables, result, np.flatnonzero(codes < 0), encoded, nums)
+    _fallback(engine, tables, result, bad, encoded, nums)
     return result
+
+
+def _values(col: Numbers, optional: bool) -> Float:
+    """A number column's floats with NaN where not given and, for an optional number, -inf where
+    given but not a number (a bad row, as a negative number is)."""
+    x, given = col.x, col.given
+    if optional:
+        odd = given & np.isnan(x)
+        if odd.any():
+            x = x.copy()
+            x[odd] = -math.inf
+        return x
+    if not given.all():
+        x = np.where(given, x, math.nan)
+    return x
+
+
+def _signature(encoded: Mapping[str, Encoded], xs: Mapping[str, Float]) -> tuple[Any, ...] | None:
+    try:
+        out = (tuple(sorted(xs)), *((f, tuple((v.__class__, v) for v in e.values)) for f, e in encoded.items()))
+        hash(out)
+    except TypeError:
+        return None
+    return out
+
+
+_PLANS_KEPT = 4
+
+
+def _cached_plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], n: int,
+                 compiled: bool) -> _Plan | None:
+    """The batch's plan, reused when the columns have the same distinct values as a recent batch's
+    and no combination its plan did not check (compiled backend only: the plan keeps its decided
+    classes)."""
+    key = _signature(encoded, xs) if compiled else None
+    if key is not None:
+        with tables.lock:
+            found = tables.plans.get(key)
+        if found is not None and all(not (p & ~seen).any() for k, seen in found.checked.values()
+                                     if (p := _present(k, encoded, n)) is not None):
+            return found
+    plan = _plan(engine, tables, encoded, xs, n)
+    if key is not None and plan is not None:
+        with tables.lock:
+            tables.plans[key] = plan
+            while len(tables.plans) > _PLANS_KEPT:
+                del tables.plans[next(iter(tables.plans))]
+    return plan
+
+
+def _run_chunks(n: int, work: Callable[[int, int], Any]) -> list[Any]:
+    """``work(a, b)`` for each chunk of rows, on the pool's threads when there are several."""
+    starts = range(0, n, CHUNK_ROWS)
+    if len(starts) <= 1:
+        return [work(a, min(n, a + CHUNK_ROWS)) for a in starts]
+    return list(_pool().map(lambda a: work(a, min(n, a + CHUNK_ROWS)), starts))
+
+
+def _run(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], index: Int, codes: Int,
+         n: int, seen: Bool | None) -> int:
+    """Every row's class and outcome (see :func:`_rows`); how many rows have none yet."""
+    return sum(_run_chunks(n, lambda a, b: _rows(plan, encoded, xs, a, b, index[a:b], codes[a:b], seen)))
+
+
+def _seen(plan: _Plan, index: Int, n: int) -> Bool:
+    """Per class (and ``size``: bad rows), whether a row has it."""
+    seen: Bool = np.zeros(plan.size + 1, dtype=bool)
+
+    def mark(a: int, b: int) -> None:
+        seen[np.minimum(index[a:b], plan.size)] = True  # threads only ever write True
+    _run_chunks(n, mark)
+    return seen
+
+
+class _Scratch(threading.local):
+    """A thread's arrays for a chunk's temporaries, kept from chunk to chunk (fresh arrays of a
+    megabyte each cost page faults that dominate the arithmetic)."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple[str, Any], np.ndarray] = {}
+
+    def get(self, name: str, dtype: Any, n: int) -> Any:
+        found = self.arrays.get((name, dtype))
+        if found is None or len(found) < n:
+            found = self.arrays[(name, dtype)] = np.empty(max(n, CHUNK_ROWS), dtype=dtype)
+        return found[:n]
+
+
+_SCRATCH = _Scratch()
+
+
+def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], a: int, b: int, idx: Int,
+          codes: Int, seen: Bool | None) -> int:
+    """Rows ``a`` to ``b``: each row's class index into ``idx`` (``size`` or above: a bad row), its
+    outcome (or -1, not decided yet, or -2, bad) into ``codes``, and (a new plan) each class marked
+    in ``seen``; how many rows have no outcome yet."""
+    scratch, n = _SCRATCH, b - a
+    src = {f: e.chunk(a, b, scratch.get(f, ROW_INT, n)) for f, e in encoded.items() if f in plan.sources}
+    for f, x in xs.items():
+        src["#" + f] = plan.grids[f].codes(x[a:b], scratch, "#" + f)
+    if plan.epochs is not None:
+        src["@epoch"] = np.take(plan.epochs, src[DATE], mode="wrap", out=scratch.get("@epoch", ROW_INT, n))
+    key = scratch.get("key", ROW_INT, n)
+    wide = plan.route_table.dtype
+    v = np.take(plan.route_table, plan.route_key.of_rows(src, key), mode="wrap", out=scratch.get("v", wide, n))
+    base = np.right_shift(v, plan.shift, out=scratch.get("base", wide, n))  # the route's first table entry
+    np.bitwise_and(v, (1 << plan.shift) - 1, out=idx, casting="unsafe")
+    term = scratch.get("term", plan.index_type, n)
+    for k, table in plan.parts:
+        idx += np.take(table, k.of_rows(src, key, base), mode="wrap", out=term)
+    np.take(plan.out, idx, out=codes, mode="clip")  # ``size`` and above: ``out[size]``, a bad row
+    if seen is not None:
+        np.put(seen, idx, True, mode="clip")  # threads only ever write True
+    return int(np.count_nonzero(np.less(codes, 0, out=scratch.get("neg", np.bool_, n))))
+
+
+def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) -> None:
+    """Decide each class of ``present`` (or read it from the engine's table of classes decided)."""
+    classes = tables.classes if compiled else {}
+    block = np.searchsorted(np.array(plan.offsets), present, side="right") - 1
+    with tables.lock:
+        for k, j in zip(present.tolist(), block.tolist(), strict=True):
+            d, rest = plan.deciders[j], k - plan.offsets[j]
+            local = [(rest // s) % r for s, r in zip(plan.strides[j], plan.radices[j], strict=True)]
+            key = (id(d), *(u.meaning[j][c] for u, c in zip(plan.units, local, strict=True)))
+            found = classes.get(key)
+            if found is None:
+                facts: dict[str, Any] = {}
+                for u, c in zip(plan.units, local, strict=True):
+                    facts.update(u.facts[j][c])
+                v = d.decide(facts)
+                found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
+            plan.out[k] = found
+        plan.decided += len(present)
+
+
+def _code_numbers(x: Float, cuts: Float, nan: int | None = None) -> Int:
+    """Per value, ``2j`` between thresholds ``j-1`` and ``j``, ``2j + 1`` on threshold ``j`` (and ``nan``
+    for NaN when given)."""
+    left = np.searchsorted(cuts, x, side="left")
+    on = np.append(cuts, math.nan)[left] == x  # on threshold ``left`` (one gather, not a second search)
+    out: Int = 2 * left.astype(ROW_INT) + on
+    if nan is not None:
+        out[np.isnan(x)] = nan
+    return out
 
 
 def _representative(cuts: Float, g: int) -> float | None:
