@@ -134,7 +134,7 @@ def evaluate_batch(engine: Engine, batch: Batch) -> Any:
 
 def _row(strikes: Any, i: int) -> dict[str, Any]:
     """Row ``i`` of strike columns as evaluate's dict (a null is a field not given)."""
-    from ..deciding.vectorised import as_date, is_null
+    from ..deciding.column_codes import as_date, is_null
 
     cols = {name: strikes.column(name) for name in strikes.column_names} if hasattr(strikes, "column_names") \
         else strikes
