@@ -185,7 +185,8 @@ def report(r: dict[str, Any]) -> str:
             continue
         lines.append(f"Python lists, {x['rows']:,} rows: vectorised path {x['vectorised_s'] / x['rows'] * 1e6:.2f} "
                      f"us/row (first call {x['vectorised_first_s'] / x['rows'] * 1e6:.2f}), row path "
-                     f"{x['row_path_s'] / x['rows'] * 1e6:.2f} us/row")
+                     f"{x['row_path_s'] / x['rows'] * 1e6:.2f} us/row (one call, the first in its process: "
+                     "every class decided in it)")
     if r["workers"]:
         rows = [[str(x["workers"]), f"{x['rows']:,}", f"{x['seconds']:.2f}", f"{x['rows'] / x['seconds'] / 1e6:.2f}",
                  str(x["equal"])] if "error" not in x else [str(x["workers"]), x["error"], "", "", ""]
