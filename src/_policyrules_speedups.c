@@ -280,7 +280,15 @@ static int configured(void) {
     return 0;
 }
 
-static PyObject *evaluate_meth(PyObject *self, PyObject *strike) {
+static PyObject *evaluate_meth(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    /* evaluate(strike) or evaluate(strike=...), as the Python method takes it */
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (nargs + nkw != 1 || (nkw == 1 && !PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0)))
+        || (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "strike") != 0)) {
+        PyErr_Format(PyExc_TypeError, "evaluate() takes one argument, strike (%zd given)", nargs + nkw);
+        return NULL;
+    }
+    PyObject *strike = args[0];
     Ctx c = {NULL, NULL, NULL, NULL, NULL};
     if (!configured() || ctx_open(&c, self, Py_TYPE(strike) != &PyDict_Type) < 0) {
         ctx_close(&c);
@@ -353,7 +361,7 @@ static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ss
 }
 
 static PyMethodDef BOUND[] = {
-    {"evaluate", (PyCFunction)(void (*)(void))evaluate_meth, METH_O, NULL},
+    {"evaluate", (PyCFunction)(void (*)(void))evaluate_meth, METH_FASTCALL | METH_KEYWORDS, NULL},
     {"_evaluate_into", (PyCFunction)(void (*)(void))evaluate_into_meth, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import functools
 import gc
+import inspect
 import os
 import subprocess
 import sys
@@ -239,3 +240,14 @@ def test_evaluate_many_takes_lists_and_other_iterables_alike() -> None:
 
     with pytest.raises(ValueError, match="the source broke"):
         engine.evaluate_many(broken())
+
+
+def test_evaluate_takes_its_strike_by_name_too() -> None:
+    """As the Python method did: ``evaluate(strike=...)``; anything else is a TypeError."""
+    engine = Engine.load(backend="compiled")
+    assert engine.evaluate(strike=dict(HIMARS)) == engine.evaluate(dict(HIMARS))
+    assert list(inspect.signature(Engine.evaluate).parameters) == ["self", "strike"]
+    for args, kwargs in (((), {}), ((dict(HIMARS),), {"strike": dict(HIMARS)}), ((), {"strikes": dict(HIMARS)}),
+                         ((dict(HIMARS), dict(HIMARS)), {})):
+        with pytest.raises(TypeError):
+            engine.evaluate(*args, **kwargs)

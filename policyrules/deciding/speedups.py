@@ -66,6 +66,6 @@ def install(cls: Any) -> None:
         cls.evaluate = functools.update_wrapper(hotpath.evaluate, cls.evaluate)
         cls._evaluate_into = functools.update_wrapper(hotpath.evaluate_into, cls._evaluate_into)
         return
-    docs = (f"evaluate($self, strike, /)\n--\n\n{cls.evaluate.__doc__}",
+    docs = (f"evaluate($self, /, strike)\n--\n\n{cls.evaluate.__doc__}",
             f"_evaluate_into($self, out, strikes, /)\n--\n\n{cls._evaluate_into.__doc__}")
     cls.evaluate, cls._evaluate_into = _ext.bind(cls, *docs)
