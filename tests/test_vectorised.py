@@ -18,6 +18,7 @@ from policyrules.deciding import vectorised
 from policyrules.deciding.columnar import COLUMNS
 from policyrules.strategies import strikes
 
+from .row_outcomes import expected, got
 from .rule_shapes import pack_shapes
 from .strike_samples import ODD
 
@@ -26,22 +27,6 @@ pa = pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")
 
 ENGINE = Engine.load(backend="compiled")
-
-
-def expected(engine: Engine, row: dict[str, Any]) -> tuple[Any, ...]:
-    """What evaluate says of a row (None: a field not given)."""
-    try:
-        v = engine.evaluate({k: x for k, x in row.items() if x is not None})
-    except PolicyRulesError as e:
-        return ("error", type(e).__name__, str(e))
-    return (v.decision, v.rule.id, v.policy.id, v.policy.version)
-
-
-def got(decided: vectorised.Decided, i: int) -> tuple[Any, ...]:
-    e = decided.errors.get(i)
-    if e is not None:
-        return ("error", type(e).__name__, str(e))
-    return decided.outcomes[int(decided.codes[i])]
 
 
 def as_table(rows: list[dict[str, Any]]) -> Any:

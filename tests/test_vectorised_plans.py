@@ -19,6 +19,7 @@ from policyrules.deciding.columnar import COLUMNS
 from policyrules.model.domain import MAX_RANGE_KM
 from policyrules.strategies import boundary_ranges
 
+from .row_outcomes import expected, got
 from .strike_samples import varied_strikes
 
 np = pytest.importorskip("numpy")
@@ -37,22 +38,6 @@ KNOBS: dict[str, dict[str, Any]] = {
     "a grid of 4 cells (every number searched)": {"_GRID_CELLS": 4},
     "a fine grid": {"_GRID_CELLS": 1 << 22},
 }
-
-
-def expected(engine: Engine, row: dict[str, Any]) -> tuple[Any, ...]:
-    """What evaluate says of a row (None: a field not given)."""
-    try:
-        v = engine.evaluate({k: x for k, x in row.items() if x is not None})
-    except PolicyRulesError as e:
-        return ("error", type(e).__name__, str(e))
-    return (v.decision, v.rule.id, v.policy.id, v.policy.version)
-
-
-def got(decided: vectorised.Decided, i: int) -> tuple[Any, ...]:
-    e = decided.errors.get(i)
-    if e is not None:
-        return ("error", type(e).__name__, str(e))
-    return decided.outcomes[int(decided.codes[i])]
 
 
 def _numbers() -> list[Any]:
