@@ -54,8 +54,8 @@ static PyObject *verdict_new(PyObject *parts, PyObject *strike) {
     if (PyObject_GC_IsTracked(v)) PyObject_GC_UnTrack(v);
     Py_INCREF(parts);
     Py_INCREF(strike);
-    *(PyObject **)((char *)v + OFF_PARTS) = parts;
-    *(PyObject **)((char *)v + OFF_STRIKE) = strike;
+    SLOT(v, OFF_PARTS) = parts;
+    SLOT(v, OFF_STRIKE) = strike;
     return v;
 }
 
@@ -130,6 +130,12 @@ static void ctx_close(Ctx *c) {
     Py_CLEAR(c->days);
 }
 
+/* d[name] (borrowed), or `absent` when d has no such key; NULL with an error set if the look-up failed. */
+static PyObject *get_or(PyObject *d, PyObject *name, PyObject *absent) {
+    PyObject *v = PyDict_GetItemWithError(d, name);
+    return v != NULL || PyErr_Occurred() ? v : absent;
+}
+
 /* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
 static PyObject *from_dict(Ctx *c, PyObject *d) {
     PyObject *key = NULL, *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL;
@@ -141,13 +147,9 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     if (len == NULL) goto done;
     PyTuple_SET_ITEM(key, 0, len);
     for (Py_ssize_t k = 0; k < NKEY; k++) {
-        PyObject *v = PyDict_GetItemWithError(d, KEY_NAMES[k]);
-        if (v == NULL) {
-            if (PyErr_Occurred()) goto done;
-            v = ABSENT;
-        } else if (KEY_BOOL[k] && !PyBool_Check(v)) {
+        PyObject *v = get_or(d, KEY_NAMES[k], ABSENT);
+        if (v == NULL || (KEY_BOOL[k] && v != ABSENT && !PyBool_Check(v)))
             goto done; /* 1 == True: the Python path keeps them apart */
-        }
         Py_INCREF(v);
         PyTuple_SET_ITEM(key, 1 + k, v);
     }
@@ -169,11 +171,8 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     if (strike == NULL) { Py_DECREF(r); goto done; }
     PyTuple_SET_ITEM(strike, 0, r);
     for (Py_ssize_t i = 0; i < NNUM; i++) {
-        PyObject *x = PyDict_GetItemWithError(d, NUM_NAMES[i]);
-        if (x == NULL) {
-            if (PyErr_Occurred()) goto done;
-            x = Py_None;
-        }
+        PyObject *x = get_or(d, NUM_NAMES[i], Py_None);
+        if (x == NULL) goto done;
         if (!(NUM_OPT[i] && x == Py_None)) {
             PyObject *limit = PyTuple_GET_ITEM(limits, i);
             int good = 0;
@@ -415,31 +414,20 @@ static PyObject *configure(PyObject *module, PyObject *args) {
                           &PyTuple_Type, &keys, &PyTuple_Type, &optional, &PyTuple_Type, &numbers))
         return NULL;
     enum { N = 14 };
-    Py_ssize_t offsets[N];
     const char *names[N] = {"_parts", "_strike", "limits", "classes", "cuts", "widths", "parts", "picker", "serial",
                             "_classes", "_cuts", "_widths", "_span", "__pydantic_private__"};
     PyObject *owners[N] = {verdict, verdict, route, route, route, route, route, base, base,
                            decider, decider, decider, decider, proposed};
+    Py_ssize_t *slots[N] = {&OFF_PARTS, &OFF_STRIKE, &R_LIMITS, &R_CLASSES, &R_CUTS, &R_WIDTHS, &R_PARTS, &B_PICKER,
+                            &B_SERIAL, &D_CLASSES, &D_CUTS, &D_WIDTHS, &D_SPAN, &S_PRIVATE};
+    Py_ssize_t offsets[N];
     for (int i = 0; i < N; i++)
         if ((offsets[i] = slot_offset(owners[i], names[i])) < 0) return NULL;
     if (names_of(keys, KEY_NAMES, KEY_BOOL, MAX_FIELDS, &NKEY) < 0
         || names_of(optional, OPT_NAMES, NULL, MAX_NUMBERS, &NOPT) < 0
         || names_of(numbers, NUM_NAMES, NUM_OPT, MAX_NUMBERS, &NNUM) < 0)
         return NULL;
-    OFF_PARTS = offsets[0];
-    OFF_STRIKE = offsets[1];
-    R_LIMITS = offsets[2];
-    R_CLASSES = offsets[3];
-    R_CUTS = offsets[4];
-    R_WIDTHS = offsets[5];
-    R_PARTS = offsets[6];
-    B_PICKER = offsets[7];
-    B_SERIAL = offsets[8];
-    D_CLASSES = offsets[9];
-    D_CUTS = offsets[10];
-    D_WIDTHS = offsets[11];
-    D_SPAN = offsets[12];
-    S_PRIVATE = offsets[13];
+    for (int i = 0; i < N; i++) *slots[i] = offsets[i]; /* all found: set together */
     PyObject *keep[8] = {absent, verdict, proposed, route, base, decider, number_of, fallback};
     PyObject **into[8] = {&ABSENT, &VERDICT, &PROPOSED, &ROUTE, &BASE, &DECIDER, &NUMBER_OF, &FALLBACK};
     for (int i = 0; i < 8; i++) {
