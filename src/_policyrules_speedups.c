@@ -27,6 +27,17 @@ static Py_ssize_t NOPT;
 static PyObject *NUM_NAMES[MAX_NUMBERS];
 static int NUM_OPT[MAX_NUMBERS];
 static Py_ssize_t NNUM;
+static Py_ssize_t OPT_AT[MAX_NUMBERS]; /* each optional number's place among the numbers */
+/* Every field a dict may hold (the key fields, then the numbers) in an open-addressing table by the
+ * name's hash, so that one pass over a dict's items (PyDict_Next) places each value without a
+ * look-up per field. */
+#define MAX_ALL (MAX_FIELDS + MAX_NUMBERS)
+#define TABLE 128
+static struct {
+    PyObject *name;
+    Py_hash_t hash;
+    int at;
+} FIELD_TABLE[TABLE];
 static Py_ssize_t OFF_PARTS = -1, OFF_STRIKE = -1;
 /* Slots read by offset, on objects of exactly the configured types (a Route, a Base, a decider, a strike). */
 static Py_ssize_t R_LIMITS, R_CLASSES, R_CUTS, R_WIDTHS, R_PARTS, B_PICKER, B_SERIAL, D_CLASSES, D_CUTS, D_WIDTHS,
@@ -130,33 +141,47 @@ static void ctx_close(Ctx *c) {
     Py_CLEAR(c->days);
 }
 
-/* d[name] (borrowed), or `absent` when d has no such key; NULL with an error set if the look-up failed. */
-static PyObject *get_or(PyObject *d, PyObject *name, PyObject *absent) {
-    PyObject *v = PyDict_GetItemWithError(d, name);
-    return v != NULL || PyErr_Occurred() ? v : absent;
+/* A dict key's place among the fields (key fields first, then numbers); -1 for any other key (or a key
+ * not an exact str: the Python path reads the dict as it reads it). Never runs Python code. */
+static int field_at(PyObject *k) {
+    if (!PyUnicode_CheckExact(k)) return -1;
+    Py_hash_t h = ((PyASCIIObject *)k)->hash;
+    if (h == -1 && (h = PyObject_Hash(k)) == -1) return -1;
+    for (size_t i = (size_t)h % TABLE;; i = (i + 1) % TABLE) {
+        PyObject *name = FIELD_TABLE[i].name;
+        if (name == NULL) return -1;
+        if (name == k) return FIELD_TABLE[i].at;
+        if (FIELD_TABLE[i].hash == h && PyUnicode_Compare(name, k) == 0) return FIELD_TABLE[i].at;
+    }
 }
 
 /* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
 static PyObject *from_dict(Ctx *c, PyObject *d) {
     PyObject *key = NULL, *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL;
     PyObject *xs[MAX_NUMBERS];
+    PyObject *at[MAX_ALL] = {NULL}; /* each field's value (borrowed), NULL where the dict has none */
 
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(d, &pos, &k, &v)) {
+        int j = field_at(k);
+        if (j < 0) return NULL; /* a field the engine does not know: the Python path words it */
+        at[j] = v;
+    }
     key = PyTuple_New(1 + NKEY + NOPT);
     if (key == NULL) goto done;
     PyObject *len = PyLong_FromSsize_t(PyDict_GET_SIZE(d));
     if (len == NULL) goto done;
     PyTuple_SET_ITEM(key, 0, len);
-    for (Py_ssize_t k = 0; k < NKEY; k++) {
-        PyObject *v = get_or(d, KEY_NAMES[k], ABSENT);
-        if (v == NULL || (KEY_BOOL[k] && v != ABSENT && !PyBool_Check(v)))
+    for (Py_ssize_t j = 0; j < NKEY; j++) {
+        PyObject *x = at[j] != NULL ? at[j] : ABSENT;
+        if (KEY_BOOL[j] && x != ABSENT && !PyBool_Check(x))
             goto done; /* 1 == True: the Python path keeps them apart */
-        Py_INCREF(v);
-        PyTuple_SET_ITEM(key, 1 + k, v);
+        Py_INCREF(x);
+        PyTuple_SET_ITEM(key, 1 + j, x);
     }
     for (Py_ssize_t o = 0; o < NOPT; o++) {
-        int has = PyDict_Contains(d, OPT_NAMES[o]);
-        if (has < 0) goto done;
-        PyObject *b = has ? Py_True : Py_False;
+        PyObject *b = at[NKEY + OPT_AT[o]] != NULL ? Py_True : Py_False;
         Py_INCREF(b);
         PyTuple_SET_ITEM(key, 1 + NKEY + o, b);
     }
@@ -171,8 +196,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     if (strike == NULL) { Py_DECREF(r); goto done; }
     PyTuple_SET_ITEM(strike, 0, r);
     for (Py_ssize_t i = 0; i < NNUM; i++) {
-        PyObject *x = get_or(d, NUM_NAMES[i], Py_None);
-        if (x == NULL) goto done;
+        PyObject *x = at[NKEY + i] != NULL ? at[NKEY + i] : Py_None;
         if (!(NUM_OPT[i] && x == Py_None)) {
             PyObject *limit = PyTuple_GET_ITEM(limits, i);
             int good = 0;
@@ -427,6 +451,33 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         || names_of(optional, OPT_NAMES, NULL, MAX_NUMBERS, &NOPT) < 0
         || names_of(numbers, NUM_NAMES, NUM_OPT, MAX_NUMBERS, &NNUM) < 0)
         return NULL;
+    Py_ssize_t opt_at[MAX_NUMBERS];
+    for (Py_ssize_t o = 0; o < NOPT; o++) {
+        opt_at[o] = -1;
+        for (Py_ssize_t i = 0; i < NNUM; i++)
+            if (NUM_NAMES[i] == OPT_NAMES[o]) opt_at[o] = i;
+        if (opt_at[o] < 0) {
+            PyErr_SetString(PyExc_ValueError, "configure: an optional number is not among the numbers");
+            return NULL;
+        }
+    }
+    if (NKEY + NNUM > TABLE / 2) {
+        PyErr_SetString(PyExc_ValueError, "configure: too many fields");
+        return NULL;
+    }
+    for (int i = 0; i < TABLE; i++) Py_CLEAR(FIELD_TABLE[i].name);
+    for (Py_ssize_t j = 0; j < NKEY + NNUM; j++) {
+        PyObject *name = j < NKEY ? KEY_NAMES[j] : NUM_NAMES[j - NKEY];
+        Py_hash_t h = PyObject_Hash(name);
+        if (h == -1) return NULL;
+        size_t i = (size_t)h % TABLE;
+        while (FIELD_TABLE[i].name != NULL) i = (i + 1) % TABLE;
+        Py_INCREF(name);
+        FIELD_TABLE[i].name = name;
+        FIELD_TABLE[i].hash = h;
+        FIELD_TABLE[i].at = (int)j;
+    }
+    for (Py_ssize_t o = 0; o < NOPT; o++) OPT_AT[o] = opt_at[o];
     for (int i = 0; i < N; i++) *slots[i] = offsets[i]; /* all found: set together */
     PyObject *keep[8] = {absent, verdict, proposed, route, base, decider, number_of, fallback};
     PyObject **into[8] = {&ABSENT, &VERDICT, &PROPOSED, &ROUTE, &BASE, &DECIDER, &NUMBER_OF, &FALLBACK};

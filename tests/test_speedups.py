@@ -16,6 +16,7 @@ import collections
 import functools
 import gc
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -35,6 +36,14 @@ from policyrules.strategies import class_strikes, strikes
 COMPILED = Engine.load(backend="compiled")
 BUNDLED = st.one_of(strikes(COMPILED), class_strikes(COMPILED))
 needs_ext = pytest.mark.skipif(not speedups.ACTIVE, reason="the C extension is not built here")
+
+
+class Name(str):
+    """A str subclass: a dict key of this type is read by the Python path."""
+
+    __slots__ = ()
+
+
 HIMARS = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
           "defended_region": "kharkiv", "range_km": 30.0, "date": "2024-06-01"}
 
@@ -121,6 +130,8 @@ ODD: list[tuple[str, dict[str, Any]]] = [
     ("on a threshold", {**HIMARS, "range_km": 0.0}),
     ("a date as text no version covers", {**HIMARS, "date": "1990-01-01"}),
     ("an unknown region", {**HIMARS, "target_region": "atlantis"}),
+    ("a key of a str subclass", {**{k: v for k, v in HIMARS.items() if k != "weapon"}, Name("weapon"): "himars"}),
+    ("a key not a str", {**HIMARS, 7: "seven"}),
 ]
 
 
@@ -164,8 +175,13 @@ def test_known_strikes_never_reach_the_python_path() -> None:
         {**HIMARS, "target_region": "kursk", "self_defense": False, "range_km": 40.0, "date": "2024-12-01"}]
     validated = [engine.strike(d) for d in pool]
     engine.evaluate_many(pool + validated)  # learn the keys, decide the classes
+    # keys read from JSON are new str objects, not the interned names: found by hash and text
+    read = [json.loads(json.dumps(d)) for d in pool]
+    names = {k: k for d in pool for k in d}
+    assert all(k is not names[k] for d in read for k in d)
     with counting() as handed:
         singles = [engine.evaluate(dict(d)) for d in pool] + [engine.evaluate(s) for s in validated]
+        assert [engine.evaluate(d) for d in read] == singles[:len(pool)]
         many = engine.evaluate_many([dict(d) for d in pool] + validated)
     assert handed == []
     assert [v.model_dump(mode="json") for v in singles] == [v.model_dump(mode="json") for v in many]
