@@ -91,6 +91,12 @@ def test_evaluate_many_keeps_order_and_names_the_bad_index(engine: Engine) -> No
     assert got == ["prohibited", "allowed", "prohibited"]
     with pytest.raises(StrikeError, match=r"^strike #1: invalid strike: range_km"):
         engine.evaluate_many([STRIKE, {**STRIKE, "range_km": -1}])
+    # past the first chunks: a list is read in one call, an iterator in chunks; both count from 0
+    many = [STRIKE] * 3000 + [{**STRIKE, "range_km": -1}]
+    for given in (list, iter, tuple):
+        for progress in (None, [].append):
+            with pytest.raises(StrikeError, match=r"^strike #3000: invalid strike: range_km"):
+                engine.evaluate_many(given(many), progress=progress)
 
 
 def test_with_parameters_returns_a_new_engine_and_leaves_the_old_one(engine: Engine) -> None:

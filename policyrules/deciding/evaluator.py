@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -55,6 +55,19 @@ def check_backend(backend: object) -> str:
     if backend not in BACKENDS:
         raise PolicyRulesError(f"unknown backend {echo(backend)}; use one of: {', '.join(BACKENDS)}")
     return str(backend)
+
+
+def _chunks(strikes: Iterable[StrikeInput], *, whole: bool) -> Iterator[list[StrikeInput]]:
+    """``strikes`` in lists of :data:`PROGRESS_EVERY` (the last one shorter); a list as it is when
+    ``whole`` (no progress to report: the hot path then reads it in one call, without copies)."""
+    if whole and type(strikes) is list:
+        yield strikes
+        return
+    items = iter(strikes)
+    while chunk := list(itertools.islice(items, PROGRESS_EVERY)):
+        yield chunk
+        if len(chunk) < PROGRESS_EVERY:
+            return
 
 
 class Evaluator:
@@ -206,17 +219,13 @@ class Evaluator:
             raise PolicyRulesError("evaluate_many takes strikes (dicts or ProposedStrike); give columns "
                                    "(a mapping of field to values, a DataFrame or a Table) to evaluate_columns")
         out: list[Verdict] = []
-        items = iter(strikes)
         with paused_gc():
-            while True:
-                done = len(out)
+            for chunk in _chunks(strikes, whole=progress is None):
                 try:
-                    self._evaluate_into(out, list(itertools.islice(items, PROGRESS_EVERY)))
+                    self._evaluate_into(out, chunk)
                 except PolicyRulesError as e:
                     raise located(e, f"strike #{len(out)}") from None
-                if len(out) - done < PROGRESS_EVERY:
-                    break
-                if progress is not None:
+                if progress is not None and len(chunk) == PROGRESS_EVERY:
                     progress(len(out))
         if progress is not None:
             progress(len(out))
