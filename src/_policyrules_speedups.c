@@ -14,7 +14,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define SPEEDUPS_VERSION 1
+#define SPEEDUPS_VERSION 2
 #define MAX_NUMBERS 8
 #define MAX_FIELDS 32
 
@@ -488,6 +488,116 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* A writable, contiguous buffer of n items of itemsize bytes each (numpy's int32, float64, bool). */
+static int out_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t itemsize, const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (view->itemsize != itemsize || view->len != n * itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: a buffer of %zd items of %zd bytes", what, n, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* encode_column(seq, codes) -> values | None: a list or tuple of str, bool and None dictionary-encoded
+ * into codes (int32, -1 for None) in the order values are first met (the values themselves, the
+ * first object of each). None, with codes half written, when any value is of another type: the
+ * caller then encodes the column its general way (it keeps types apart: str and bool never equal). */
+static PyObject *encode_column(PyObject *module, PyObject *args) {
+    PyObject *seq, *codes_obj;
+    if (!PyArg_ParseTuple(args, "OO:encode_column", &seq, &codes_obj)) return NULL;
+    if (!PyList_CheckExact(seq) && !PyTuple_CheckExact(seq)) Py_RETURN_NONE;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_buffer view;
+    if (out_buffer(codes_obj, &view, n, sizeof(int32_t), "encode_column") < 0) return NULL;
+    int32_t *codes = (int32_t *)view.buf;
+    PyObject *index = PyDict_New(), *values = PyList_New(0), *result = NULL, *last = NULL;
+    int32_t last_code = -1; /* last: the last value met (a reference) and its code: a run of one value skips the look-up */
+    if (index == NULL || values == NULL) goto done;
+    /* A collection on the way may run a finalizer, which could change the list: read its items afresh
+     * and stop at its length or n, whichever is less (a list whose length changed is then not encoded). */
+    for (Py_ssize_t i = 0; i < n && i < PySequence_Fast_GET_SIZE(seq); i++) {
+        PyObject *v = PySequence_Fast_ITEMS(seq)[i];
+        if (v == Py_None) {
+            codes[i] = -1;
+            continue;
+        }
+        if (v == last) {
+            codes[i] = last_code;
+            continue;
+        }
+        if (!PyUnicode_CheckExact(v) && !PyBool_Check(v)) goto other;
+        Py_INCREF(v);
+        Py_XSETREF(last, v);
+        PyObject *code = PyDict_GetItemWithError(index, v); /* str and bool: their own hash and equality */
+        if (code != NULL) {
+            last_code = (int32_t)PyLong_AsLong(code);
+        } else {
+            if (PyErr_Occurred()) goto done;
+            Py_ssize_t m = PyList_GET_SIZE(values);
+            if (m >= INT32_MAX) {
+                PyErr_SetString(PyExc_OverflowError, "encode_column: too many distinct values");
+                goto done;
+            }
+            PyObject *k = PyLong_FromSsize_t(m);
+            if (k == NULL) goto done;
+            int bad = PyDict_SetItem(index, v, k) < 0 || PyList_Append(values, v) < 0;
+            Py_DECREF(k);
+            if (bad) goto done;
+            last_code = (int32_t)m;
+        }
+        codes[i] = last_code;
+    }
+    if (PySequence_Fast_GET_SIZE(seq) != n) goto other;
+    result = values;
+    values = NULL;
+    goto done;
+other:
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&view);
+    Py_XDECREF(last);
+    Py_XDECREF(index);
+    Py_XDECREF(values);
+    return result;
+}
+
+/* float_column(seq, x, given) -> bool: a list or tuple of floats and None read into x (float64; NaN for
+ * None) and given (bool: not None). False, with the arrays half written, when any value is of
+ * another type (an int, a bool, a numpy scalar): the caller then reads the column its general way. */
+static PyObject *float_column(PyObject *module, PyObject *args) {
+    PyObject *seq, *x_obj, *given_obj;
+    if (!PyArg_ParseTuple(args, "OOO:float_column", &seq, &x_obj, &given_obj)) return NULL;
+    if (!PyList_CheckExact(seq) && !PyTuple_CheckExact(seq)) Py_RETURN_FALSE;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_buffer xv, gv;
+    if (out_buffer(x_obj, &xv, n, sizeof(double), "float_column") < 0) return NULL;
+    if (out_buffer(given_obj, &gv, n, 1, "float_column") < 0) {
+        PyBuffer_Release(&xv);
+        return NULL;
+    }
+    double *x = (double *)xv.buf;
+    char *given = (char *)gv.buf;
+    int ok = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = PySequence_Fast_ITEMS(seq)[i];
+        if (PyFloat_CheckExact(v)) {
+            x[i] = PyFloat_AS_DOUBLE(v);
+            given[i] = 1;
+        } else if (v == Py_None) {
+            x[i] = Py_NAN;
+            given[i] = 0;
+        } else {
+            ok = 0;
+            break;
+        }
+    }
+    PyBuffer_Release(&xv);
+    PyBuffer_Release(&gv);
+    return PyBool_FromLong(ok);
+}
+
 /* bind(cls, evaluate_doc, into_doc) -> (evaluate, _evaluate_into): method descriptors of cls. */
 static PyObject *bind(PyObject *module, PyObject *args) {
     PyObject *cls;
@@ -511,6 +621,8 @@ static PyMethodDef METHODS[] = {
     {"configure", configure, METH_VARARGS,
      "configure(absent, Verdict, ProposedStrike, Route, Base, RuleSetDecider, python_evaluate, number_of, keys, optional, numbers)"},
     {"bind", bind, METH_VARARGS, "bind(cls, evaluate_doc, into_doc) -> (evaluate, _evaluate_into)"},
+    {"encode_column", encode_column, METH_VARARGS, "encode_column(seq, codes) -> values | None"},
+    {"float_column", float_column, METH_VARARGS, "float_column(seq, x, given) -> bool"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,10 +13,12 @@ of known classes never reach the Python path, and the durable backend's always d
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import functools
 import gc
 import inspect
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -267,3 +270,64 @@ def test_evaluate_takes_its_strike_by_name_too() -> None:
                          ((dict(HIMARS), dict(HIMARS)), {})):
         with pytest.raises(TypeError):
             engine.evaluate(*args, **kwargs)
+
+
+def decoded(e: Any) -> list[Any]:
+    """A column's values row by row (None where it has none), with each value's type."""
+    return [None if c < 0 else (type(e.values[c]), e.values[c]) for c in e.codes.tolist()]
+
+
+def without_c_columns(fn: Callable[[], Any]) -> Any:
+    """``fn()`` with the C column readers left out (the Arrow and Python ways)."""
+    saved = speedups.encode_column, speedups.float_column
+    speedups.encode_column = speedups.float_column = None
+    try:
+        return fn()
+    finally:
+        speedups.encode_column, speedups.float_column = saved
+
+
+COLUMN_VALUES = st.one_of(st.none(), st.booleans(), st.sampled_from(["kharkiv", "belgorod", "True", "1", ""]),
+                          st.text(max_size=3), st.integers(-2, 2), st.floats(allow_nan=True),
+                          st.sampled_from([dt.date(2024, 6, 1), "2024-06-01"]))
+
+
+@needs_ext
+@settings(max_examples=200, deadline=None)
+@given(st.lists(COLUMN_VALUES, max_size=30), st.booleans(), st.booleans())
+def test_c_column_codes_equal_the_arrow_and_python_ways(values: list[Any], date: bool, as_tuple: bool) -> None:
+    """Text, booleans and None are coded in C; any other value sends the column the general way. Row
+    by row the value (and its type: True is not 1 nor "True") is the same either way."""
+    from policyrules.deciding import column_codes
+
+    seq: Any = tuple(values) if as_tuple else values
+    c_way = column_codes.encode(seq, date)
+    other = without_c_columns(lambda: column_codes.encode(seq, date))
+    assert decoded(c_way) == decoded(other)
+    assert len(set(map(repr, c_way.values))) == len(c_way.values)  # each value once
+    numbers = [v for v in values if v is None or type(v) is float or type(v) is int]
+    for optional in (False, True):
+        a = column_codes.numbers(list(numbers), optional)
+        b = without_c_columns(lambda: column_codes.numbers(list(numbers), optional))  # noqa: B023 - called here
+        assert a.given.tolist() == b.given.tolist()
+        assert np.array_equal(a.x, b.x, equal_nan=True)
+
+
+@needs_ext
+def test_c_column_readers_take_runs_and_check_their_buffers() -> None:
+    codes = np.empty(6, dtype=np.int32)
+    first = json.loads('"kharkiv"')  # equal to the next but another object: the first one is the value
+    values = speedups.encode_column([first, "kharkiv", "kharkiv", None, True, first], codes)
+    assert values == [first, True] and values[0] is first
+    assert codes.tolist() == [0, 0, 0, -1, 1, 0]
+    assert speedups.encode_column(["kharkiv", 1], np.empty(2, dtype=np.int32)) is None  # an int: not here
+    assert speedups.encode_column(iter(["kharkiv"]), np.empty(1, dtype=np.int32)) is None  # lists and tuples only
+    x, given = np.empty(3), np.empty(3, dtype=bool)
+    assert speedups.float_column([1.5, None, float("nan")], x, given) is True
+    assert given.tolist() == [True, False, True] and x[0] == 1.5 and math.isnan(x[1]) and math.isnan(x[2])
+    assert speedups.float_column([1.5, 2], np.empty(2), np.empty(2, dtype=bool)) is False  # an int: not here
+    for bad in (np.empty(5, dtype=np.int32), np.empty(6, dtype=np.int64), b"\0" * 24):
+        with pytest.raises((ValueError, TypeError, BufferError)):
+            speedups.encode_column(["a"] * 6, bad)
+    with pytest.raises(ValueError, match="float_column"):
+        speedups.float_column([1.0], np.empty(2), np.empty(1, dtype=bool))

@@ -1,7 +1,8 @@
 """Columns in, as codes (the optional ``columns`` extra: numpy and pyarrow): each non-numeric
 column dictionary-encoded (a code per row, read from Arrow's own buffers a chunk at a time, and a
-small list of distinct values; a Python list is converted by Arrow first), each numeric one as
-floats with its nulls; what :mod:`policyrules.deciding.vectorised` reads rows from.
+small list of distinct values; a Python list of text, booleans and None is coded in C where the
+extension is built, any other list is converted by Arrow first), each numeric one as floats with its
+nulls; what :mod:`policyrules.deciding.vectorised` reads rows from.
 
 Missing values follow the column idioms: null (None, ``pd.NA``, ``NaT``, a null in Arrow) is a field
 not given, and so is NaN in an optional numeric column; pandas ``Timestamp``, ``datetime64`` and
@@ -22,6 +23,7 @@ import pyarrow.compute as pc
 
 from ..model.dimensions import FIELDS, KEY_FIELDS, NUMBER_FIELDS, Kind
 from ..model.errors import Problem, StrikeError
+from . import speedups
 
 (DATE,) = (f.name for f in FIELDS.values() if f.given and f.kind is Kind.DATE)
 COLUMNS = (*KEY_FIELDS, DATE, *NUMBER_FIELDS)
@@ -185,6 +187,11 @@ def encode(column: Any, date: bool = False) -> Encoded:
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
             return _encode_objects(list(column), date)
     seq = column if isinstance(column, Sequence) else list(column)
+    if speedups.encode_column is not None:  # text, booleans and None straight from the list, in C
+        codes = np.empty(len(seq), dtype=ROW_INT)
+        values = speedups.encode_column(seq, codes)
+        if values is not None:
+            return Encoded(codes, [as_date(v, False) for v in values] if date else values)
     try:
         arr = pa.array(seq)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
@@ -192,6 +199,22 @@ def encode(column: Any, date: bool = False) -> Encoded:
     if pa.types.is_timestamp(arr.type) or pa.types.is_floating(arr.type):  # keep datetimes and NaNs as given
         return _encode_objects(seq, date)
     return _encode_arrow(arr, date)
+
+
+def _plain_floats(seq: Sequence[Any]) -> tuple[Float, Bool] | None:
+    """A sequence of plain floats and None as floats (NaN for None) and whether each is given; None
+    when it holds anything else (an int, a bool, a numpy scalar: read value by value)."""
+    if speedups.float_column is not None and type(seq) in (list, tuple):  # in C, where the extension is built
+        x: Float = np.empty(len(seq))
+        given: Bool = np.empty(len(seq), dtype=bool)
+        return (x, given) if speedups.float_column(seq, x, given) else None
+    if not set(map(type, seq)) <= {float, type(None)}:
+        return None
+    floats = pa.array(seq, pa.float64())  # Arrow reads them exactly
+    if not floats.null_count:
+        return np.asarray(floats.to_numpy(), dtype=np.float64), np.ones(len(seq), dtype=bool)
+    return (np.asarray(floats.fill_null(math.nan).to_numpy(zero_copy_only=False), dtype=np.float64),
+            np.asarray(floats.is_valid().to_numpy(zero_copy_only=False), dtype=bool))
 
 
 def numbers(column: Any, optional: bool) -> Numbers:
@@ -230,12 +253,8 @@ def numbers(column: Any, optional: bool) -> Numbers:
     seq: Sequence[Any] = column if isinstance(column, Sequence) else list(column)
     if arr is not None:
         seq = arr.to_pylist()
-    elif set(map(type, seq)) <= {float, type(None)}:  # plain floats and None: Arrow reads them exactly
-        floats = pa.array(seq, pa.float64())
-        x = np.asarray(floats.fill_null(math.nan).to_numpy(zero_copy_only=False) if floats.null_count
-                       else floats.to_numpy(), dtype=np.float64)
-        given = np.asarray(floats.is_valid().to_numpy(zero_copy_only=False), dtype=bool) if floats.null_count \
-            else np.ones(len(x), dtype=bool)
+    elif (plain := _plain_floats(seq)) is not None:
+        x, given = plain
         if optional:
             given &= ~np.isnan(x)  # NaN in an optional number: left out
         return Numbers(x, given, seq.__getitem__)

@@ -9,6 +9,10 @@ to that Python path, which then does all the work itself. So the verdicts are th
 object (tests/test_speedups.py compares the two on the bundled pack), only the interpreter is
 skipped; the durable backend's strikes are all matched by durable_rules, in Python, as before.
 
+It also reads Python lists of column values into arrays for the vectorised path
+(:mod:`policyrules.deciding.column_codes`): text, booleans and None dictionary-encoded, floats and
+None as floats; a list holding anything else is read the general way.
+
 It is told the registry's fields here (nothing in the C source names a field), and set
 ``POLICYRULES_PURE_PYTHON=1`` to leave it out (to compare, or to debug the Python path).
 """
@@ -27,7 +31,7 @@ from . import hotpath
 from .decider import Route, RuleSetDecider
 from .verdict import Verdict
 
-VERSION = 1  # the extension's interface this module speaks (its VERSION constant)
+VERSION = 2  # the extension's interface this module speaks (its VERSION constant)
 
 
 def _extension() -> Any:
@@ -57,6 +61,13 @@ def configure(python_path: Any, ext: Any = None) -> None:
 _ext: Any = _extension()
 #: Whether the C hot path is in use.
 ACTIVE = _ext is not None
+#: ``encode_column(seq, codes) -> values | None``: a list or tuple of str, bool and None dictionary-
+#: encoded into ``codes`` (an int32 array, -1 for None), the distinct values in the order first met;
+#: None when a value is of another type. None where the extension is not in use.
+encode_column: Any = getattr(_ext, "encode_column", None)
+#: ``float_column(seq, x, given) -> bool``: a list or tuple of floats and None read into ``x`` (float64,
+#: NaN for None) and ``given`` (bool); False when a value is of another type. None without the extension.
+float_column: Any = getattr(_ext, "float_column", None)
 
 
 def install(cls: Any) -> None:
