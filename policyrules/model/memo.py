@@ -24,7 +24,7 @@ class ByIdentity(Generic[V]):
         unless ``keep`` (asked after ``make``) says not to."""
         key = tuple(map(id, objects))
         found = self._entries.get(key)
-        if found is not None and all(a is b for a, b in zip(found[0], objects, strict=True)):
+        if found is not None:  # the entry keeps its objects alive: no other object has one of their ids
             return found[1]
         value = make()
         if keep is None or keep(value):
