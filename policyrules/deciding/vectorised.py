@@ -766,9 +766,10 @@ _SCRATCH = _Scratch()
 
 def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], a: int, b: int, idx: Int,
           codes: Int, seen: Bool | None) -> int:
-    """Rows ``a`` to ``b``: each row's class index into ``idx`` (``size`` or above: a bad row), its
-    outcome (or -1, not decided yet, or -2, bad) into ``codes``, and (a new plan) each class marked
-    in ``seen``; how many rows have no outcome yet."""
+    """Rows ``a`` to ``b``: each row's class index into ``idx`` (``size`` or above: a bad row), and its
+    outcome (or -1, not decided yet, or -2, bad) into ``codes``; how many rows have no outcome yet.
+    With ``seen`` (a new plan, no class decided yet) each row's class is marked in it instead, and
+    ``codes`` is left to be written once the classes are decided (every row is to come back to)."""
     scratch, n = _SCRATCH, b - a
     src = {f: e.chunk(a, b, scratch.get(f, ROW_INT, n)) for f, e in encoded.items() if f in plan.sources}
     for f, x in xs.items():
@@ -783,9 +784,10 @@ def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], 
     term = scratch.get("term", plan.index_type, n)
     for k, table in plan.parts:
         idx += np.take(table, k.of_rows(src, key, base), mode="wrap", out=term)
+    if seen is not None:  # a new plan: no class is decided yet, so every row is to come back to
+        seen[np.minimum(idx, plan.size, out=scratch.get("seen", plan.index_type, n))] = True  # threads only write True
+        return n
     np.take(plan.out, idx, out=codes, mode="clip")  # ``size`` and above: ``out[size]``, a bad row
-    if seen is not None:
-        np.put(seen, idx, True, mode="clip")  # threads only ever write True
     return int(np.count_nonzero(np.less(codes, 0, out=scratch.get("neg", np.bool_, n))))
 
 
