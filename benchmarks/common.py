@@ -65,6 +65,7 @@ def timed(fn: Callable[[], Any], repeats: int, setup: Callable[[], Any] | None =
     for _ in range(repeats):
         if setup is not None:
             setup()
+        result = None  # the last call's result is freed here, not inside the next call's time
         gc.collect()
         t0 = time.perf_counter()
         result = fn()
