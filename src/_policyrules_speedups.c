@@ -45,11 +45,14 @@ static Py_ssize_t R_LIMITS, R_CLASSES, R_CUTS, R_WIDTHS, R_PARTS, B_PICKER, B_SE
 #define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
 
 /* What one call reads of the evaluator (evaluate_into reads it once for all its strikes). */
+typedef struct Index Index;
 typedef struct {
     PyObject *self, *fast, *catalog, *twin, *days;
+    PyObject *holder; /* the evaluator's IndexObject (a reference), or NULL: look-ups go to _fast only */
+    Index *index;
 } Ctx;
 
-static PyObject *s_fast, *s_days, *s_catalog, *s_twin, *s_class_parts, *s_hot;
+static PyObject *s_fast, *s_days, *s_catalog, *s_twin, *s_class_parts, *s_hot, *s_index;
 
 /* A new verdict with its two slots set (as Verdict.of / Verdict.lazy do). Steals nothing.
  *
@@ -115,6 +118,192 @@ static long long class_code(PyObject *cuts, PyObject *widths, PyObject **xs) {
     return ck;
 }
 
+/* The C path's own index of the evaluator's _fast (dict key -> Route), an object kept on the
+ * evaluator (its _c_index): the same entries, found without building the key tuple, and with the
+ * verdict parts of a few of each route's classes at hand. Only keys whose values are exact str, bool
+ * or the absent marker are indexed (their hash and equality are C's own: no Python code runs while
+ * an entry is read). It is a cache of _fast, filled from it: _fast entries are never removed, and a
+ * route's parts are never changed once stored, so an entry never goes stale. Entry pointers are never
+ * held across anything that may run Python code (which could let another thread grow the index). */
+#define PARTS_KEPT 4
+#define INDEX_MAX 65536 /* entries, as _fast's own limit */
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key;   /* the _fast key tuple (a reference); NULL: an empty slot */
+    PyObject *route; /* a reference */
+    long long code[PARTS_KEPT];
+    PyObject *parts[PARTS_KEPT]; /* references, or NULL */
+    int next;        /* the slot the next parts go to */
+} Entry;
+struct Index {
+    size_t mask;
+    Py_ssize_t used;
+    Entry *slots;
+};
+
+/* The index is an object of its own type, tracked by the cyclic garbage collector: what it holds
+ * (routes, their parts) may refer back to the evaluator that holds it. */
+typedef struct {
+    PyObject_HEAD
+    Index ix;
+} IndexObject;
+
+static int index_traverse(PyObject *self, visitproc visit, void *arg) {
+    Index *ix = &((IndexObject *)self)->ix;
+    for (size_t i = 0; ix->slots != NULL && i <= ix->mask; i++) {
+        Entry *e = &ix->slots[i];
+        if (e->key == NULL) continue;
+        Py_VISIT(e->key);
+        Py_VISIT(e->route);
+        for (int k = 0; k < PARTS_KEPT; k++) Py_VISIT(e->parts[k]);
+    }
+    return 0;
+}
+
+static int index_clear(PyObject *self) {
+    Index *ix = &((IndexObject *)self)->ix;
+    Entry *slots = ix->slots;
+    size_t n = slots == NULL ? 0 : ix->mask + 1;
+    ix->slots = NULL; /* emptied first: a finalizer run by a decref below finds no entries */
+    ix->mask = 0;
+    ix->used = 0;
+    for (size_t i = 0; i < n; i++) {
+        Entry *e = &slots[i];
+        if (e->key == NULL) continue;
+        Py_DECREF(e->key);
+        Py_DECREF(e->route);
+        for (int k = 0; k < PARTS_KEPT; k++) Py_XDECREF(e->parts[k]);
+    }
+    PyMem_Free(slots);
+    return 0;
+}
+
+static void index_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
+    index_clear(self);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyTypeObject IndexType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_policyrules_speedups.Index",
+    .tp_doc = "The C hot path's index of an evaluator's _fast (see policyrules.deciding.speedups).",
+    .tp_basicsize = sizeof(IndexObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = index_traverse,
+    .tp_clear = index_clear,
+    .tp_dealloc = index_dealloc,
+};
+
+/* The evaluator's index (made and stored on it the first time); NULL without an error when it
+ * cannot have one (the C path then reads _fast only). */
+static PyObject *index_of(PyObject *self) {
+    PyObject *found = PyObject_GetAttr(self, s_index);
+    if (found == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (Py_TYPE(found) == &IndexType) return found;
+    int fresh = found == Py_None;
+    Py_DECREF(found);
+    if (!fresh) return NULL;
+    IndexObject *made = PyObject_GC_New(IndexObject, &IndexType);
+    if (made == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    made->ix.mask = 1023;
+    made->ix.used = 0;
+    made->ix.slots = PyMem_Calloc(1024, sizeof(Entry));
+    PyObject_GC_Track((PyObject *)made);
+    if (made->ix.slots == NULL || PyObject_SetAttr(self, s_index, (PyObject *)made) < 0) {
+        PyErr_Clear();
+        Py_DECREF(made);
+        return NULL;
+    }
+    return (PyObject *)made;
+}
+
+/* A key item's hash, if the index can take it (exact str, bool, the absent marker): 0, else -1. */
+static int item_hash(PyObject *v, Py_hash_t *h) {
+    if (PyUnicode_CheckExact(v)) {
+        *h = ((PyASCIIObject *)v)->hash;
+        if (*h == -1) *h = PyObject_Hash(v); /* a str's own hash: no Python code */
+        return *h == -1 ? -1 : 0;
+    }
+    if (v == Py_True || v == Py_False || v == ABSENT) { /* equal only to themselves: by identity */
+        *h = (Py_hash_t)((uintptr_t)v >> 4);
+        return 0;
+    }
+    return -1;
+}
+
+/* Whether a key item equals the stored one, for items item_hash takes. */
+static int same_item(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)) return 0;
+    Py_hash_t ha = ((PyASCIIObject *)a)->hash, hb = ((PyASCIIObject *)b)->hash;
+    if (ha != -1 && hb != -1 && ha != hb) return 0;
+    return PyUnicode_Compare(a, b) == 0;
+}
+
+/* The hash of key items (the length by value), or -1 when the index cannot take them. */
+static Py_hash_t items_hash(PyObject *const *items, Py_ssize_t len) {
+    Py_uhash_t acc = (Py_uhash_t)len * 0x9E3779B97F4A7C15ULL;
+    for (Py_ssize_t i = 1; i < 1 + NKEY + NOPT; i++) {
+        Py_hash_t h;
+        if (item_hash(items[i], &h) < 0) return -1;
+        acc = (acc ^ (Py_uhash_t)h) * 0x100000001B3ULL;
+        acc ^= acc >> 29;
+    }
+    Py_hash_t out = (Py_hash_t)(acc & (Py_uhash_t)PY_SSIZE_T_MAX);
+    return out == -1 ? 0 : out;
+}
+
+/* The entry of these key items, or NULL. Runs no Python code. */
+static Entry *index_find(Index *ix, Py_hash_t hash, PyObject *const *items, Py_ssize_t len) {
+    if (ix->slots == NULL) return NULL;
+    for (size_t i = (size_t)hash & ix->mask;; i = (i + 1) & ix->mask) {
+        Entry *e = &ix->slots[i];
+        if (e->key == NULL) return NULL;
+        if (e->hash != hash) continue;
+        PyObject *k0 = PyTuple_GET_ITEM(e->key, 0);
+        if (!PyLong_CheckExact(k0) || PyLong_AsSsize_t(k0) != len) continue;
+        Py_ssize_t n = 1 + NKEY + NOPT, m = 1;
+        while (m < n && same_item(items[m], PyTuple_GET_ITEM(e->key, m))) m++;
+        if (m == n) return e;
+    }
+}
+
+/* Index the key (a tuple of these items) as standing for route. Runs no Python code. */
+static void index_add(Index *ix, Py_hash_t hash, PyObject *key, PyObject *route) {
+    if (ix->slots == NULL || ix->used >= INDEX_MAX) return;
+    if ((size_t)(ix->used + 1) * 2 > ix->mask + 1) { /* grow: at most half full */
+        size_t cap = (ix->mask + 1) * 2;
+        Entry *slots = PyMem_Calloc(cap, sizeof(Entry));
+        if (slots == NULL) return; /* a cache: it simply stays as it is */
+        for (size_t i = 0; i <= ix->mask; i++) {
+            Entry *e = &ix->slots[i];
+            if (e->key == NULL) continue;
+            size_t j = (size_t)e->hash & (cap - 1);
+            while (slots[j].key != NULL) j = (j + 1) & (cap - 1);
+            slots[j] = *e;
+        }
+        PyMem_Free(ix->slots);
+        ix->slots = slots;
+        ix->mask = cap - 1;
+    }
+    size_t i = (size_t)hash & ix->mask;
+    while (ix->slots[i].key != NULL) i = (i + 1) & ix->mask;
+    Entry *e = &ix->slots[i];
+    Py_INCREF(key);
+    Py_INCREF(route);
+    e->hash = hash;
+    e->key = key;
+    e->route = route;
+    ix->used++;
+}
+
 /* The evaluator's attributes a call reads (new references); -1 with an error if one is missing. */
 static int ctx_open(Ctx *c, PyObject *self, int strikes) {
     /* strikes: also what validated strikes need (a single dict needs only the dict cache) */
@@ -128,7 +317,12 @@ static int ctx_open(Ctx *c, PyObject *self, int strikes) {
         if (!PyDict_Check(c->days)) goto wrong;
     }
     if (c->fast == NULL) return -1;
-    if (PyDict_CheckExact(c->fast)) return 0;
+    if (PyDict_CheckExact(c->fast)) {
+        c->holder = index_of(self);
+        c->index = c->holder == NULL || ((IndexObject *)c->holder)->ix.slots == NULL ? NULL
+                                                                               : &((IndexObject *)c->holder)->ix;
+        return 0;
+    }
 wrong:
     PyErr_SetString(PyExc_TypeError, "_policyrules_speedups: not an evaluator");
     return -1;
@@ -139,6 +333,8 @@ static void ctx_close(Ctx *c) {
     Py_CLEAR(c->catalog);
     Py_CLEAR(c->twin);
     Py_CLEAR(c->days);
+    Py_CLEAR(c->holder);
+    c->index = NULL;
 }
 
 /* A dict key's place among the fields (key fields first, then numbers); -1 for any other key (or a key
@@ -156,10 +352,45 @@ static int field_at(PyObject *k) {
 }
 
 /* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
+/* The route a dict's key stands for (a new reference), from _fast by the key tuple, indexed then;
+ * NULL (an error maybe set) when not learnt yet or not a route the C path finishes. */
+static PyObject *route_by_key(Ctx *c, PyObject *d, Py_hash_t hash, PyObject *const *items) {
+    PyObject *key = PyTuple_New(1 + NKEY + NOPT), *r = NULL;
+    if (key == NULL) return NULL;
+    PyObject *len = PyLong_FromSsize_t(PyDict_GET_SIZE(d));
+    if (len == NULL) goto done;
+    PyTuple_SET_ITEM(key, 0, len);
+    for (Py_ssize_t j = 0; j < NKEY; j++) {
+        PyObject *x = items[1 + j];
+        if (KEY_BOOL[j] && x != ABSENT && !PyBool_Check(x))
+            goto done; /* 1 == True: the Python path keeps them apart */
+        Py_INCREF(x);
+        PyTuple_SET_ITEM(key, 1 + j, x);
+    }
+    for (Py_ssize_t o = 0; o < NOPT; o++) {
+        Py_INCREF(items[1 + NKEY + o]);
+        PyTuple_SET_ITEM(key, 1 + NKEY + o, items[1 + NKEY + o]);
+    }
+    r = PyDict_GetItemWithError(c->fast, key); /* borrowed; an unhashable value sets TypeError */
+    if (r == NULL || (PyObject *)Py_TYPE(r) != ROUTE) { /* not learnt yet, or False */
+        r = NULL;
+        goto done;
+    }
+    Py_INCREF(r);
+    if (hash != -1 && c->index != NULL) index_add(c->index, hash, key, r); /* runs no Python code */
+done:
+    Py_DECREF(key);
+    return r;
+}
+
+/* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
 static PyObject *from_dict(Ctx *c, PyObject *d) {
-    PyObject *key = NULL, *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL;
+    PyObject *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL, *r = NULL;
     PyObject *xs[MAX_NUMBERS];
     PyObject *at[MAX_ALL] = {NULL}; /* each field's value (borrowed), NULL where the dict has none */
+    PyObject *items[1 + MAX_FIELDS + MAX_NUMBERS]; /* the key's items (borrowed), as key_of makes them */
+    long long kept_code[PARTS_KEPT];
+    PyObject *kept_parts[PARTS_KEPT] = {NULL}; /* the route's parts an entry keeps (borrowed: its parts dict holds them) */
 
     Py_ssize_t pos = 0;
     PyObject *k, *v;
@@ -168,33 +399,31 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         if (j < 0) return NULL; /* a field the engine does not know: the Python path words it */
         at[j] = v;
     }
-    key = PyTuple_New(1 + NKEY + NOPT);
-    if (key == NULL) goto done;
-    PyObject *len = PyLong_FromSsize_t(PyDict_GET_SIZE(d));
-    if (len == NULL) goto done;
-    PyTuple_SET_ITEM(key, 0, len);
-    for (Py_ssize_t j = 0; j < NKEY; j++) {
-        PyObject *x = at[j] != NULL ? at[j] : ABSENT;
-        if (KEY_BOOL[j] && x != ABSENT && !PyBool_Check(x))
-            goto done; /* 1 == True: the Python path keeps them apart */
-        Py_INCREF(x);
-        PyTuple_SET_ITEM(key, 1 + j, x);
+    Py_ssize_t len = PyDict_GET_SIZE(d);
+    items[0] = NULL; /* the length, compared by value */
+    for (Py_ssize_t j = 0; j < NKEY; j++) items[1 + j] = at[j] != NULL ? at[j] : ABSENT;
+    for (Py_ssize_t o = 0; o < NOPT; o++) items[1 + NKEY + o] = at[NKEY + OPT_AT[o]] != NULL ? Py_True : Py_False;
+    Py_hash_t hash = c->index != NULL ? items_hash(items, len) : -1;
+    if (hash != -1) {
+        Entry *e = index_find(c->index, hash, items, len); /* not kept past this block */
+        if (e != NULL) {
+            r = e->route;
+            Py_INCREF(r);
+            for (int i = 0; i < PARTS_KEPT; i++) {
+                kept_code[i] = e->code[i];
+                kept_parts[i] = e->parts[i];
+            }
+        }
     }
-    for (Py_ssize_t o = 0; o < NOPT; o++) {
-        PyObject *b = at[NKEY + OPT_AT[o]] != NULL ? Py_True : Py_False;
-        Py_INCREF(b);
-        PyTuple_SET_ITEM(key, 1 + NKEY + o, b);
-    }
-    PyObject *r = PyDict_GetItemWithError(c->fast, key); /* borrowed; an unhashable value sets TypeError */
-    if (r == NULL || (PyObject *)Py_TYPE(r) != ROUTE) goto done; /* not learnt yet, or False */
+    if (r == NULL && (r = route_by_key(c, d, hash, items)) == NULL) goto done;
     PyObject *limits = SLOT(r, R_LIMITS), *classes = SLOT(r, R_CLASSES), *rparts = SLOT(r, R_PARTS);
     if (limits == NULL || !PyTuple_CheckExact(limits) || PyTuple_GET_SIZE(limits) != NNUM) goto done;
     if (classes == NULL || classes == Py_None) goto done; /* durable: matched every time, in Python */
     if (rparts == NULL || !PyDict_CheckExact(rparts)) goto done;
-    Py_INCREF(r);
     strike = PyTuple_New(1 + NNUM); /* (route, x0, x1, ...): the strike is built from it when read */
-    if (strike == NULL) { Py_DECREF(r); goto done; }
+    if (strike == NULL) goto done;
     PyTuple_SET_ITEM(strike, 0, r);
+    r = NULL; /* the tuple owns it from here */
     for (Py_ssize_t i = 0; i < NNUM; i++) {
         PyObject *x = at[NKEY + i] != NULL ? at[NKEY + i] : Py_None;
         if (!(NUM_OPT[i] && x == Py_None)) {
@@ -218,24 +447,41 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         PyTuple_SET_ITEM(strike, 1 + i, x);
         xs[i] = x;
     }
-    long long ck = class_code(SLOT(r, R_CUTS), SLOT(r, R_WIDTHS), xs);
+    PyObject *route = PyTuple_GET_ITEM(strike, 0);
+    long long ck = class_code(SLOT(route, R_CUTS), SLOT(route, R_WIDTHS), xs);
     if (ck < 0) goto done;
-    ckobj = PyLong_FromLongLong(ck);
-    if (ckobj == NULL) goto done;
-    PyObject *parts = PyDict_GetItemWithError(rparts, ckobj);
+    PyObject *parts = NULL;
+    for (int i = 0; i < PARTS_KEPT && parts == NULL; i++)
+        if (kept_parts[i] != NULL && kept_code[i] == ck) parts = kept_parts[i];
     if (parts == NULL) {
-        if (PyErr_Occurred()) goto done;
-        PyObject *numbers = PyTuple_GetSlice(strike, 1, 1 + NNUM);
-        if (numbers == NULL) goto done;
-        made = PyObject_CallMethodObjArgs(r, s_class_parts, ckobj, numbers, NULL);
-        Py_DECREF(numbers);
-        if (made == NULL) goto done;
-        parts = made;
+        ckobj = PyLong_FromLongLong(ck);
+        if (ckobj == NULL) goto done;
+        parts = PyDict_GetItemWithError(rparts, ckobj);
+        if (parts == NULL) {
+            if (PyErr_Occurred()) goto done;
+            PyObject *numbers = PyTuple_GetSlice(strike, 1, 1 + NNUM);
+            if (numbers == NULL) goto done;
+            made = PyObject_CallMethodObjArgs(route, s_class_parts, ckobj, numbers, NULL);
+            Py_DECREF(numbers);
+            if (made == NULL) goto done;
+            parts = made;
+        } else if (hash != -1) { /* found in the route's parts dict (no Python code ran): kept in the entry */
+            Entry *e = index_find(c->index, hash, items, len);
+            if (e != NULL && e->route == route) {
+                int i = e->next;
+                e->next = (i + 1) % PARTS_KEPT;
+                PyObject *old = e->parts[i];
+                Py_INCREF(parts);
+                e->parts[i] = parts;
+                e->code[i] = ck;
+                Py_XDECREF(old); /* the route's parts dict still holds it */
+            }
+        }
     }
     PyObject_GC_UnTrack(strike); /* (route, numbers): nothing in it refers back to it (see verdict_new) */
     result = verdict_new(parts, strike);
 done:
-    Py_XDECREF(key);
+    Py_XDECREF(r);
     Py_XDECREF(ckobj);
     Py_XDECREF(made);
     Py_XDECREF(strike); /* a tuple given up on may have unset items: its dealloc skips them */
@@ -312,7 +558,7 @@ static PyObject *evaluate_meth(PyObject *self, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     PyObject *strike = args[0];
-    Ctx c = {NULL, NULL, NULL, NULL, NULL};
+    Ctx c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     if (!configured() || ctx_open(&c, self, Py_TYPE(strike) != &PyDict_Type) < 0) {
         ctx_close(&c);
         return NULL;
@@ -352,7 +598,7 @@ static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ss
         PyErr_SetString(PyExc_TypeError, "_evaluate_into(out: list, strikes: iterable)");
         return NULL;
     }
-    Ctx c = {NULL, NULL, NULL, NULL, NULL};
+    Ctx c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     if (!configured() || ctx_open(&c, self, 1) < 0) {
         ctx_close(&c);
         return NULL;
@@ -640,6 +886,8 @@ PyMODINIT_FUNC PyInit__policyrules_speedups(void) {
     INTERN(s_twin, "_twin");
     INTERN(s_class_parts, "class_parts");
     INTERN(s_hot, "_hot");
+    INTERN(s_index, "_c_index");
+    if (PyType_Ready(&IndexType) < 0) return NULL;
     PyObject *m = PyModule_Create(&MODULE);
     if (m == NULL) return NULL;
     if (PyModule_AddIntConstant(m, "VERSION", SPEEDUPS_VERSION) < 0) {

@@ -22,6 +22,8 @@ import math
 import os
 import subprocess
 import sys
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -213,7 +215,7 @@ def test_no_reference_is_leaked_on_any_path() -> None:
     known, strike = dict(HIMARS), engine.strike(HIMARS)
     odd = [{**HIMARS, "range_km": 30}, {**HIMARS, "range_km": 900.0}, {**HIMARS, "self_defense": 1},
            {**HIMARS, "target_region": ["belgorod"]}, {**HIMARS, "depth_km": 5.0}]
-    for s in (known, strike, *odd):
+    for s in (known, strike, *odd) * 2:  # learnt, then indexed by the C path with their classes' parts (kept once)
         outcome(engine.evaluate, s)
     v = engine.evaluate(known)
     watched = [v._parts, v._strike[0], known, strike, *odd, *known.values(), *(x for s in odd for x in s.values())]
@@ -331,3 +333,59 @@ def test_c_column_readers_take_runs_and_check_their_buffers() -> None:
             speedups.encode_column(["a"] * 6, bad)
     with pytest.raises(ValueError, match="float_column"):
         speedups.float_column([1.0], np.empty(2), np.empty(1, dtype=bool))
+
+
+def many_keys(n: int) -> list[dict[str, Any]]:
+    """``n`` dicts of as many keys (dates and regions), each a valid strike."""
+    regions = ["belgorod", "kursk", "kharkiv", "bryansk"]
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(n // len(regions) + 1)]
+    return [{**HIMARS, "target_region": regions[i % len(regions)], "date": days[i // len(regions)].isoformat(),
+             "range_km": float(i % 70)} for i in range(n)]
+
+
+@needs_ext
+def test_the_c_index_grows_and_gives_the_python_paths_verdicts() -> None:
+    """Thousands of keys: the C path's index of them grows past its first size, and every verdict is
+    the Python path's, without handing a known dict to Python."""
+    engine = Engine.load(backend="compiled")
+    pool = many_keys(3000)
+    want = [python_path(engine, dict(d)).model_dump(mode="json") for d in pool]
+    engine.evaluate_many(pool)  # learnt
+    assert [v.model_dump(mode="json") for v in engine.evaluate_many(pool)] == want  # indexed
+    with counting() as handed:
+        assert [v.model_dump(mode="json") for v in engine.evaluate_many([dict(d) for d in pool])] == want
+        assert [engine.evaluate(json.loads(json.dumps(d))).model_dump(mode="json") for d in pool[:300]] == want[:300]
+    assert handed == []
+
+
+@needs_ext
+def test_threads_growing_the_c_index_get_the_python_paths_verdicts() -> None:
+    engine = Engine.load(backend="compiled")
+    pool = many_keys(4000)
+    other = Engine.load(backend="compiled")
+    want = [python_path(other, dict(d)).model_dump(mode="json") for d in pool]
+    results: list[Any] = [None] * 4
+
+    def run(t: int) -> None:
+        mine = pool[t::2] + pool  # two threads learn, all of them index and read
+        got = [v.model_dump(mode="json") for v in engine.evaluate_many(mine)]
+        results[t] = got == want[t::2] + want
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == [True] * 4
+
+
+@needs_ext
+def test_an_engine_with_a_c_index_is_freed() -> None:
+    engine = Engine.load(backend="compiled")
+    for _ in range(2):
+        engine.evaluate_many([dict(HIMARS), *many_keys(50)])
+    assert engine._c_index is not None
+    gone = weakref.ref(engine)
+    del engine
+    gc.collect()
+    assert gone() is None

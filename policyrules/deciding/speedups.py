@@ -9,6 +9,11 @@ to that Python path, which then does all the work itself. So the verdicts are th
 object (tests/test_speedups.py compares the two on the bundled pack), only the interpreter is
 skipped; the durable backend's strikes are all matched by durable_rules, in Python, as before.
 
+It keeps, on each evaluator (its ``_c_index``), an index of the dict keys the engine has learnt:
+the same entries as the evaluator's ``_fast``, found without building the key tuple, with the verdict
+parts of a few of each key's classes at hand (an object the garbage collector tracks: what it holds
+may refer back to the evaluator).
+
 It also reads Python lists of column values into arrays for the vectorised path
 (:mod:`policyrules.deciding.column_codes`): text, booleans and None dictionary-encoded, floats and
 None as floats; a list holding anything else is read the general way.
