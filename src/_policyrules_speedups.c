@@ -125,21 +125,45 @@ static long long class_code(PyObject *cuts, PyObject *widths, PyObject **xs) {
  * an entry is read). It is a cache of _fast, filled from it: _fast entries are never removed, and a
  * route's parts are never changed once stored, so an entry never goes stale. Entry pointers are never
  * held across anything that may run Python code (which could let another thread grow the index). */
-#define PARTS_KEPT 4
+#define PARTS_KEPT 3
 #define INDEX_MAX 65536 /* entries, as _fast's own limit */
-typedef struct {
+#ifdef _MSC_VER
+#define CACHE_LINE __declspec(align(64))
+#else
+#define CACHE_LINE __attribute__((aligned(64)))
+#endif
+typedef struct CACHE_LINE entry_s { /* 64 bytes, one cache line: a look-up reads one line of the table */
     Py_hash_t hash;
     PyObject *key;   /* the _fast key tuple (a reference); NULL: an empty slot */
     PyObject *route; /* a reference */
-    long long code[PARTS_KEPT];
     PyObject *parts[PARTS_KEPT]; /* references, or NULL */
-    int next;        /* the slot the next parts go to */
+    int32_t code[PARTS_KEPT];
+    int32_t next;    /* the slot the next parts go to */
 } Entry;
 struct Index {
     size_t mask;
     Py_ssize_t used;
     Entry *slots;
 };
+
+/* n zeroed entries, each on a cache line of its own (free with slots_free). */
+static Entry *slots_new(size_t n) {
+#ifdef _MSC_VER
+    Entry *slots = _aligned_malloc(n * sizeof(Entry), 64);
+#else
+    Entry *slots = aligned_alloc(64, n * sizeof(Entry));
+#endif
+    if (slots != NULL) memset(slots, 0, n * sizeof(Entry));
+    return slots;
+}
+
+static void slots_free(Entry *slots) {
+#ifdef _MSC_VER
+    _aligned_free(slots);
+#else
+    free(slots);
+#endif
+}
 
 /* The index is an object of its own type, tracked by the cyclic garbage collector: what it holds
  * (routes, their parts) may refer back to the evaluator that holds it. */
@@ -174,7 +198,7 @@ static int index_clear(PyObject *self) {
         Py_DECREF(e->route);
         for (int k = 0; k < PARTS_KEPT; k++) Py_XDECREF(e->parts[k]);
     }
-    PyMem_Free(slots);
+    slots_free(slots);
     return 0;
 }
 
@@ -214,7 +238,7 @@ static PyObject *index_of(PyObject *self) {
     }
     made->ix.mask = 1023;
     made->ix.used = 0;
-    made->ix.slots = PyMem_Calloc(1024, sizeof(Entry));
+    made->ix.slots = slots_new(1024);
     PyObject_GC_Track((PyObject *)made);
     if (made->ix.slots == NULL || PyObject_SetAttr(self, s_index, (PyObject *)made) < 0) {
         PyErr_Clear();
@@ -280,7 +304,7 @@ static void index_add(Index *ix, Py_hash_t hash, PyObject *key, PyObject *route)
     if (ix->slots == NULL || ix->used >= INDEX_MAX) return;
     if ((size_t)(ix->used + 1) * 2 > ix->mask + 1) { /* grow: at most half full */
         size_t cap = (ix->mask + 1) * 2;
-        Entry *slots = PyMem_Calloc(cap, sizeof(Entry));
+        Entry *slots = slots_new(cap);
         if (slots == NULL) return; /* a cache: it simply stays as it is */
         for (size_t i = 0; i <= ix->mask; i++) {
             Entry *e = &ix->slots[i];
@@ -289,7 +313,7 @@ static void index_add(Index *ix, Py_hash_t hash, PyObject *key, PyObject *route)
             while (slots[j].key != NULL) j = (j + 1) & (cap - 1);
             slots[j] = *e;
         }
-        PyMem_Free(ix->slots);
+        slots_free(ix->slots);
         ix->slots = slots;
         ix->mask = cap - 1;
     }
@@ -389,7 +413,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     PyObject *xs[MAX_NUMBERS];
     PyObject *at[MAX_ALL] = {NULL}; /* each field's value (borrowed), NULL where the dict has none */
     PyObject *items[1 + MAX_FIELDS + MAX_NUMBERS]; /* the key's items (borrowed), as key_of makes them */
-    long long kept_code[PARTS_KEPT];
+    int32_t kept_code[PARTS_KEPT];
     PyObject *kept_parts[PARTS_KEPT] = {NULL}; /* the route's parts an entry keeps (borrowed: its parts dict holds them) */
 
     Py_ssize_t pos = 0;
@@ -465,7 +489,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
             Py_DECREF(numbers);
             if (made == NULL) goto done;
             parts = made;
-        } else if (hash != -1) { /* found in the route's parts dict (no Python code ran): kept in the entry */
+        } else if (hash != -1 && ck <= INT32_MAX) { /* found in the route's parts dict (no Python code ran): kept */
             Entry *e = index_find(c->index, hash, items, len);
             if (e != NULL && e->route == route) {
                 int i = e->next;
@@ -473,7 +497,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
                 PyObject *old = e->parts[i];
                 Py_INCREF(parts);
                 e->parts[i] = parts;
-                e->code[i] = ck;
+                e->code[i] = (int32_t)ck;
                 Py_XDECREF(old); /* the route's parts dict still holds it */
             }
         }
