@@ -345,10 +345,10 @@ def many_keys(n: int) -> list[dict[str, Any]]:
 
 @needs_ext
 def test_the_c_index_grows_and_gives_the_python_paths_verdicts() -> None:
-    """Thousands of keys: the C path's index of them grows past its first size, and every verdict is
+    """Many keys: the C path's index of them grows past its first size, and every verdict is
     the Python path's, without handing a known dict to Python."""
     engine = Engine.load(backend="compiled")
-    pool = many_keys(3000)
+    pool = many_keys(1500)
     want = [python_path(engine, dict(d)).model_dump(mode="json") for d in pool]
     engine.evaluate_many(pool)  # learnt
     assert [v.model_dump(mode="json") for v in engine.evaluate_many(pool)] == want  # indexed
@@ -361,7 +361,7 @@ def test_the_c_index_grows_and_gives_the_python_paths_verdicts() -> None:
 @needs_ext
 def test_threads_growing_the_c_index_get_the_python_paths_verdicts() -> None:
     engine = Engine.load(backend="compiled")
-    pool = many_keys(4000)
+    pool = many_keys(1200)  # the index grows at 512 entries and again at 1,024
     other = Engine.load(backend="compiled")
     want = [python_path(other, dict(d)).model_dump(mode="json") for d in pool]
     results: list[Any] = [None] * 4
