@@ -329,8 +329,8 @@ static void index_add(Index *ix, Py_hash_t hash, PyObject *key, PyObject *route)
 }
 
 /* The evaluator's attributes a call reads (new references); -1 with an error if one is missing. */
-static int ctx_open(Ctx *c, PyObject *self, int strikes) {
-    /* strikes: also what validated strikes need (a single dict needs only the dict cache) */
+static int ctx_open(Ctx *c, PyObject *self, int strikes, int dicts) {
+    /* strikes: also what validated strikes need; dicts: also the index (a single strike needs one or the other) */
     c->self = self;
     c->fast = PyObject_GetAttr(self, s_fast);
     if (c->fast != NULL && strikes) {
@@ -342,9 +342,8 @@ static int ctx_open(Ctx *c, PyObject *self, int strikes) {
     }
     if (c->fast == NULL) return -1;
     if (PyDict_CheckExact(c->fast)) {
-        c->holder = index_of(self);
-        c->index = c->holder == NULL || ((IndexObject *)c->holder)->ix.slots == NULL ? NULL
-                                                                               : &((IndexObject *)c->holder)->ix;
+        c->holder = dicts ? index_of(self) : NULL;
+        c->index = c->holder == NULL ? NULL : &((IndexObject *)c->holder)->ix;
         return 0;
     }
 wrong:
@@ -370,14 +369,21 @@ static int field_at(PyObject *k) {
     for (size_t i = (size_t)h % TABLE;; i = (i + 1) % TABLE) {
         PyObject *name = FIELD_TABLE[i].name;
         if (name == NULL) return -1;
-        if (name == k) return FIELD_TABLE[i].at;
-        if (FIELD_TABLE[i].hash == h && PyUnicode_Compare(name, k) == 0) return FIELD_TABLE[i].at;
+        if (same_item(k, name)) return FIELD_TABLE[i].at;
     }
 }
 
-/* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
 /* The route a dict's key stands for (a new reference), from _fast by the key tuple, indexed then;
- * NULL (an error maybe set) when not learnt yet or not a route the C path finishes. */
+ * NULL (an error maybe set) when not learnt yet or not a route the C path finishes (so the index
+ * holds only routes it finishes). */
+/* Whether the C path finishes strikes of this route (compiled: its classes are decided once, and
+ * its limits and parts are what the C path reads); a durable route's strikes go to Python. */
+static int finished_in_c(PyObject *r) {
+    PyObject *limits = SLOT(r, R_LIMITS), *classes = SLOT(r, R_CLASSES), *rparts = SLOT(r, R_PARTS);
+    return limits != NULL && PyTuple_CheckExact(limits) && PyTuple_GET_SIZE(limits) == NNUM && classes != NULL
+        && classes != Py_None && rparts != NULL && PyDict_CheckExact(rparts);
+}
+
 static PyObject *route_by_key(Ctx *c, PyObject *d, Py_hash_t hash, PyObject *const *items) {
     PyObject *key = PyTuple_New(1 + NKEY + NOPT), *r = NULL;
     if (key == NULL) return NULL;
@@ -396,7 +402,7 @@ static PyObject *route_by_key(Ctx *c, PyObject *d, Py_hash_t hash, PyObject *con
         PyTuple_SET_ITEM(key, 1 + NKEY + o, items[1 + NKEY + o]);
     }
     r = PyDict_GetItemWithError(c->fast, key); /* borrowed; an unhashable value sets TypeError */
-    if (r == NULL || (PyObject *)Py_TYPE(r) != ROUTE) { /* not learnt yet, or False */
+    if (r == NULL || (PyObject *)Py_TYPE(r) != ROUTE || !finished_in_c(r)) { /* not learnt yet, False, or durable */
         r = NULL;
         goto done;
     }
@@ -440,10 +446,8 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         }
     }
     if (r == NULL && (r = route_by_key(c, d, hash, items)) == NULL) goto done;
-    PyObject *limits = SLOT(r, R_LIMITS), *classes = SLOT(r, R_CLASSES), *rparts = SLOT(r, R_PARTS);
-    if (limits == NULL || !PyTuple_CheckExact(limits) || PyTuple_GET_SIZE(limits) != NNUM) goto done;
-    if (classes == NULL || classes == Py_None) goto done; /* durable: matched every time, in Python */
-    if (rparts == NULL || !PyDict_CheckExact(rparts)) goto done;
+    if (!finished_in_c(r)) goto done; /* (as it was when indexed: its slots are set once) */
+    PyObject *limits = SLOT(r, R_LIMITS), *rparts = SLOT(r, R_PARTS);
     strike = PyTuple_New(1 + NNUM); /* (route, x0, x1, ...): the strike is built from it when read */
     if (strike == NULL) goto done;
     PyTuple_SET_ITEM(strike, 0, r);
@@ -583,7 +587,8 @@ static PyObject *evaluate_meth(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     PyObject *strike = args[0];
     Ctx c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-    if (!configured() || ctx_open(&c, self, Py_TYPE(strike) != &PyDict_Type) < 0) {
+    int dict = Py_TYPE(strike) == &PyDict_Type;
+    if (!configured() || ctx_open(&c, self, !dict, dict) < 0) {
         ctx_close(&c);
         return NULL;
     }
@@ -623,7 +628,7 @@ static PyObject *evaluate_into_meth(PyObject *self, PyObject *const *args, Py_ss
         return NULL;
     }
     Ctx c = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-    if (!configured() || ctx_open(&c, self, 1) < 0) {
+    if (!configured() || ctx_open(&c, self, 1, 1) < 0) {
         ctx_close(&c);
         return NULL;
     }

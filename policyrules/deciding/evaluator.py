@@ -96,7 +96,7 @@ class Evaluator:
         self._days: dict[str | None, dict[dt.date | None, RuleSetDecider]] = _PerSupplier()
         # A plain dict's key (policyrules.model.intake.key_of) -> its Base, decider and date, or False.
         self._fast: dict[Any, Route | Literal[False]] = {}
-        # The C hot path's own index of _fast (a capsule it makes on first use; see speedups).
+        # The C hot path's own index of _fast (an object it makes on first use; see speedups).
         self._c_index: object = None
         # A catalog of equal content to this one's, other than it: strikes checked against it pass as they are.
         self._twin: Catalog | None = None
