@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,16 @@ def test_odd_values_give_the_error_or_verdict_of_evaluate(rows: list[dict[str, A
         if isinstance(r.get("depth_km"), float) and math.isnan(r["depth_km"]):
             r["depth_km"] = None  # NaN in an optional number: left out
     check_rows(ENGINE, rows, {c: np.array(v, dtype=object) for c, v in cols.items()})
+
+
+def test_a_bool_after_a_float_in_an_array_of_objects_is_not_a_number() -> None:
+    """Arrow reads [79.0, True] as [79.0, 1.0]: an array of objects is read value by value, as a list."""
+    row = {"weapon": "HIMARS", "target_region": "kharkiv", "target_type": "troops", "self_defense": True,
+           "defended_region": "kharkiv", "date": "2024-06-01"}
+    rows = [{**row, "range_km": 79.0}, {**row, "range_km": True}]
+    cols = {c: np.array([r.get(c) for r in rows], dtype=object) for c in {*rows[0], *rows[1]}}
+    assert expected(ENGINE, rows[1])[0] == "error"
+    check_rows(ENGINE, rows, cols)
 
 
 @settings(max_examples=20, deadline=None)

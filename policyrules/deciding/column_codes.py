@@ -224,8 +224,10 @@ def numbers(column: Any, optional: bool) -> Numbers:
     if isinstance(column, (pa.Array, pa.ChunkedArray)):
         arr = column
     else:
-        pandas = type(column).__name__ == "Series" or isinstance(column, np.ndarray)
-        # A Python list is read value by value below: Arrow would take a bool among floats as 1.0.
+        # A Python list, or an array or Series of objects, is read value by value below: Arrow would
+        # take a bool after a float as 1.0.
+        pandas = (type(column).__name__ == "Series" or isinstance(column, np.ndarray)) \
+            and getattr(column.dtype, "kind", "O") != "O"
         try:
             arr = pa.array(column, from_pandas=True) if pandas else None
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
