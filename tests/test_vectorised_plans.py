@@ -37,6 +37,9 @@ KNOBS: dict[str, dict[str, Any]] = {
     "every part fused": {"_FUSE": 1 << 40},
     "a grid of 4 cells (every number searched)": {"_GRID_CELLS": 4},
     "a fine grid": {"_GRID_CELLS": 1 << 22},
+    "a new plan decides a sample of 16 rows first": {"_SAMPLE_BLOCKS": 2, "_SAMPLE_ROWS": 8},
+    "a sample, then chunks of 24 rows listing those it missed": {"_SAMPLE_BLOCKS": 3, "_SAMPLE_ROWS": 5,
+                                                                 "CHUNK_ROWS": 24},
 }
 
 
@@ -108,6 +111,20 @@ def test_every_branch_equals_evaluate(knob: str, monkeypatch: pytest.MonkeyPatch
     check(vectorised.decide(ENGINE, t.slice(3)), rs[3:])
 
 
+def test_a_new_plan_decides_a_sample_first_and_then_the_classes_it_missed(monkeypatch: pytest.MonkeyPatch,
+                                                                          fresh_plans: Any) -> None:
+    monkeypatch.setattr(vectorised, "_SAMPLE_BLOCKS", 2)
+    monkeypatch.setattr(vectorised, "_SAMPLE_ROWS", 8)
+    sampled, decided = [], []
+    sample, decide_classes = vectorised._sampled, vectorised._decide_classes
+    monkeypatch.setattr(vectorised, "_sampled", lambda *a: sampled.append(a[-1]) or sample(*a))
+    monkeypatch.setattr(vectorised, "_decide_classes", lambda *a: decided.append(len(a[2])) or decide_classes(*a))
+    rs = rows(seed=11)
+    check(vectorised.decide(ENGINE, table(rs)), rs)
+    assert sampled == [len(rs)]
+    assert len(decided) == 2 and 0 < decided[0] <= 16 and decided[1] > 0  # the sample's, then the others
+
+
 def test_a_plan_is_kept_for_batches_of_the_same_distinct_values(fresh_plans: Any) -> None:
     rs = rows(seed=3)
     t = table(rs).drop_columns(["weapon_class"])  # few weapon combinations: all of them checked
@@ -117,10 +134,10 @@ def test_a_plan_is_kept_for_batches_of_the_same_distinct_values(fresh_plans: Any
     assert len(fresh_plans.plans) == 1
     plan = next(iter(fresh_plans.plans.values()))
     assert not plan.checked
-    undecided = int((plan.out == -1).sum())
+    undecided = int((plan.out == 0).sum())  # 0: a class not decided yet
     check(vectorised.decide(ENGINE, t), rs)  # the classes of the later rows decided, the others read
     assert [p is plan for p in fresh_plans.plans.values()] == [True]
-    assert int((plan.out == -1).sum()) < undecided
+    assert int((plan.out == 0).sum()) < undecided
 
 
 def test_a_plan_of_the_combinations_present_is_made_again_for_new_ones(monkeypatch: pytest.MonkeyPatch,
@@ -206,11 +223,13 @@ def test_rule_sets_by_day_found_by_bisection_keep_gaps_between_versions() -> Non
 
     days: list[Any] = [None, False, *(start + dt.timedelta(days=k) for k in range(0, 230, 1))]
     days = [days[0], *reversed(days[1:])]  # out of order, as a dictionary's values are
-    found = vectorised._deciders_by_day(Fake(), vectorised._Tables(), "US", days)  # type: ignore[arg-type]
+    deciders, at = vectorised._deciders_by_day(Fake(), vectorised._Tables(), "US", days)  # type: ignore[arg-type]
+    assert sorted(deciders) == ["a", "b", "c", "d", "latest"]  # each once
+    found = [deciders[j] if j >= 0 else None for j in at.tolist()]
     fake = Fake()
     for o, day in enumerate(days):
         if day is False:
-            assert o not in found
+            assert found[o] is None
             continue
         try:
             want = fake.decider_for("US", day)

@@ -75,6 +75,7 @@ from .column_codes import (
     is_null,
     numbers,
 )
+from .columnar import paused_gc
 from .decider import RuleSetDecider
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS.values() if f.given and f.default is not None}
@@ -347,7 +348,10 @@ class _Plan:
     epochs: Int | None  # per date code (circular), its epoch, when dates are grouped
     size: int
     index_type: Any
-    out: Int  # per class, its outcome id (-1 not yet decided); ``out[size]`` = -2 (a bad row)
+    # Per class, 1 + its outcome id (0: not decided yet, so that a new table is np.zeros, whose pages the
+    # system maps when first written: only the classes present are ever touched); ``out[size]``: a bad row.
+    # A row's code is its class's entry minus 1 (-1 not decided yet, -2 bad).
+    out: Int
     deciders: list[RuleSetDecider]
     offsets: list[int]
     strides: list[list[int]]
@@ -402,22 +406,39 @@ def _decider_index(engine: Engine, tables: _Tables, picker: str | None, day: Any
     return found  # type: ignore[return-value]
 
 
-def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: Sequence[Any]) -> dict[int, Any]:
-    """Per date value (by position in ``days``; False: not a date the fast path reads), the decider of
-    ``picker`` then. A policy's versions are in force over intervals, one after the other, so
-    between two days with one decider every day has it: days are looked up by bisection."""
-    out: dict[int, Any] = {}
+def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None,
+                     days: Sequence[Any]) -> tuple[list[RuleSetDecider], Int]:
+    """The rule sets of ``picker`` per date value (by position in ``days``; False: not a date the fast
+    path reads): the distinct deciders, and per date value the position of its decider among them
+    (-1: none, or not a date the fast path reads). A policy's versions are in force over intervals,
+    one after the other, so between two days with one decider every day has it: days are looked up
+    by bisection."""
+    found: list[RuleSetDecider] = []
+    where: dict[int, int] = {}
+    out: Int = np.full(len(days), -1, dtype=np.int64)
+
+    def code(d: RuleSetDecider | None) -> int:
+        if d is None:
+            return -1
+        c = where.get(id(d))
+        if c is None:
+            c = where[id(d)] = len(found)
+            found.append(d)
+        return c
+
     if None in days:
-        out[days.index(None)] = _decider_index(engine, tables, picker, None)
+        out[days.index(None)] = code(_decider_index(engine, tables, picker, None))
     order = sorted((d, o) for o, d in enumerate(days) if d is not None and d is not False)
     if not order:
-        return out
+        return found, out
+    at_of = np.array([o for _, o in order], dtype=np.int64)
+    met: dict[int, RuleSetDecider | None] = {}
 
-    def at(k: int) -> Any:
-        d, o = order[k]
-        if o not in out:
-            out[o] = _decider_index(engine, tables, picker, d)
-        return out[o]
+    def at(k: int) -> RuleSetDecider | None:
+        if k not in met:
+            met[k] = d = _decider_index(engine, tables, picker, order[k][0])
+            out[at_of[k]] = code(d)
+        return met[k]
 
     spans = [(0, len(order) - 1)]
     while spans:
@@ -426,12 +447,11 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: 
         if hi - lo <= 1:
             continue
         if a is not None and a is b:
-            for k in range(lo + 1, hi):
-                out[order[k][1]] = a
+            out[at_of[lo + 1:hi]] = out[at_of[lo]]
             continue
         mid = (lo + hi) // 2
         spans += [(lo, mid), (mid, hi)]
-    return out
+    return found, out
 
 
 def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums: Mapping[str, Float],
@@ -464,11 +484,14 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         if first != i:
             by_pair[i] = by_pair[first]
             continue
-        for o, d in _deciders_by_day(engine, tables, p, days).items():
-            if d is not None:
-                by_pair[i, o] = j = seen.setdefault(id(d), len(deciders))
-                if j == len(deciders):
-                    deciders.append(d)
+        found, at = _deciders_by_day(engine, tables, p, days)
+        places: list[int] = []  # each of found's place among deciders
+        for d in found:
+            places.append(j := seen.setdefault(id(d), len(deciders)))
+            if j == len(deciders):
+                deciders.append(d)
+        if places:
+            by_pair[i] = np.where(at >= 0, np.array(places, dtype=np.int64)[np.maximum(at, 0)], -1)
     bounded = [k for k, f in enumerate(NUMBER_FIELDS) if DIMENSIONS[FIELDS[f].dimension].bounded_by]
     reaches = sorted({tuple(b.limits[k] for k in bounded) for b in picks if b is not None})
     picker_of = np.array([pickers.index(b.picker) if b is not None else -1 for b in picks], dtype=np.int64)
@@ -610,8 +633,8 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     # A route key's offset is the picker dimension's offset plus the date's times its span.
     route_table = _circular(value.T.reshape(1, -1).astype(np.int64 if wide else np.int32), route_key.low,
                             route_key.span, 1)
-    out = np.full(size + 1, _UNDECIDED, dtype=ROW_INT)
-    out[size] = _BAD
+    out = np.zeros(size + 1, dtype=ROW_INT)  # every class not decided yet (see _Plan.out)
+    out[size] = _BAD + 1
     return _Plan(route_key, route_table, shift, width, tables_out, {f: grids[f] for f in nums}, epochs, size,
                  index_type, out, deciders, offsets, strides, radices, units,
                  frozenset(d.source for k in (route_key, *(k for k, _ in tables_out)) for d in k.digits)
@@ -635,6 +658,11 @@ def _pool() -> ThreadPoolExecutor:
 
 def decide(engine: Engine, data: Any) -> Decided:
     """Every row's outcome, equal to ``engine.evaluate`` of the row (see the module's docstring)."""
+    with paused_gc():  # deciding classes makes many small objects: a collection each 700 of them
+        return _decide(engine, data)
+
+
+def _decide(engine: Engine, data: Any) -> Decided:
     cols, n = columns_of(data)
     tables = _tables(engine)
     encoded = {f: encode(cols[f], date=f == DATE) for f in (*KEY_FIELDS, DATE) if f in cols}
@@ -649,25 +677,33 @@ def decide(engine: Engine, data: Any) -> Decided:
         _fallback(engine, tables, result, np.arange(n), encoded, nums)
         return result
     index: Int = np.empty(n, dtype=plan.index_type)
-    seen = np.zeros(plan.size + 1, dtype=bool) if not plan.decided else None  # a new plan: classes marked
-    negatives = _run(plan, encoded, xs, index, codes, n, seen)
+    seen: Bool | None = None
+    if not plan.decided:  # a new plan: no class decided yet
+        if n > _SAMPLE_BLOCKS * _SAMPLE_ROWS * 4:  # the classes of a sample first, then one pass
+            present = np.flatnonzero(_sampled(plan, encoded, xs, n)[:plan.size])
+            if len(present):
+                _decide_classes(tables, plan, present, compiled)
+        else:  # every row marks its class, and is read once the classes are decided
+            seen = np.zeros(plan.size + 1, dtype=bool)
+    listed: list[Int] = []  # the rows with no outcome yet, chunk by chunk
+    negatives = _run(plan, encoded, xs, index, codes, n, seen, listed)
     bad: Int = np.zeros(0, dtype=np.intp)
     if negatives:
         many = negatives > n // 4  # find the classes present without listing rows
-        neg = np.zeros(0, dtype=np.intp) if many else np.flatnonzero(codes < 0)
+        neg = np.zeros(0, dtype=np.intp) if many else np.sort(np.concatenate(listed))
         if seen is None and many:
             seen = _seen(plan, index, n)
         present = np.flatnonzero(seen[:plan.size]) if seen is not None and many \
             else np.unique(np.minimum(index[neg], plan.size))
         present = present[present < plan.size]
-        present = present[plan.out[present] == _UNDECIDED]
+        present = present[plan.out[present] == _UNDECIDED + 1]
         if len(present):
             _decide_classes(tables, plan, present, compiled)
         if many:
-            _run_chunks(n, lambda a, b: np.take(plan.out, index[a:b], out=codes[a:b], mode="clip"))
+            _run_chunks(n, lambda a, b: _codes(plan, index[a:b], codes[a:b]))
             bad = np.flatnonzero(codes < 0)
         else:
-            codes[neg] = np.take(plan.out, index[neg], mode="clip")
+            codes[neg] = np.take(plan.out, index[neg], mode="clip") - 1
             bad = neg[codes[neg] < 0]
         codes[bad] = -1
     result = Decided(codes, list(tables.outcomes))
@@ -732,9 +768,26 @@ def _run_chunks(n: int, work: Callable[[int, int], Any]) -> list[Any]:
 
 
 def _run(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], index: Int, codes: Int,
-         n: int, seen: Bool | None) -> int:
-    """Every row's class and outcome (see :func:`_rows`); how many rows have none yet."""
-    return sum(_run_chunks(n, lambda a, b: _rows(plan, encoded, xs, a, b, index[a:b], codes[a:b], seen)))
+         n: int, seen: Bool | None, listed: list[Int]) -> int:
+    """Every row's class and outcome (see :func:`_rows`); how many rows have none yet, their positions
+    appended to ``listed`` chunk by chunk (not with ``seen``: then every row is to come back to)."""
+    return sum(_run_chunks(n, lambda a, b: _rows(plan, encoded, xs, a, b, index[a:b], codes[a:b], seen, listed)))
+
+
+#: A new plan's sample: blocks of rows spread evenly over the batch (rows in any order, sorted by
+#: date or by weapon, say, show most of their classes), decided before the one pass over every row.
+_SAMPLE_BLOCKS = 16
+_SAMPLE_ROWS = 4096
+
+
+def _sampled(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], n: int) -> Bool:
+    """Per class (and ``size``: bad rows), whether a row of the sample has it."""
+    seen: Bool = np.zeros(plan.size + 1, dtype=bool)
+    idx = np.empty(_SAMPLE_ROWS, dtype=plan.index_type)
+    codes = np.empty(_SAMPLE_ROWS, dtype=ROW_INT)
+    for a in np.linspace(0, n - _SAMPLE_ROWS, _SAMPLE_BLOCKS, dtype=np.int64).tolist():
+        _rows(plan, encoded, xs, a, a + _SAMPLE_ROWS, idx, codes, seen)
+    return seen
 
 
 def _seen(plan: _Plan, index: Int, n: int) -> Bool:
@@ -765,9 +818,10 @@ _SCRATCH = _Scratch()
 
 
 def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], a: int, b: int, idx: Int,
-          codes: Int, seen: Bool | None) -> int:
+          codes: Int, seen: Bool | None, listed: list[Int] | None = None) -> int:
     """Rows ``a`` to ``b``: each row's class index into ``idx`` (``size`` or above: a bad row), and its
-    outcome (or -1, not decided yet, or -2, bad) into ``codes``; how many rows have no outcome yet.
+    outcome (or -1, not decided yet, or -2, bad) into ``codes``; how many rows have no outcome yet
+    (their positions appended to ``listed``, when given).
     With ``seen`` (a new plan, no class decided yet) each row's class is marked in it instead, and
     ``codes`` is left to be written once the classes are decided (every row is to come back to)."""
     scratch, n = _SCRATCH, b - a
@@ -787,8 +841,18 @@ def _rows(plan: _Plan, encoded: Mapping[str, Encoded], xs: Mapping[str, Float], 
     if seen is not None:  # a new plan: no class is decided yet, so every row is to come back to
         seen[np.minimum(idx, plan.size, out=scratch.get("seen", plan.index_type, n))] = True  # threads only write True
         return n
-    np.take(plan.out, idx, out=codes, mode="clip")  # ``size`` and above: ``out[size]``, a bad row
-    return int(np.count_nonzero(np.less(codes, 0, out=scratch.get("neg", np.bool_, n))))
+    _codes(plan, idx, codes)
+    neg = np.less(codes, 0, out=scratch.get("neg", np.bool_, n))
+    count = int(np.count_nonzero(neg))
+    if count and listed is not None:
+        listed.append(np.flatnonzero(neg) + a)  # (a list's append is atomic: threads share it)
+    return count
+
+
+def _codes(plan: _Plan, idx: Int, codes: Int) -> None:
+    """Each row's code from its class index (``size`` and above: ``out[size]``, a bad row)."""
+    np.take(plan.out, idx, out=codes, mode="clip")
+    np.subtract(codes, 1, out=codes)
 
 
 def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) -> None:
@@ -796,18 +860,23 @@ def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) 
     classes = tables.classes if compiled else {}
     block = np.searchsorted(np.array(plan.offsets), present, side="right") - 1
     with tables.lock:
-        for k, j in zip(present.tolist(), block.tolist(), strict=True):
-            d, rest = plan.deciders[j], k - plan.offsets[j]
-            local = [(rest // s) % r for s, r in zip(plan.strides[j], plan.radices[j], strict=True)]
-            key = (id(d), *(u.meaning[j][c] for u, c in zip(plan.units, local, strict=True)))
-            found = classes.get(key)
-            if found is None:
-                facts: dict[str, Any] = {}
-                for u, c in zip(plan.units, local, strict=True):
-                    facts.update(u.facts[j][c])
-                v = d.decide(facts)
-                found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
-            plan.out[k] = found
+        for j in np.unique(block).tolist():
+            d, ks = plan.deciders[j], present[block == j]
+            rest = ks - plan.offsets[j]
+            # Each class's local code in each unit, a column per unit.
+            digits = [((rest // s) % r).tolist() for s, r in zip(plan.strides[j], plan.radices[j], strict=True)]
+            meanings = [u.meaning[j] for u in plan.units]
+            facts_of = [u.facts[j] for u in plan.units]
+            for k, *local in zip(ks.tolist(), *digits, strict=True):
+                key = (id(d), *[m[c] for m, c in zip(meanings, local, strict=True)])
+                found = classes.get(key)
+                if found is None:
+                    facts: dict[str, Any] = {}
+                    for f, c in zip(facts_of, local, strict=True):
+                        facts.update(f[c])
+                    v = d.decide(facts)
+                    found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
+                plan.out[k] = found + 1
         plan.decided += len(present)
 
 
