@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from ..deciding.evaluator import check_size
 from ..language.conditions import render
 from ..matching.durable_plan import MAX_DURABLE_RULES_PER_ENGINE, feasibility
+from ..model.collector import paused_gc
 from ..model.dimensions import FACT_FIELDS
 from ..model.domain import Decision
 from ..model.errors import PolicyRulesError, RuleFileError, echo, shown
@@ -229,6 +230,12 @@ def check(resolved: ResolvedPack, sources: str | Path | None = None, backend: st
     every combination of the options of its contested points too (each finding there names the
     combinations that cause it); with a ``backend``, also what that backend cannot take. ``today``
     (default: the system's date) dates the review's age."""
+    with paused_gc():  # a check makes some hundred thousand small objects, few of them in cycles
+        return _check(resolved, sources, backend, all_readings, today)
+
+
+def _check(resolved: ResolvedPack, sources: str | Path | None, backend: str | None, all_readings: bool,
+           today: dt.date | None) -> CheckReport:
     from .check_readings import across_readings  # it builds on this module's walk and findings
 
     start = time.perf_counter()

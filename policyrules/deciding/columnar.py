@@ -11,15 +11,14 @@ computed once per (combination, rule set, class of each number) and reused. Resu
 from __future__ import annotations
 
 import bisect
-import gc
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, Protocol
 
 from ..model import intake
+from ..model.collector import paused_gc
 from ..model.dimensions import FIELDS, KEY_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, Kind
 from ..model.domain import Decision
 from ..model.errors import PolicyRulesError, Problem, StrikeError, located
@@ -297,17 +296,3 @@ def _invalid_row(engine: Deciders, row: tuple[Any, ...], i: int) -> None:
         engine.version_for(s)
     except PolicyRulesError as e:
         raise located(e, f"row {i}") from None
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small acyclic objects are created."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-

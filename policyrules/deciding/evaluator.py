@@ -24,6 +24,7 @@ from typing_extensions import Self
 from ..matching import BACKENDS
 from ..matching.durable_plan import MAX_DURABLE_RULES_PER_ENGINE, DurableLimitError
 from ..model.catalog import Catalog
+from ..model.collector import paused_gc
 from ..model.errors import PolicyRulesError, RuleFileError, echo, located
 from ..model.intake import given_keys, learn
 from ..model.slots import private_of
@@ -33,7 +34,7 @@ from ..packs.pack import Pack, PolicyVersion, RuleSet
 from ..packs.readings import Readings
 from ..packs.resolved import ResolvedPack
 from . import speedups
-from .columnar import ColumnVerdicts, evaluate_columns, paused_gc
+from .columnar import ColumnVerdicts, evaluate_columns
 from .contested import AcrossReadings, Contest, across, contests, outcome_of
 from .decider import Route, RuleSetDecider
 from .notes import Assumptions

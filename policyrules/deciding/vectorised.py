@@ -58,6 +58,7 @@ import pyarrow as pa
 
 from ..language.mentions import mentioned_fields
 from ..model import intake
+from ..model.collector import paused_gc
 from ..model.dimensions import DIMENSIONS, FIELDS, KEY_FIELDS, NUMBER_FIELDS
 from ..model.domain import MAX_RANGE_KM, Decision
 from ..model.errors import PolicyRulesError, located
@@ -75,7 +76,6 @@ from .column_codes import (
     is_null,
     numbers,
 )
-from .columnar import paused_gc
 from .decider import RuleSetDecider
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS.values() if f.given and f.default is not None}
