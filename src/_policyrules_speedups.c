@@ -417,10 +417,11 @@ done:
 static PyObject *from_dict(Ctx *c, PyObject *d) {
     PyObject *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL, *r = NULL;
     PyObject *xs[MAX_NUMBERS];
-    PyObject *at[MAX_ALL] = {NULL}; /* each field's value (borrowed), NULL where the dict has none */
+    PyObject *at[MAX_ALL]; /* each field's value (borrowed), NULL where the dict has none */
     PyObject *items[1 + MAX_FIELDS + MAX_NUMBERS]; /* the key's items (borrowed), as key_of makes them */
     int32_t kept_code[PARTS_KEPT];
     PyObject *kept_parts[PARTS_KEPT] = {NULL}; /* the route's parts an entry keeps (borrowed: its parts dict holds them) */
+    memset(at, 0, (size_t)(NKEY + NNUM) * sizeof(PyObject *)); /* the fields there are (not all MAX_ALL) */
 
     Py_ssize_t pos = 0;
     PyObject *k, *v;
