@@ -1,7 +1,8 @@
 """Vectorised columnar evaluation (the optional ``columns`` extra: numpy and pyarrow).
 
 The exact partition's idea, done on arrays. Each column is dictionary-encoded: a code per row (read
-from Arrow's own buffers, a chunk of rows at a time; a Python list is converted by Arrow first) and
+from Arrow's own buffers, a chunk of rows at a time; a Python list is coded by the C extension where
+it is built, else converted by Arrow first) and
 a small list of distinct values. What depends only on those distinct values is a batch's *plan*:
 
 - each combination of the codes of a value dimension (a weapon with its class and supplier, a
@@ -23,7 +24,9 @@ a small list of distinct values. What depends only on those distinct values is a
 
 Rows are then read in chunks on a small thread pool: integer arithmetic and ``np.take`` into those
 tables, a sum per row (its class), and the outcome of its class. Each class present is decided once
-(by the rule set's decider, as ``evaluate`` does), and the rows' decisions, rule ids, policies and
+(by the rule set's decider, as ``evaluate`` does): on a new plan of a large batch, first the classes
+of a sample of rows spread over it, then, after the one pass over every row, those of the rows the
+sample missed (listed as the pass meets them). The rows' decisions, rule ids, policies and
 versions come out as codes into small arrays. With the compiled backend an engine keeps the
 outcomes of the classes it decided, and the plans of a few recent sets of distinct values (a batch
 of the same table or file reads them again); a plan of the combinations present is made again for
