@@ -373,17 +373,24 @@ static int field_at(PyObject *k) {
     }
 }
 
+/* Whether reading a strike's numbers in C can be done on this route (compiled: its classes are decided
+ * once; its limits are what the C path reads). Its parts dict is checked where it is read. */
+static int numbers_in_c(PyObject *r) {
+    PyObject *limits = SLOT(r, R_LIMITS), *classes = SLOT(r, R_CLASSES);
+    return limits != NULL && PyTuple_CheckExact(limits) && PyTuple_GET_SIZE(limits) == NNUM && classes != NULL
+        && classes != Py_None;
+}
+
+/* Whether the C path finishes strikes of this route: numbers_in_c, and its parts a dict. A durable
+ * route's strikes go to Python. */
+static int finished_in_c(PyObject *r) {
+    PyObject *rparts = SLOT(r, R_PARTS);
+    return numbers_in_c(r) && rparts != NULL && PyDict_CheckExact(rparts);
+}
+
 /* The route a dict's key stands for (a new reference), from _fast by the key tuple, indexed then;
  * NULL (an error maybe set) when not learnt yet or not a route the C path finishes (so the index
  * holds only routes it finishes). */
-/* Whether the C path finishes strikes of this route (compiled: its classes are decided once, and
- * its limits and parts are what the C path reads); a durable route's strikes go to Python. */
-static int finished_in_c(PyObject *r) {
-    PyObject *limits = SLOT(r, R_LIMITS), *classes = SLOT(r, R_CLASSES), *rparts = SLOT(r, R_PARTS);
-    return limits != NULL && PyTuple_CheckExact(limits) && PyTuple_GET_SIZE(limits) == NNUM && classes != NULL
-        && classes != Py_None && rparts != NULL && PyDict_CheckExact(rparts);
-}
-
 static PyObject *route_by_key(Ctx *c, PyObject *d, Py_hash_t hash, PyObject *const *items) {
     PyObject *key = PyTuple_New(1 + NKEY + NOPT), *r = NULL;
     if (key == NULL) return NULL;
@@ -447,7 +454,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         }
     }
     if (r == NULL && (r = route_by_key(c, d, hash, items)) == NULL) goto done;
-    if (!finished_in_c(r)) goto done; /* (as it was when indexed: its slots are set once) */
+    if (!numbers_in_c(r)) goto done; /* (finished_in_c was, when indexed: its parts dict is checked where read) */
     PyObject *limits = SLOT(r, R_LIMITS), *rparts = SLOT(r, R_PARTS);
     strike = PyTuple_New(1 + NNUM); /* (route, x0, x1, ...): the strike is built from it when read */
     if (strike == NULL) goto done;
@@ -485,6 +492,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     if (parts == NULL) {
         ckobj = PyLong_FromLongLong(ck);
         if (ckobj == NULL) goto done;
+        if (rparts == NULL || !PyDict_CheckExact(rparts)) goto done;
         parts = PyDict_GetItemWithError(rparts, ckobj);
         if (parts == NULL) {
             if (PyErr_Occurred()) goto done;
