@@ -409,15 +409,14 @@ def _decider_index(engine: Engine, tables: _Tables, picker: str | None, day: Any
     return found  # type: ignore[return-value]
 
 
-def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None,
-                     days: Sequence[Any]) -> tuple[list[RuleSetDecider], Int]:
-    """The rule sets of ``picker`` per date value (by position in ``days``; False: not a date the fast
-    path reads): the distinct deciders, and per date value the position of its decider among them
-    (-1: none, or not a date the fast path reads). A policy's versions are in force over intervals,
-    one after the other, so between two days with one decider every day has it: days are looked up
-    by bisection."""
-    found: list[RuleSetDecider] = []
-    where: dict[int, int] = {}
+def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: Sequence[Any],
+                     deciders: list[RuleSetDecider]) -> Int:
+    """Per date value (by position in ``days``; False: not a date the fast path reads), the place in
+    ``deciders`` of the rule set of ``picker`` then (-1: none, or not a date the fast path reads);
+    a rule set not yet in ``deciders`` is appended to it. A policy's versions are in force over
+    intervals, one after the other, so between two days with one decider every day has it: days
+    are looked up by bisection."""
+    where = {id(d): k for k, d in enumerate(deciders)}
     out: Int = np.full(len(days), -1, dtype=np.int64)
 
     def code(d: RuleSetDecider | None) -> int:
@@ -425,15 +424,15 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None,
             return -1
         c = where.get(id(d))
         if c is None:
-            c = where[id(d)] = len(found)
-            found.append(d)
+            c = where[id(d)] = len(deciders)
+            deciders.append(d)
         return c
 
     if None in days:
         out[days.index(None)] = code(_decider_index(engine, tables, picker, None))
     order = sorted((d, o) for o, d in enumerate(days) if d is not None and d is not False)
     if not order:
-        return found, out
+        return out
     at_of = np.array([o for _, o in order], dtype=np.int64)
     met: dict[int, RuleSetDecider | None] = {}
 
@@ -454,7 +453,7 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None,
             continue
         mid = (lo + hi) // 2
         spans += [(lo, mid), (mid, hi)]
-    return found, out
+    return out
 
 
 def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums: Mapping[str, Float],
@@ -474,7 +473,6 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         days += [intake.date_of(v) for v in encoded[DATE].values]
     pickers = sorted({b.picker for b in picks if b is not None}, key=lambda p: (p is None, p or ""))
     deciders: list[RuleSetDecider] = []
-    seen: dict[int, int] = {}
     by_pair = np.full((max(1, len(pickers)), len(days)), -1, dtype=np.int64)
     # Pickers of one policy share its rule sets (``decider_for`` reads the supplier's policy only).
     same: dict[Any, int] = {}
@@ -487,14 +485,7 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         if first != i:
             by_pair[i] = by_pair[first]
             continue
-        found, at = _deciders_by_day(engine, tables, p, days)
-        places: list[int] = []  # each of found's place among deciders
-        for d in found:
-            places.append(j := seen.setdefault(id(d), len(deciders)))
-            if j == len(deciders):
-                deciders.append(d)
-        if places:
-            by_pair[i] = np.where(at >= 0, np.array(places, dtype=np.int64)[np.maximum(at, 0)], -1)
+        by_pair[i] = _deciders_by_day(engine, tables, p, days, deciders)
     bounded = [k for k, f in enumerate(NUMBER_FIELDS) if DIMENSIONS[FIELDS[f].dimension].bounded_by]
     reaches = sorted({tuple(b.limits[k] for k in bounded) for b in picks if b is not None})
     picker_of = np.array([pickers.index(b.picker) if b is not None else -1 for b in picks], dtype=np.int64)
@@ -706,8 +697,10 @@ def _decide(engine: Engine, data: Any) -> Decided:
             _run_chunks(n, lambda a, b: _codes(plan, index[a:b], codes[a:b]))
             bad = np.flatnonzero(codes < 0)
         else:
-            codes[neg] = np.take(plan.out, index[neg], mode="clip") - 1
-            bad = neg[codes[neg] < 0]
+            got = np.empty(len(neg), dtype=ROW_INT)
+            _codes(plan, index[neg], got)
+            codes[neg] = got
+            bad = neg[got < 0]
         codes[bad] = -1
     result = Decided(codes, list(tables.outcomes))
     _fallback(engine, tables, result, bad, encoded, nums)
