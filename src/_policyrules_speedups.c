@@ -490,9 +490,9 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     for (int i = 0; i < PARTS_KEPT && parts == NULL; i++)
         if (kept_parts[i] != NULL && kept_code[i] == ck) parts = kept_parts[i];
     if (parts == NULL) {
+        if (rparts == NULL || !PyDict_CheckExact(rparts)) goto done;
         ckobj = PyLong_FromLongLong(ck);
         if (ckobj == NULL) goto done;
-        if (rparts == NULL || !PyDict_CheckExact(rparts)) goto done;
         parts = PyDict_GetItemWithError(rparts, ckobj);
         if (parts == NULL) {
             if (PyErr_Occurred()) goto done;
