@@ -121,6 +121,31 @@ def test_bind_replaces_every_parameter_by_its_value() -> None:
     assert param_names(bound) == set()
 
 
+def test_bind_gives_back_a_condition_that_names_no_parameter_itself() -> None:
+    plain = AllOf((Cmp("weapon", "eq", "ATACMS"), Not(Cmp("range_km", "gt", 300.0))))
+    assert bind(plain, {"max_km": 80.0}) is plain
+    mixed = AnyOf((plain, Cmp("range_km", "le", Param("max_km"))))
+    bound = bind(mixed, {"max_km": 80.0})
+    assert bound == AnyOf((plain, Cmp("range_km", "le", 80.0)))
+    assert bound.items[0] is plain  # only the branch with the parameter is rebuilt
+    with pytest.raises(KeyError):
+        bind(mixed, {})
+
+
+def test_a_condition_keeps_its_hash_but_never_pickles_it() -> None:
+    import pickle
+
+    a = AllOf((Cmp("weapon", "in", ("ATACMS", "HIMARS")), Not(Cmp("range_km", "lt", Param("max_km")))))
+    b = AllOf((Cmp("weapon", "in", ("ATACMS", "HIMARS")), Not(Cmp("range_km", "lt", Param("max_km")))))
+    assert hash(a) == hash(b) == hash(a) and a == b
+    assert {a: 1}[b] == 1
+    assert a != AllOf((Cmp("weapon", "in", ("ATACMS", "HIMARS")),)) and Cmp("f", "eq", "x") != AnyOf(())
+    bind(a, {"max_km": 1.0})  # works out (and keeps) whether it names a parameter
+    copy = pickle.loads(pickle.dumps(a))
+    assert set(vars(copy)) == {"items"} and copy == a and hash(copy) == hash(a)
+    assert repr(a).startswith("AllOf(items=(Cmp(field='weapon'")
+
+
 def test_nnf_pushes_negation_to_the_comparisons() -> None:
     cond = Not(AllOf((Cmp("n", "lt", 1.0), AnyOf((Cmp("colour", "in", ("red",)), Not(Cmp("flag", "eq", True)))))))
     assert nnf(cond) == AnyOf((Cmp("n", "ge", 1.0), AllOf((Cmp("colour", "not_in", ("red",)), Cmp("flag", "eq", True)))))

@@ -106,6 +106,10 @@ def test_windows_and_every_rule_set(pack: Pack) -> None:
                                                                    (D(2024, 1, 1), None)]
     assert [rs.key for rs in pack.all_rulesets()] == [
         ("default", "v1", "v1"), ("default", "v1", "v2"), ("us", "baseline", "v1"), ("us", "2024-06-01", "v2")]
+    # worked out once per pack, handed out as a new list each time: a caller's change stays its own
+    first = pack.windows("us")
+    first.clear()
+    assert len(pack.windows("us")) == 2 and pack.windows("us")[0].ruleset is pack.windows("us")[0].ruleset
 
 
 @pytest.mark.parametrize(("ref", "expected"), [

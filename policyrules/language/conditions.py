@@ -69,26 +69,55 @@ class Param:
 Value: TypeAlias = Scalar | Param | tuple[str, ...]
 
 
+class _Kept:
+    """A condition node keeps what is worked out of it once, when first asked for: its hash (the
+    analyses key dicts by whole condition trees, whose hash would otherwise walk the tree every time)
+    and whether it names a parameter (see :func:`bind`). What is kept is not pickled: str hashes
+    differ from one process to the next. Each node class names ``__hash__ = _Kept.__hash__`` in its
+    body, so that the dataclass keeps it (and its equality stays the dataclass's, field by field)."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        state = self.__dict__
+        h: int | None = state.get("_hash")
+        if h is None:
+            h = state["_hash"] = hash(tuple([state[name] for name in self.__dataclass_fields__]))  # type: ignore[attr-defined]
+        return h
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__
+        return {name: state[name] for name in self.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class Cmp:
+class Cmp(_Kept):
     field: str
     op: Op
     value: Value
 
+    __hash__ = _Kept.__hash__
+
 
 @dataclass(frozen=True)
-class AllOf:
+class AllOf(_Kept):
     items: tuple[Condition, ...]
 
+    __hash__ = _Kept.__hash__
+
 
 @dataclass(frozen=True)
-class AnyOf:
+class AnyOf(_Kept):
     items: tuple[Condition, ...]
 
+    __hash__ = _Kept.__hash__
+
 
 @dataclass(frozen=True)
-class Not:
+class Not(_Kept):
     item: Condition
+
+    __hash__ = _Kept.__hash__
 
 
 Condition: TypeAlias = Cmp | AllOf | AnyOf | Not
@@ -210,15 +239,32 @@ def _kind(x: object) -> str:
 
 
 def bind(cond: Condition, params: Mapping[str, float]) -> Condition:
-    """The condition with every :class:`Param` replaced by its value."""
+    """The condition with every :class:`Param` replaced by its value (``cond`` itself if it has none)."""
+    if not _names_param(cond):
+        return cond
     if isinstance(cond, Cmp):
         if isinstance(cond.value, Param):
             return Cmp(cond.field, cond.op, float(params[cond.value.name]))
         return cond
     if isinstance(cond, Not):
         return Not(bind(cond.item, params))
-    items = tuple(bind(c, params) for c in cond.items)
+    items = tuple([bind(c, params) for c in cond.items])
     return AllOf(items) if isinstance(cond, AllOf) else AnyOf(items)
+
+
+def _names_param(cond: Condition) -> bool:
+    """Whether a :class:`Param` is anywhere in ``cond`` (kept on the condition once worked out)."""
+    state = cond.__dict__
+    found: bool | None = state.get("_param")
+    if found is None:
+        if isinstance(cond, Cmp):
+            found = isinstance(cond.value, Param)
+        elif isinstance(cond, Not):
+            found = _names_param(cond.item)
+        else:
+            found = any(_names_param(c) for c in cond.items)
+        state["_param"] = found
+    return found
 
 
 def nnf(cond: Condition, negate: bool = False) -> Condition:

@@ -127,6 +127,7 @@ class Pack:
     reading: Mapping[str, str] = field(default_factory=dict)
     source: Any = field(default=None, compare=False, repr=False)
     _rulesets: dict[tuple[str, str, str | None], RuleSet] = field(default_factory=dict, compare=False)
+    _windows: dict[str, tuple[Window, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def under(self, choices: Mapping[str, object] | None) -> Pack:
         """The pack composed under another reading: ``choices`` made over this pack's reading."""
@@ -174,7 +175,13 @@ class Pack:
         return v
 
     def windows(self, policy_id: str) -> list[Window]:
-        """Every span of dates with one rule set, in date order, for one policy."""
+        """Every span of dates with one rule set, in date order, for one policy (worked out once per pack)."""
+        found = self._windows.get(policy_id)
+        if found is None:
+            found = self._windows[policy_id] = tuple(self._windows_of(policy_id))
+        return list(found)
+
+    def _windows_of(self, policy_id: str) -> list[Window]:
         policy = self.policies[policy_id]
         starts: set[dt.date] = set()
         sources = [policy]

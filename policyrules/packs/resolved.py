@@ -77,9 +77,13 @@ class ResolvedPack:
         found = self._conditions.get(rs.key)
         if found is None:
             out = []
+            values: dict[str, dict[str, float]] = {}  # per owning version (the rule set's, or common's)
             for r in rs.rules:
                 owner = rs.common if rs.common is not None and r.policy == rs.common.policy else rs.version
-                out.append(bind(r.when, self.parameter_values(owner)))
+                params = values.get(owner.policy)
+                if params is None:
+                    params = values[owner.policy] = self.parameter_values(owner)
+                out.append(bind(r.when, params))
             found = tuple(out)
             with self._lock:
                 self._conditions.setdefault(rs.key, found)
