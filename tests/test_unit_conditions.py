@@ -128,6 +128,14 @@ def test_bind_gives_back_a_condition_that_names_no_parameter_itself() -> None:
     bound = bind(mixed, {"max_km": 80.0})
     assert bound == AnyOf((plain, Cmp("range_km", "le", 80.0)))
     assert bound.items[0] is plain  # only the branch with the parameter is rebuilt
+    assert bind(mixed, {"max_km": 80}) is bound  # the same values: the same object (its hash kept)
+    other = bind(mixed, {"max_km": 90.0, "unused": 1.0})
+    assert other == AnyOf((plain, Cmp("range_km", "le", 90.0))) and bind(mixed, {"max_km": 90.0}) is other
+    for k in range(40):  # a sweep over many values: each bound right, only the first few kept
+        assert bind(mixed, {"max_km": float(k)}).items[1] == Cmp("range_km", "le", float(k))
+    from policyrules.language import conditions
+
+    assert len(vars(mixed)["_bound"]) == conditions._BOUND_KEPT  # noqa: SLF001
     with pytest.raises(KeyError):
         bind(mixed, {})
 

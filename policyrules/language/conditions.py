@@ -72,7 +72,7 @@ Value: TypeAlias = Scalar | Param | tuple[str, ...]
 class _Kept:
     """A condition node keeps what is worked out of it once, when first asked for: its hash (the
     analyses key dicts by whole condition trees, whose hash would otherwise walk the tree every time)
-    and whether it names a parameter (see :func:`bind`). What is kept is not pickled: str hashes
+    the parameters it names and its bound forms (see :func:`bind`). What is kept is not pickled: str hashes
     differ from one process to the next. Each node class names ``__hash__ = _Kept.__hash__`` in its
     body, so that the dataclass keeps it (and its equality stays the dataclass's, field by field)."""
 
@@ -239,9 +239,26 @@ def _kind(x: object) -> str:
 
 
 def bind(cond: Condition, params: Mapping[str, float]) -> Condition:
-    """The condition with every :class:`Param` replaced by its value (``cond`` itself if it has none)."""
-    if not _names_param(cond):
+    """The condition with every :class:`Param` replaced by its value: ``cond`` itself if it names
+    none, and the same object for the same values (kept on the condition, up to :data:`_BOUND_KEPT`
+    sets of values; an analysis binds the same rules under many readings)."""
+    names = _params(cond)
+    if not names:
         return cond
+    values = tuple([params[n] for n in names])
+    kept: dict[tuple[float, ...], Condition] = cond.__dict__.setdefault("_bound", {})
+    found = kept.get(values)
+    if found is None:
+        found = _bound(cond, params)
+        if len(kept) < _BOUND_KEPT:
+            kept[values] = found
+    return found
+
+
+_BOUND_KEPT = 16
+
+
+def _bound(cond: Condition, params: Mapping[str, float]) -> Condition:
     if isinstance(cond, Cmp):
         if isinstance(cond.value, Param):
             return Cmp(cond.field, cond.op, float(params[cond.value.name]))
@@ -252,18 +269,12 @@ def bind(cond: Condition, params: Mapping[str, float]) -> Condition:
     return AllOf(items) if isinstance(cond, AllOf) else AnyOf(items)
 
 
-def _names_param(cond: Condition) -> bool:
-    """Whether a :class:`Param` is anywhere in ``cond`` (kept on the condition once worked out)."""
+def _params(cond: Condition) -> tuple[str, ...]:
+    """The parameters ``cond`` names, sorted (kept on the condition once worked out)."""
     state = cond.__dict__
-    found: bool | None = state.get("_param")
+    found: tuple[str, ...] | None = state.get("_params")
     if found is None:
-        if isinstance(cond, Cmp):
-            found = isinstance(cond.value, Param)
-        elif isinstance(cond, Not):
-            found = _names_param(cond.item)
-        else:
-            found = any(_names_param(c) for c in cond.items)
-        state["_param"] = found
+        found = state["_params"] = tuple(sorted(param_names(cond)))
     return found
 
 
