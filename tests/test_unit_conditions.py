@@ -135,7 +135,7 @@ def test_bind_gives_back_a_condition_that_names_no_parameter_itself() -> None:
         assert bind(mixed, {"max_km": float(k)}).items[1] == Cmp("range_km", "le", float(k))
     from policyrules.language import conditions
 
-    assert len(vars(mixed)["_bound"]) == conditions._BOUND_KEPT  # noqa: SLF001
+    assert len(vars(mixed)["_bound"]) == conditions._BOUND_KEPT
     with pytest.raises(KeyError):
         bind(mixed, {})
 
