@@ -130,6 +130,7 @@ class PackSource:
         self._file_points = {f.name: _points_of_file(f) for f in parsed}
         self._versions: VersionMemo = ByIdentity()  # by selected file and parent
         self._ruleset_problems: ByIdentity[list[RuleFileError]] = ByIdentity()  # by version and common
+        self._problems_content: dict[tuple[object, ...], list[RuleFileError]] = {}  # by what they read
         self._lock = threading.Lock()
 
     def _select(self, f: _File, reading: Mapping[str, str]) -> _File | None:
@@ -142,7 +143,19 @@ class PackSource:
             return found
 
     def _problems_of(self, rs: RuleSet) -> list[RuleFileError]:
-        return self._ruleset_problems.get((rs.version, rs.common), lambda: ruleset_problems(rs))
+        return self._ruleset_problems.get((rs.version, rs.common), lambda: self._problems_by_content(rs))
+
+    def _problems_by_content(self, rs: RuleSet) -> list[RuleFileError]:
+        """:func:`ruleset_problems`, once per content: the versions composed under two readings are
+        other objects, and often of the same rules (the problems read nothing else)."""
+        key = (rs.version.ref, rs.common.version if rs.common else None,
+               tuple([(r.id, r.file, r.line, r.overrides) for r in rs.rules]))
+        found = self._problems_content.get(key)
+        if found is None:
+            found = ruleset_problems(rs)
+            with self._lock:
+                self._problems_content.setdefault(key, found)
+        return found
 
     def points_of(self, policy: str) -> list[str]:
         """The contested points the files of ``policy`` depend on (a version or a rule ``under`` them, a
