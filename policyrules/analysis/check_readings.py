@@ -93,8 +93,9 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
     suppliers = supplier_codes(pack, pid)
     combos: dict[tuple[object, ...], list[Combo]] = {}
     errors: dict[tuple[object, ...], list[Finding]] = {}
-    uses: dict[tuple[object, ...], list[Signature]] = {}
-    variants: dict[object, dict[Signature, Variant]] = {}
+    uses: dict[tuple[object, ...], list[int]] = {}
+    contents: dict[Signature, int] = {}  # a rule set's content (hashed once per composed rule set) -> its number
+    variants: dict[object, dict[int, Variant]] = {}
     # Bound conditions by the rule set's versions (composition reuses a version across readings that
     # select it alike; the objects are kept in the values, so their identities stay theirs).
     bound: ByIdentity[tuple[Condition, ...]] = ByIdentity()  # a rule set's conditions, by its version, common, rules
@@ -117,10 +118,10 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
             for rs in rp.rulesets():
                 if rs.version.policy == pid:
                     conds = bound.get((rs.version, rs.common, *rs.rules), functools.partial(rp.conditions, rs))
-                    key = _content(rs, conds)
+                    key = contents.setdefault(_content(rs, conds), len(contents))
                     variants.setdefault(rs.key, {}).setdefault(key, (composed, rs, conds))
                     keys.append(key)
-    walked: dict[Signature, list[Finding]] = {}
+    walked: dict[int, list[Finding]] = {}
     for group in variants.values():
         (composed, rs, conds), *rest = group.values()
         also = tuple(dict.fromkeys(c for _, _, cs in rest for c in cs if c not in conds))
