@@ -110,6 +110,10 @@ def test_windows_and_every_rule_set(pack: Pack) -> None:
     first = pack.windows("us")
     first.clear()
     assert len(pack.windows("us")) == 2 and pack.windows("us")[0].ruleset is pack.windows("us")[0].ruleset
+    # a pack made from it with other policies works out its own
+    only = dataclasses.replace(pack, policies={"us": dataclasses.replace(
+        pack.policies["us"], versions=pack.policies["us"].versions[:1])}, _rulesets={})
+    assert [w.ruleset.key for w in only.windows("us")] == [("us", "baseline", None)]
 
 
 @pytest.mark.parametrize(("ref", "expected"), [

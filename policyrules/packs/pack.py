@@ -127,7 +127,8 @@ class Pack:
     reading: Mapping[str, str] = field(default_factory=dict)
     source: Any = field(default=None, compare=False, repr=False)
     _rulesets: dict[tuple[str, str, str | None], RuleSet] = field(default_factory=dict, compare=False)
-    _windows: dict[str, tuple[Window, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # Not an argument: a pack made by dataclasses.replace() starts with no windows (its policies may differ).
+    _windows: dict[str, tuple[Window, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def under(self, choices: Mapping[str, object] | None) -> Pack:
         """The pack composed under another reading: ``choices`` made over this pack's reading."""
