@@ -312,3 +312,19 @@ def test_every_code_a_rule_file_error_may_carry_is_a_finding_code() -> None:
 
     assert set(CODES) >= RULE_FILE_CODES
     assert all(CODES[c][0] is Severity.ERROR for c in RULE_FILE_CODES)
+
+
+def test_a_walk_without_info_findings_gives_the_others_alike() -> None:
+    from policyrules.analysis.check import walk
+    from policyrules.analysis.partition import partitions
+
+    engine = Engine.load(backend="compiled")
+    seen = 0
+    for p in partitions(engine.resolved):
+        full, summary = walk(p)
+        lean, lean_summary = walk(p, info=False)
+        assert lean == [f for f in full if f.severity is not Severity.INFO]
+        assert {f.code for f in full if f.severity is Severity.INFO} >= {"classes-checked", "default-classes"}
+        assert lean_summary.model_dump(exclude={"seconds"}) == summary.model_dump(exclude={"seconds"})
+        seen += 1
+    assert seen >= 10

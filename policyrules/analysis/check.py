@@ -307,13 +307,15 @@ def structure(pack: Pack) -> Iterator[Finding]:
 # 3. Every class of a rule set ------------------------------------------------------------
 
 
-def walk(p: Partition, sets: ClassSets | None = None) -> tuple[list[Finding], RulesetSummary]:
+def walk(p: Partition, sets: ClassSets | None = None, info: bool = True) -> tuple[list[Finding], RulesetSummary]:
     """Every class of ``p`` at once, as bit sets (:mod:`policyrules.analysis.classsets`); findings on
-    conflicts, dead rules and the default. ``sets``: the partition's class sets, when made already."""
+    conflicts, dead rules and the default. ``sets``: the partition's class sets, when made already;
+    ``info``: False leaves out the findings of severity info (the classes checked, those falling to
+    the default, with an example strike)."""
     start = time.perf_counter()
     sets = sets if sets is not None else ClassSets(p)
     o = outcome_sets(p.ruleset.rules, [sets.of(c) for c in p.conditions], sets.full)
-    rs, v = p.ruleset, p.ruleset.version
+    v = p.ruleset.version
     at = {"policy": v.policy, "version": v.version}
     findings: list[Finding] = []
     total = sets.size
@@ -325,14 +327,21 @@ def walk(p: Partition, sets: ClassSets | None = None) -> tuple[list[Finding], Ru
         findings.extend(_dead_rules(p, sets, o))
     n_default = o.default.bit_count()
     fields = tuple(f for f in FACT_FIELDS if f in p.fields)
+    if not info:
+        return findings, _summary(p, total, n_default, fields, start)
     split = f", range_km split at {', '.join(f'{t:g}' for t in p.thresholds)}" if p.thresholds else ""
     findings.append(finding("classes-checked", f"{plural(total, 'class')} of {p.label} checked over "
                             f"{', '.join(fields) or 'no field'}{split}", file=v.file, **at))
     findings.append(finding("default-classes", f"{n_default} of {plural(total, 'class')} of {p.label} fall to the "
                             f"default ({v.default.value})", file=v.file,
                             example=sets.first(o.default).strike if o.default else None, **at))
+    return findings, _summary(p, total, n_default, fields, start)
+
+
+def _summary(p: Partition, total: int, n_default: int, fields: tuple[str, ...], start: float) -> RulesetSummary:
+    rs, v = p.ruleset, p.ruleset.version
     w0, w1 = p.windows[0], p.windows[-1]
-    return findings, RulesetSummary(
+    return RulesetSummary(
         policy=v.policy, version=v.version, common=rs.common.version if rs.common else None, start=w0.start,
         end=w1.end, fields=fields, thresholds=p.thresholds, classes=total, default_classes=n_default,
         default=v.default, seconds=time.perf_counter() - start)
