@@ -124,7 +124,8 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
     walked: dict[int, list[Finding]] = {}
     for group in variants.values():
         (composed, rs, conds), *rest = group.values()
-        also = tuple(dict.fromkeys(c for _, _, cs in rest for c in cs if c not in conds))
+        have = set(conds)  # (a condition keeps its hash: a set, not a scan of the tuple per condition)
+        also = tuple(dict.fromkeys(c for _, _, cs in rest for c in cs if c not in have))
         union = Partition(composed, rs, conds, also=also, suppliers=suppliers)
         sets = ClassSets(union)
         for key, (_, rs_v, conds_v) in group.items():
