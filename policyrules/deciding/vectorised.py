@@ -54,6 +54,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import getitem
 from typing import Any, Protocol
 
 import numpy as np
@@ -863,16 +864,18 @@ def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) 
             digits = [((rest // s) % r).tolist() for s, r in zip(plan.strides[j], plan.radices[j], strict=True)]
             meanings = [u.meaning[j] for u in plan.units]
             facts_of = [u.facts[j] for u in plan.units]
-            for k, *local in zip(ks.tolist(), *digits, strict=True):
-                key = (id(d), *[m[c] for m, c in zip(meanings, local, strict=True)])
+            did, found_all = id(d), []
+            for local in zip(*digits, strict=True) if digits else [()] * len(ks):
+                key = (did, *map(getitem, meanings, local))
                 found = classes.get(key)
                 if found is None:
                     facts: dict[str, Any] = {}
-                    for f, c in zip(facts_of, local, strict=True):
-                        facts.update(f[c])
+                    for part in map(getitem, facts_of, local):
+                        facts.update(part)
                     v = d.decide(facts)
                     found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
-                plan.out[k] = found + 1
+                found_all.append(found)
+            plan.out[ks] = np.asarray(found_all, dtype=plan.out.dtype) + 1
         plan.decided += len(present)
 
 
