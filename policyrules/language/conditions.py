@@ -71,10 +71,11 @@ Value: TypeAlias = Scalar | Param | tuple[str, ...]
 
 class _Kept:
     """A condition node keeps what is worked out of it once, when first asked for: its hash (the
-    analyses key dicts by whole condition trees, whose hash would otherwise walk the tree every time)
-    the parameters it names and its bound forms (see :func:`bind`). What is kept is not pickled: str hashes
-    differ from one process to the next. Each node class names ``__hash__ = _Kept.__hash__`` in its
-    body, so that the dataclass keeps it (and its equality stays the dataclass's, field by field)."""
+    analyses key dicts by whole condition trees, whose hash would otherwise walk the tree every
+    time), the parameters it names and its bound forms (see :func:`bind`). What is kept is not
+    pickled: str hashes differ from one process to the next. Each node class names
+    ``__hash__ = _Kept.__hash__`` in its body, so that the dataclass keeps it (its equality stays
+    the dataclass's, field by field)."""
 
     __slots__ = ()
 
