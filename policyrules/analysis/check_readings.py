@@ -129,8 +129,7 @@ def _by_selection(source: Any, pack: Pack, resolved: ResolvedPack, pid: str, poi
         union = Partition(composed, rs, conds, also=also, suppliers=suppliers)
         sets = ClassSets(union)
         for key, (_, rs_v, conds_v) in group.items():
-            walked[key] = [f for f in walk(union.variant(rs_v, conds_v), sets, info=False)[0]
-                           if f.severity is not Severity.INFO]
+            walked[key] = walk(union.variant(rs_v, conds_v), sets, info=False)[0]
     for selection, where in combos.items():
         found = errors.get(selection) or [f for key in uses[selection] for f in walked[key]]
         for f in found:

@@ -76,15 +76,10 @@ class ResolvedPack:
         """The conditions of ``rs`` with parameters bound (each rule its own policy's values), in rule order."""
         found = self._conditions.get(rs.key)
         if found is None:
-            out = []
-            values: dict[str, dict[str, float]] = {}  # per owning version (the rule set's, or common's)
-            for r in rs.rules:
-                owner = rs.common if rs.common is not None and r.policy == rs.common.policy else rs.version
-                params = values.get(owner.policy)
-                if params is None:
-                    params = values[owner.policy] = self.parameter_values(owner)
-                out.append(bind(r.when, params))
-            found = tuple(out)
+            own = self.parameter_values(rs.version)
+            common = self.parameter_values(rs.common) if rs.common is not None else own
+            found = tuple(bind(r.when, common if rs.common is not None and r.policy == rs.common.policy else own)
+                          for r in rs.rules)
             with self._lock:
                 self._conditions.setdefault(rs.key, found)
         return found
