@@ -306,10 +306,10 @@ class Catalog(BaseModel):
         return tuple(sorted({r.id, r.name, *r.aliases}))
 
     def weapon_by_id(self, weapon_id: str) -> Weapon:
-        return self._weapons_by_id[weapon_id]
+        return (private_of(self) or {})["_weapons_by_id"][weapon_id]  # type: ignore[no-any-return]
 
     def region_by_id(self, region_id: str) -> Region:
-        return self._regions_by_id[region_id]
+        return (private_of(self) or {})["_regions_by_id"][region_id]  # type: ignore[no-any-return]
 
     @property
     def weapon_ids(self) -> tuple[str, ...]:
