@@ -201,6 +201,20 @@ def test_threads_share_an_engine(monkeypatch: pytest.MonkeyPatch, fresh_plans: A
         check(decided, rs)
 
 
+@pytest.mark.parametrize(("routes", "width", "span", "low"),
+                         [(1, 7, 7, 0), (1, 7, 7, -3), (1, 7, 7, -7), (1, 4, 4, -9), (1, 6, 4, -2), (3, 5, 4, -2),
+                          (2, 6, 6, -13)])
+def test_a_circular_table_gives_each_key_its_value(routes: int, width: int, span: int, low: int) -> None:
+    """Key ``low + o`` of route ``r`` reads ``values[r, o]`` at ``r * width + low + o``, wrapped as a
+    row's key is read (a table one route fills is the row turned; any other is written entry by entry)."""
+    values = np.arange(1, routes * span + 1, dtype=np.int64).reshape(routes, span)
+    t = vectorised._circular(values, low, width, routes)
+    assert len(t) == max(routes * width, -low)
+    for r in range(routes):
+        for o in range(span):
+            assert np.take(t, r * width + low + o, mode="wrap") == values[r, o], (r, o)
+
+
 def test_rule_sets_by_day_found_by_bisection_keep_gaps_between_versions() -> None:
     """Versions in force over intervals with gaps (no version: evaluate's error) and a latest one:
     bisection gives every day the rule set a lookup of that day gives."""

@@ -271,8 +271,10 @@ def _circular(values: np.ndarray, low: int, width: int, rows: int) -> np.ndarray
     """``values[r, o]`` (route ``r``, key offset ``o``) laid out at ``(r * width + low + o) mod`` the
     table's length (at least ``-low``: digits of radix 1 make a key's lowest value below ``-span``)."""
     length = max(rows * width, -low)
-    out = np.zeros(length, dtype=values.dtype)
     span = values.shape[1]
+    if rows == 1 and span == length:  # one row filling the table: the row turned
+        return np.roll(values.reshape(-1), low)
+    out = np.zeros(length, dtype=values.dtype)
     pos = (np.arange(rows)[:, None] * width + low + np.arange(span)[None, :]) % length
     out[pos] = values
     return out
@@ -410,13 +412,19 @@ def _decider_index(engine: Engine, tables: _Tables, picker: str | None, day: Any
     return found  # type: ignore[return-value]
 
 
+def _dated(days: Sequence[Any]) -> list[tuple[Any, int]]:
+    """The dates of ``days`` in order, each with its position (what :func:`_deciders_by_day` bisects)."""
+    return sorted((d, o) for o, d in enumerate(days) if d is not None and d is not False)
+
+
 def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: Sequence[Any],
-                     deciders: list[RuleSetDecider]) -> Int:
+                     deciders: list[RuleSetDecider], order: list[tuple[Any, int]] | None = None) -> Int:
     """Per date value (by position in ``days``; False: not a date the fast path reads), the place in
     ``deciders`` of the rule set of ``picker`` then (-1: none, or not a date the fast path reads);
     a rule set not yet in ``deciders`` is appended to it. A policy's versions are in force over
     intervals, one after the other, so between two days with one decider every day has it: days
-    are looked up by bisection."""
+    are looked up by bisection (in ``order``, :func:`_dated` of ``days``, worked out once for
+    every picker)."""
     where = {id(d): k for k, d in enumerate(deciders)}
     out: Int = np.full(len(days), -1, dtype=np.int64)
 
@@ -431,7 +439,8 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: 
 
     if None in days:
         out[days.index(None)] = code(_decider_index(engine, tables, picker, None))
-    order = sorted((d, o) for o, d in enumerate(days) if d is not None and d is not False)
+    if order is None:
+        order = _dated(days)
     if not order:
         return out
     at_of = np.array([o for _, o in order], dtype=np.int64)
@@ -477,6 +486,7 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     by_pair = np.full((max(1, len(pickers)), len(days)), -1, dtype=np.int64)
     # Pickers of one policy share its rule sets (``decider_for`` reads the supplier's policy only).
     same: dict[Any, int] = {}
+    order = _dated(days)
     for i, p in enumerate(pickers):
         try:
             group: Any = id(engine.pack.policy_for_supplier(p))
@@ -486,7 +496,7 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
         if first != i:
             by_pair[i] = by_pair[first]
             continue
-        by_pair[i] = _deciders_by_day(engine, tables, p, days, deciders)
+        by_pair[i] = _deciders_by_day(engine, tables, p, days, deciders, order)
     bounded = [k for k, f in enumerate(NUMBER_FIELDS) if DIMENSIONS[FIELDS[f].dimension].bounded_by]
     reaches = sorted({tuple(b.limits[k] for k in bounded) for b in picks if b is not None})
     picker_of = np.array([pickers.index(b.picker) if b is not None else -1 for b in picks], dtype=np.int64)
@@ -507,17 +517,23 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     if route_key.span > _MAX_DENSE:
         raise PolicyRulesError(f"too many distinct values for vectorised evaluation ({route_key.span:,}); "
                                "use the row path")
-    # Per (picker offset, date offset): decider j and route (decider, reach).
-    j_of = np.where(picker_of[:, None] >= 0, by_pair[np.maximum(picker_of, 0)], -1)  # span_w x dates
-    pair = np.where(j_of >= 0, j_of * len(reaches or [()]) + reach_of[:, None], -1)
+    # Per (picker offset, date offset): decider j and route (decider, reach). Picker offsets of one
+    # picker and reach have one row of routes: worked out per such group (a few), not per offset.
+    nreach = max(1, len(reaches))
+    valid = picker_of >= 0
+    groups, inverse = np.unique((picker_of * nreach + reach_of)[valid], return_inverse=True)
+    group_of = np.full(len(picks), len(groups), dtype=np.int64)  # len(groups): no route
+    group_of[valid] = inverse.reshape(-1)
+    j_of = by_pair[groups // nreach]  # groups x dates
+    pair = np.where(j_of >= 0, j_of * nreach + (groups % nreach)[:, None], -1)
     route_codes, route_of = np.unique(pair[pair >= 0], return_inverse=True)
     routes = len(route_codes)
     if not routes:
         return None
-    route = np.full(pair.shape, -1, dtype=np.int64)
+    route = np.full(pair.shape, routes, dtype=np.int64)  # routes: none
     route[pair >= 0] = route_of.reshape(-1)
-    route_decider = (route_codes // max(1, len(reaches))).tolist()
-    route_reach = (route_codes % max(1, len(reaches))).tolist()
+    route_decider = (route_codes // nreach).tolist()
+    route_reach = (route_codes % nreach).tolist()
     # Local codes per decider and unit: the value dimensions, then the numbers.
     units: list[_Unit] = []
     for name in VALUE_DIMENSIONS:
@@ -617,17 +633,16 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     # The route table: per (picker offset, date offset), the route and its first terms.
     shift = max(1, int(size).bit_length())
     wide = ((max(1, routes) * width) << shift) >= 2**31
-    picker_term = terms[picker_unit]  # routes x span_w
+    # Per route and picker offset, the entry (a last row of ``size``: no route), read per (date, picker
+    # offset): a route key's offset is the picker dimension's offset plus the date's times its span.
     span_w = len(picks)
-    safe = np.maximum(route, 0)
-    w_index = np.broadcast_to(np.arange(span_w)[:, None], route.shape)
-    low = np.array(offsets, dtype=np.int64)[np.array(route_decider, dtype=np.int64)[safe]] if routes else \
-        np.zeros(route.shape, dtype=np.int64)
-    value = low + picker_term[safe, w_index] + constant[safe] if routes else low
-    value = np.where((route >= 0) & (value < size), ((safe * width) << shift) | value, size)
-    # A route key's offset is the picker dimension's offset plus the date's times its span.
-    route_table = _circular(value.T.reshape(1, -1).astype(np.int64 if wide else np.int32), route_key.low,
-                            route_key.span, 1)
+    head = np.array(offsets, dtype=np.int64)[route_decider][:, None] + constant[:, None] + terms[picker_unit]
+    entry = np.full((routes + 1, span_w), size, dtype=np.int64 if wide else np.int32)
+    entry[:-1] = np.where(head < size, ((np.arange(routes)[:, None] * width) << shift) | head, size)
+    at = np.take(np.pad(route.T, ((0, 0), (0, 1)), constant_values=routes), group_of, axis=1)  # dates x span_w
+    at *= span_w
+    at += np.arange(span_w)
+    route_table = _circular(np.take(entry.reshape(-1), at).reshape(1, -1), route_key.low, route_key.span, 1)
     out = np.zeros(size + 1, dtype=ROW_INT)  # every class not decided yet (see _Plan.out)
     out[size] = _BAD + 1
     return _Plan(route_key, route_table, shift, width, tables_out, {f: grids[f] for f in nums}, epochs, size,
