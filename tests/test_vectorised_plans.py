@@ -238,7 +238,8 @@ def test_rule_sets_by_day_found_by_bisection_keep_gaps_between_versions() -> Non
     days: list[Any] = [None, False, *(start + dt.timedelta(days=k) for k in range(0, 230, 1))]
     days = [days[0], *reversed(days[1:])]  # out of order, as a dictionary's values are
     deciders: list[Any] = ["d"]  # a rule set another supplier already brought keeps its place
-    at = vectorised._deciders_by_day(Fake(), vectorised._Tables(), "US", days, deciders)  # type: ignore[arg-type]
+    at = vectorised._deciders_by_day(Fake(), vectorised._Tables(), "US", days, deciders,  # type: ignore[arg-type]
+                                     vectorised._dated(days))
     assert deciders[0] == "d" and sorted(deciders) == ["a", "b", "c", "d", "latest"]  # each once
     found = [deciders[j] if j >= 0 else None for j in at.tolist()]
     fake = Fake()

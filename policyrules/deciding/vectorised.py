@@ -418,7 +418,7 @@ def _dated(days: Sequence[Any]) -> list[tuple[Any, int]]:
 
 
 def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: Sequence[Any],
-                     deciders: list[RuleSetDecider], order: list[tuple[Any, int]] | None = None) -> Int:
+                     deciders: list[RuleSetDecider], order: list[tuple[Any, int]]) -> Int:
     """Per date value (by position in ``days``; False: not a date the fast path reads), the place in
     ``deciders`` of the rule set of ``picker`` then (-1: none, or not a date the fast path reads);
     a rule set not yet in ``deciders`` is appended to it. A policy's versions are in force over
@@ -439,8 +439,6 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: 
 
     if None in days:
         out[days.index(None)] = code(_decider_index(engine, tables, picker, None))
-    if order is None:
-        order = _dated(days)
     if not order:
         return out
     at_of = np.array([o for _, o in order], dtype=np.int64)
