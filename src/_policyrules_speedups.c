@@ -14,7 +14,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define SPEEDUPS_VERSION 2
+#define SPEEDUPS_VERSION 3
 #define MAX_NUMBERS 8
 #define MAX_FIELDS 32
 
@@ -39,6 +39,7 @@ static struct {
     int at;
 } FIELD_TABLE[TABLE];
 static Py_ssize_t OFF_PARTS = -1, OFF_STRIKE = -1;
+static Py_ssize_t OFF_X[MAX_NUMBERS]; /* a verdict's number slots (_x0, _x1, ...: Verdict's NUMBER_SLOTS) */
 /* Slots read by offset, on objects of exactly the configured types (a Route, a Base, a decider, a strike). */
 static Py_ssize_t R_LIMITS, R_CLASSES, R_CUTS, R_WIDTHS, R_PARTS, B_PICKER, B_SERIAL, D_CLASSES, D_CUTS, D_WIDTHS,
     D_SPAN, S_PRIVATE;
@@ -54,14 +55,17 @@ typedef struct {
 
 static PyObject *s_fast, *s_days, *s_catalog, *s_twin, *s_class_parts, *s_hot, *s_index;
 
-/* A new verdict with its two slots set (as Verdict.of / Verdict.lazy do). Steals nothing.
+/* A new verdict with its slots set (as Verdict.of does, or the Python hot path for a dict): its parts,
+ * its strike or, for a plain dict, the route its key stands for and its numbers xs (NULL: none). Steals
+ * nothing.
  *
  * It is not tracked by the cyclic garbage collector: nothing it holds (its shared parts, its strike
- * or what the strike is built from, contested alternatives made later) can refer back to it, so it
- * is never part of a cycle, and a million verdicts kept in a list are then not traversed by every
- * collection (evaluate_many pauses the collector; the first collection after it would otherwise
- * walk all of them, and every older-generation collection again). Reference counting frees it. */
-static PyObject *verdict_new(PyObject *parts, PyObject *strike) {
+ * or the route and numbers the strike is built from, contested alternatives made later) can refer
+ * back to it, so it is never part of a cycle, and a million verdicts kept in a list are then not
+ * traversed by every collection (evaluate_many pauses the collector; the first collection after it
+ * would otherwise walk all of them, and every older-generation collection again). Reference counting
+ * frees it. */
+static PyObject *verdict_new(PyObject *parts, PyObject *strike, PyObject *const *xs) {
     PyTypeObject *t = (PyTypeObject *)VERDICT;
     PyObject *v = t->tp_alloc(t, 0);
     if (v == NULL) return NULL;
@@ -70,6 +74,11 @@ static PyObject *verdict_new(PyObject *parts, PyObject *strike) {
     Py_INCREF(strike);
     SLOT(v, OFF_PARTS) = parts;
     SLOT(v, OFF_STRIKE) = strike;
+    if (xs != NULL)
+        for (Py_ssize_t i = 0; i < NNUM; i++) {
+            Py_INCREF(xs[i]);
+            SLOT(v, OFF_X[i]) = xs[i];
+        }
     return v;
 }
 
@@ -422,8 +431,9 @@ done:
 
 /* The verdict of a plain dict whose key is known; NULL (an error maybe set) when the Python path must judge. */
 static PyObject *from_dict(Ctx *c, PyObject *d) {
-    PyObject *ckobj = NULL, *made = NULL, *strike = NULL, *result = NULL, *r = NULL;
-    PyObject *xs[MAX_NUMBERS];
+    PyObject *ckobj = NULL, *made = NULL, *result = NULL, *r = NULL;
+    PyObject *xs[MAX_NUMBERS]; /* the numbers as read (references: xs[0 .. nx)) */
+    Py_ssize_t nx = 0;
     PyObject *at[MAX_ALL]; /* each field's value (borrowed), NULL where the dict has none */
     PyObject *items[1 + MAX_FIELDS + MAX_NUMBERS]; /* the key's items (borrowed), as key_of makes them */
     int32_t kept_code[PARTS_KEPT];
@@ -456,14 +466,10 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
     if (r == NULL && (r = route_by_key(c, d, hash, items)) == NULL) goto done;
     if (!numbers_in_c(r)) goto done; /* (finished_in_c was, when indexed: its parts dict is checked where read) */
     PyObject *limits = SLOT(r, R_LIMITS), *rparts = SLOT(r, R_PARTS);
-    strike = PyTuple_New(1 + NNUM); /* (route, x0, x1, ...): the strike is built from it when read */
-    if (strike == NULL) goto done;
-    PyTuple_SET_ITEM(strike, 0, r);
-    r = NULL; /* the tuple owns it from here */
-    for (Py_ssize_t i = 0; i < NNUM; i++) {
-        PyObject *x = at[NKEY + i] != NULL ? at[NKEY + i] : Py_None;
-        if (!(NUM_OPT[i] && x == Py_None)) {
-            PyObject *limit = PyTuple_GET_ITEM(limits, i);
+    for (; nx < NNUM; nx++) {
+        PyObject *x = at[NKEY + nx] != NULL ? at[NKEY + nx] : Py_None;
+        if (!(NUM_OPT[nx] && x == Py_None)) {
+            PyObject *limit = PyTuple_GET_ITEM(limits, nx);
             int good = 0;
             if (PyFloat_CheckExact(x)) {
                 double xv = PyFloat_AS_DOUBLE(x), lv = PyFloat_AsDouble(limit);
@@ -473,17 +479,18 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
             if (!good) { /* an int, or out of bounds: as number_of reads it */
                 PyObject *y = PyObject_CallFunctionObjArgs(NUMBER_OF, x, limit, NULL);
                 if (y == NULL) goto done;
-                PyTuple_SET_ITEM(strike, 1 + i, y); /* the tuple owns it from here */
-                if (!PyFloat_CheckExact(y)) goto done;
-                xs[i] = y;
+                if (!PyFloat_CheckExact(y)) {
+                    Py_DECREF(y);
+                    goto done;
+                }
+                xs[nx] = y;
                 continue;
             }
         }
         Py_INCREF(x);
-        PyTuple_SET_ITEM(strike, 1 + i, x);
-        xs[i] = x;
+        xs[nx] = x;
     }
-    PyObject *route = PyTuple_GET_ITEM(strike, 0);
+    PyObject *route = r;
     long long ck = class_code(SLOT(route, R_CUTS), SLOT(route, R_WIDTHS), xs);
     if (ck < 0) goto done;
     PyObject *parts = NULL;
@@ -496,8 +503,12 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         parts = PyDict_GetItemWithError(rparts, ckobj);
         if (parts == NULL) {
             if (PyErr_Occurred()) goto done;
-            PyObject *numbers = PyTuple_GetSlice(strike, 1, 1 + NNUM);
+            PyObject *numbers = PyTuple_New(NNUM);
             if (numbers == NULL) goto done;
+            for (Py_ssize_t i = 0; i < NNUM; i++) {
+                Py_INCREF(xs[i]);
+                PyTuple_SET_ITEM(numbers, i, xs[i]);
+            }
             made = PyObject_CallMethodObjArgs(route, s_class_parts, ckobj, numbers, NULL);
             Py_DECREF(numbers);
             if (made == NULL) goto done;
@@ -515,13 +526,12 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
             }
         }
     }
-    PyObject_GC_UnTrack(strike); /* (route, numbers): nothing in it refers back to it (see verdict_new) */
-    result = verdict_new(parts, strike);
+    result = verdict_new(parts, route, xs);
 done:
     Py_XDECREF(r);
     Py_XDECREF(ckobj);
     Py_XDECREF(made);
-    Py_XDECREF(strike); /* a tuple given up on may have unset items: its dealloc skips them */
+    for (Py_ssize_t i = 0; i < nx; i++) Py_DECREF(xs[i]);
     return result;
 }
 
@@ -558,7 +568,7 @@ static PyObject *from_strike(Ctx *c, PyObject *s) {
     PyObject *parts = PyDict_GetItemWithError(classes, ckobj);
     Py_DECREF(ckobj);
     if (parts == NULL) return NULL; /* a class not decided yet: the Python path matches it */
-    return verdict_new(parts, s);
+    return verdict_new(parts, s, NULL);
 }
 
 static PyObject *decide(Ctx *c, PyObject *strike) {
@@ -735,6 +745,12 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         || names_of(optional, OPT_NAMES, NULL, MAX_NUMBERS, &NOPT) < 0
         || names_of(numbers, NUM_NAMES, NUM_OPT, MAX_NUMBERS, &NNUM) < 0)
         return NULL;
+    Py_ssize_t off_x[MAX_NUMBERS];
+    for (Py_ssize_t i = 0; i < NNUM; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "_x%zd", i);
+        if ((off_x[i] = slot_offset(verdict, name)) < 0) return NULL;
+    }
     Py_ssize_t opt_at[MAX_NUMBERS];
     for (Py_ssize_t o = 0; o < NOPT; o++) {
         opt_at[o] = -1;
@@ -763,6 +779,7 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     }
     for (Py_ssize_t o = 0; o < NOPT; o++) OPT_AT[o] = opt_at[o];
     for (int i = 0; i < N; i++) *slots[i] = offsets[i]; /* all found: set together */
+    for (Py_ssize_t i = 0; i < NNUM; i++) OFF_X[i] = off_x[i];
     PyObject *keep[8] = {absent, verdict, proposed, route, base, decider, number_of, fallback};
     PyObject **into[8] = {&ABSENT, &VERDICT, &PROPOSED, &ROUTE, &BASE, &DECIDER, &NUMBER_OF, &FALLBACK};
     for (int i = 0; i < 8; i++) {

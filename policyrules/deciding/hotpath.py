@@ -25,11 +25,10 @@ from ..model.dimensions import FIELDS, KEY_FIELDS, NUMBER_FIELDS, Kind
 from ..model.intake import ABSENT, DATE, number_of
 from ..model.strike import ProposedStrike
 from .decider import class_lines
-from .verdict import Verdict
+from .verdict import NUMBER_SLOTS, Verdict
 
 _OPTIONAL = tuple(n for n in NUMBER_FIELDS if FIELDS[n].optional)
 _XS = ", ".join(f"x{i}" for i in range(len(NUMBER_FIELDS)))
-NUMBERS = f"({_XS},)"
 
 
 def _key_lines(pad: str, data: str) -> list[str]:
@@ -67,9 +66,11 @@ def _number_lines(pad: str) -> list[str]:
     return lines
 
 
-def _verdict_lines(pad: str, strike: str) -> list[str]:
-    """A new verdict (see :class:`Verdict`'s slots): its parts, and its strike or what it is built from."""
-    return [f"{pad}v = new(Verdict)", f"{pad}v._parts = parts", f"{pad}v._strike = {strike}"]
+def _verdict_lines(pad: str, strike: str, numbers: bool = False) -> list[str]:
+    """A new verdict (see :class:`Verdict`'s slots): its parts, and its strike or, with ``numbers``, the
+    route it is built from (``strike``) and the numbers x0, x1, ..."""
+    own = [f"{pad}v.{slot} = x{i}" for i, slot in enumerate(NUMBER_SLOTS)] if numbers else []
+    return [f"{pad}v = new(Verdict)", f"{pad}v._parts = parts", f"{pad}v._strike = {strike}", *own]
 
 
 def _dict_lines(pad: str, data: str, emit: list[str]) -> list[str]:
@@ -82,7 +83,7 @@ def _dict_lines(pad: str, data: str, emit: list[str]) -> list[str]:
             f"{pad}        r = False",
             f"{pad}    if r:", f"{pad}        limits = r.limits", *_number_lines(inner),
             f"{pad}        if ok:", *class_lines(inner + "    ", "r.decider", "r.base", "r.serial", "r.", "r"),
-            *_verdict_lines(inner + "    ", f"(r, {_XS})"), *(inner + "    " + e for e in emit)]
+            *_verdict_lines(inner + "    ", "r", numbers=True), *(inner + "    " + e for e in emit)]
 
 
 def _strike_lines(pad: str, strike: str, emit: list[str], private: str | None = None) -> list[str]:

@@ -36,7 +36,7 @@ from . import hotpath
 from .decider import Route, RuleSetDecider
 from .verdict import Verdict
 
-VERSION = 2  # the extension's interface this module speaks (its VERSION constant)
+VERSION = 3  # the extension's interface this module speaks (its VERSION constant)
 
 
 def _extension() -> Any:

@@ -12,6 +12,7 @@ from pydantic_core import core_schema
 
 from ..model import intake
 from ..model.catalog import Catalog
+from ..model.dimensions import NUMBER_FIELDS
 from ..model.domain import Basis, Decision
 from ..model.slots import construct, private_of
 from ..model.sources import Source
@@ -104,10 +105,6 @@ class VerdictParts:
         default=None, compare=False, repr=False)
 
 
-# A strike not built yet: (its checked Base, its numbers, its date, the fields it was given with, the catalog).
-LazyStrike = tuple[intake.Base, tuple[float | None, ...], dt.date | None, tuple[str, ...], Catalog]
-
-
 class RouteLike(Protocol):
     """What a plain dict's key stands for (see ``policyrules.deciding.decider.Route``)."""
 
@@ -117,8 +114,8 @@ class RouteLike(Protocol):
     given: tuple[str, ...]  # the fields the dicts of its key give
 
 
-# A strike not built yet, from a plain dict: (its route, then its numbers in NUMBER_FIELDS order).
-DictStrike = tuple[Any, ...]
+# A verdict of a plain dict keeps its numbers in slots of its own, one per number (NUMBER_FIELDS order).
+NUMBER_SLOTS = tuple(f"_x{i}" for i in range(len(NUMBER_FIELDS)))
 _PART_NAMES = tuple(f.name for f in fields(VerdictParts) if f.name not in ("reading", "context", "assumptions"))
 
 
@@ -139,13 +136,14 @@ class Verdict:
     :meth:`model_validate_json`, the schema from :meth:`model_json_schema`; a Pydantic model may
     have a field of type ``Verdict``."""
 
-    # A new verdict sets two slots (the engine's hot path, policyrules.deciding.hotpath, does it
-    # inline): _parts, and _strike, the strike or the source it is built from when first read (a
-    # tuple: see lazy). _contested is set when first read.
-    __slots__ = ("_contested", "_parts", "_strike")
+    # A new verdict sets its slots (the engine's hot path, policyrules.deciding.hotpath, does it
+    # inline): _parts, and _strike, the strike or, for a plain dict, the route its key stands for, its
+    # numbers then in the NUMBER_SLOTS (the strike is built from them when first read). No tuple: a
+    # verdict of a dict is one object. _contested is set when first read.
+    __slots__ = ("_contested", "_parts", "_strike", *NUMBER_SLOTS)
 
     _parts: VerdictParts
-    _strike: ProposedStrike | LazyStrike | DictStrike
+    _strike: ProposedStrike | RouteLike
     _contested: tuple[Contest, ...]
 
     def __init__(self, **fields_: Any) -> None:
@@ -161,15 +159,6 @@ class Verdict:
         v = _new(cls)
         v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
         v._strike = strike  # noqa: SLF001
-        return v
-
-    @classmethod
-    def lazy(cls, parts: VerdictParts, source: LazyStrike | DictStrike) -> Verdict:
-        """As :meth:`of`, with the strike built from its checked parts when first read: ``source`` is
-        (Base, numbers, date, given fields, catalog), or (a route, number, number, ...)."""
-        v = _new(cls)
-        v._parts = parts  # noqa: SLF001 - the class's own constructor fills a new instance
-        v._strike = source  # noqa: SLF001
         return v
 
     # The fields --------------------------------------------------------------------------
@@ -263,14 +252,10 @@ class Verdict:
     @property
     def strike(self) -> ProposedStrike:
         s = self._strike
-        if type(s) is tuple:  # not built yet
-            if isinstance(s[0], intake.Base):
-                b, numbers, day, keys, catalog = s
-            else:
-                route: RouteLike = s[0]
-                b, numbers, day, keys, catalog = route.base, s[1:], route.day, route.given, route.catalog
-            s = self._strike = built(*intake.strike_parts(b, numbers, day, keys), catalog)
-        return s  # type: ignore[return-value]
+        if not isinstance(s, ProposedStrike):  # a plain dict's route: the strike is built now
+            numbers = tuple(getattr(self, name) for name in NUMBER_SLOTS)
+            s = self._strike = built(*intake.strike_parts(s.base, numbers, s.day, s.given), s.catalog)
+        return s
 
     # The Pydantic form -------------------------------------------------------------------
 
