@@ -59,24 +59,31 @@ class ClassSets:
         self.full = (1 << self.size) - 1
         self._inner = [math.prod(sizes[i + 1:]) for i in range(len(sizes))]
         self._outer = [math.prod(sizes[:i]) for i in range(len(sizes))]
-        self._atoms: dict[Cmp, int] = {}
+        # Every condition's set, once: the rule sets of one policy version under many readings are
+        # walked on one partition, and share most of their conditions.
+        self._known: dict[Condition, int] = {}
         self._patterns: dict[tuple[int, tuple[bool, ...]], int] = {}
 
     def of(self, cond: Condition) -> int:
         """The classes whose representative satisfies ``cond`` (a resolved condition)."""
-        if isinstance(cond, Cmp):
-            found = self._atoms.get(cond)
-            if found is None:
-                found = self._atoms[cond] = self._atom(cond)
-            return found
+        found = self._known.get(cond)
+        if found is None:
+            found = self._known[cond] = self._atom(cond) if isinstance(cond, Cmp) else self._compound(cond)
+        return found
+
+    def _compound(self, cond: AllOf | AnyOf | Not) -> int:
+        """A combined condition's set, from its items' sets."""
+        # (x ^ y, not x & ~y, where y is a subset of x: no complement of a big integer is made)
         if isinstance(cond, Not):
-            return self.full & ~self.of(cond.item)
+            return self.full ^ self.of(cond.item)
         if isinstance(cond, AllOf):
-            out = self.full
-            for c in cond.items:
-                out &= self.of(c)
+            if not cond.items:
+                return self.full
+            out = self.of(cond.items[0])
+            for c in cond.items[1:]:
                 if not out:
                     break
+                out &= self.of(c)
             return out
         assert isinstance(cond, AnyOf)
         out = 0
@@ -159,7 +166,8 @@ def outcome_sets(rules: Sequence[Rule], matched: Sequence[int], full: int) -> Ou
             (j for rid in r.overrides for j in positions.get(rid, ()) if rules[j] is not r)
         for j in targets:
             beaten[j] |= matched[k]
-    remaining = tuple(m & ~b for m, b in zip(matched, beaten, strict=True))
+    # (m ^ (m & b) is m & ~b without the complement of a big integer; b empty: m itself)
+    remaining = tuple(m ^ (m & b) if b and m else m for m, b in zip(matched, beaten, strict=True))
     allowed = prohibited = 0
     for r, rem in zip(rules, remaining, strict=True):
         if r.effect is Decision.ALLOWED:
@@ -169,10 +177,12 @@ def outcome_sets(rules: Sequence[Rule], matched: Sequence[int], full: int) -> Ou
     deciding = []
     before = {Decision.ALLOWED: 0, Decision.PROHIBITED: 0}  # remaining sets of earlier rules, by effect
     for r, rem in zip(rules, remaining, strict=True):
-        if r.effect is Decision.ALLOWED:  # decides only where nothing remaining prohibits
-            deciding.append(rem & ~prohibited & ~before[Decision.ALLOWED])
-        else:
-            deciding.append(rem & ~before[Decision.PROHIBITED])
+        if not rem:
+            deciding.append(0)
+            continue
+        # an allowing rule decides only where nothing remaining prohibits
+        lost = prohibited | before[r.effect] if r.effect is Decision.ALLOWED else before[r.effect]
+        deciding.append(rem ^ (rem & lost) if lost else rem)
         before[r.effect] |= rem
     return OutcomeSets(matched=tuple(matched), remaining=remaining, deciding=tuple(deciding),
-                       conflict=allowed & prohibited, default=full & ~(allowed | prohibited))
+                       conflict=allowed & prohibited, default=full ^ (allowed | prohibited))
