@@ -122,7 +122,7 @@ class PackSource:
         self.digest = digest
         self.files = files
         self._packs: dict[tuple[tuple[str, str], ...], Pack] = {}
-        self._conditions: dict[int, Any] = {}  # a rule spec's parsed condition, by the spec's identity
+        self._rules: RuleMemo = {}  # a rule, by its spec's identity and the parameter names (see _make_rule)
         # Composition reused across readings: a file as a reading selects it, by the options of the points
         # it depends on; a version composed without problems, by its selected file and parent (objects
         # kept in the values, so their identities stay theirs); a rule set's problems, by its versions.
@@ -189,7 +189,7 @@ class PackSource:
         problems = problems if problems is not None else Problems()
         parsed = self.parsed if policies is None else [f for f in self.parsed if f.rf.policy in policies]
         selected = [s for s in (self._select(f, reading) for f in parsed) if s is not None]
-        policies = _compose(selected, self.schema, problems, self.broken, self._conditions, self._versions)
+        policies = _compose(selected, self.schema, problems, self.broken, self._rules, self._versions)
         pack = Pack(catalog=self.catalog, schema=self.schema, policies=policies, root=self.root,
                     digest=self.digest, files=self.files, readings=self.readings, reading=dict(reading),
                     source=self)
@@ -540,7 +540,7 @@ Files = Mapping[str, _File]
 
 
 def _compose(parsed: list[_File], schema: Schema, problems: Problems,
-             broken: set[tuple[str, str] | None], conditions: dict[int, Any],
+             broken: set[tuple[str, str] | None], made: RuleMemo,
              memo: VersionMemo | None = None) -> dict[str, Policy]:
     by_policy: dict[str, dict[str, _File]] = {}
     for f in parsed:
@@ -556,7 +556,7 @@ def _compose(parsed: list[_File], schema: Schema, problems: Problems,
         files = by_policy[pid]
         # A version whose parent could not be composed is left out silently (its problem is reported).
         missing = {v for p, v in (b for b in broken if b is not None) if p == pid}
-        done = _compose_versions(files, schema, problems, missing, None in broken, conditions, memo)
+        done = _compose_versions(files, schema, problems, missing, None in broken, made, memo)
         ordered = sorted((v for v in done.values() if v is not None), key=lambda v: v.effective_from)
         for a, b in itertools.pairwise(ordered):
             if a.effective_from == b.effective_from:
@@ -572,7 +572,7 @@ def _compose(parsed: list[_File], schema: Schema, problems: Problems,
 
 
 def _compose_versions(files: Files, schema: Schema, problems: Problems, missing: set[str],
-                      unidentified: bool, conditions: dict[int, Any],
+                      unidentified: bool, made: RuleMemo,
                       memo: VersionMemo | None = None) -> dict[str, PolicyVersion | None]:
     """Every version of one policy composed from the one it extends, or None when it cannot be.
 
@@ -606,26 +606,27 @@ def _compose_versions(files: Files, schema: Schema, problems: Problems, missing:
             done.update(dict.fromkeys(chain))
             continue
         for vname in reversed(chain):
-            parent = done[vname] = _compose_version_memo(files[vname], parent, schema, problems, conditions, memo)
+            parent = done[vname] = _compose_version_memo(files[vname], parent, schema, problems, made, memo)
     return done
 
 
 VersionMemo = ByIdentity[PolicyVersion]
+RuleMemo = dict[tuple[int, frozenset[str]], tuple[RuleSpec, Rule]]
 
 
 def _compose_version_memo(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
-                          conditions: dict[int, Any], memo: VersionMemo | None) -> PolicyVersion:
+                          made: RuleMemo, memo: VersionMemo | None) -> PolicyVersion:
     """:func:`_compose_version`, reused for the same selected file and parent when it had no problems
     (composing is a function of them; a version with problems is composed again so they are reported)."""
     if memo is None:
-        return _compose_version(file, parent, schema, problems, conditions)
+        return _compose_version(file, parent, schema, problems, made)
     before = len(problems.errors)
-    return memo.get((file, parent), lambda: _compose_version(file, parent, schema, problems, conditions),
+    return memo.get((file, parent), lambda: _compose_version(file, parent, schema, problems, made),
                     keep=lambda _: len(problems.errors) == before)
 
 
 def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, problems: Problems,
-                     conditions: dict[int, Any]) -> PolicyVersion:
+                     made: RuleMemo) -> PolicyVersion:
     """One version: its parent's rules (less those removed), its own replacing or added. A rule
     with a problem is kept with no condition (or, when it did not even validate, as a placeholder),
     so overrides naming it and versions extending this one see it as it was meant: its problem
@@ -643,20 +644,19 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
     position = {r.id: k for k, r in enumerate(rules)}
     added, replaced = [], []
     seen: dict[str, int] = {}
-    raw_rules = raw.get("rules") or []
+    names = frozenset(values)
     own: list[tuple[int, RuleSpec | str]] = sorted([*zip(file.indices, rf.rules, strict=True), *file.failed],
                                                    key=lambda x: x[0])
     for i, spec in own:
-        line = line_of(raw, ("rules", i))
         rid = spec if isinstance(spec, str) else spec.id
         if rid in seen:
             if not isinstance(spec, str):
                 problems.add(RuleFileError(name, f"duplicate rule id (first at rule #{seen[rid] + 1})", rule=rid,
-                                           field="id", line=line, code="duplicate-id"))
+                                           field="id", line=line_of(raw, ("rules", i)), code="duplicate-id"))
             continue
         seen[rid] = i
-        rule = _placeholder(rid, rf.policy, name, line) if isinstance(spec, str) else \
-            _make_rule(spec, rf.policy, name, line, schema, values, raw_rules[i], raw, problems, conditions)
+        rule = _placeholder(rid, rf.policy, name, line_of(raw, ("rules", i))) if isinstance(spec, str) else \
+            _make_rule(spec, i, file, schema, values, names, problems, made)
         pos = position.get(rid)
         if pos is None:
             position[rid] = len(rules)
@@ -675,31 +675,37 @@ def _compose_version(file: _File, parent: PolicyVersion | None, schema: Schema, 
         removed=tuple(rf.remove))
 
 
-def _make_rule(spec: RuleSpec, policy: str, file: str, line: int | None, schema: Schema,
-               params: Mapping[str, float], raw: Any, document: Any, problems: Problems,
-               conditions: dict[int, Any]) -> Rule:
-    # A condition's parse depends on the spec and the parameter names only: parsed once, whatever the reading.
-    key = hash((id(spec), frozenset(params)))
-    cached = conditions.get(key)
+def _make_rule(spec: RuleSpec, i: int, file: _File, schema: Schema, params: Mapping[str, float],
+               names: frozenset[str], problems: Problems, made: RuleMemo) -> Rule:
+    """Rule #``i`` of ``file``. A rule is a function of its spec (of one place in one file: a selected
+    file keeps its specs) and of the names of the parameters its condition may name, not of their
+    values: made once, whatever the reading, unless its condition has a problem (reported each time)."""
+    key = (id(spec), names)
+    cached = made.get(key)
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    raw = file.raw
+    line = line_of(raw, ("rules", i))
     try:
-        if cached is not None and cached[0] is spec:
-            when = cached[1]
-        else:
-            when = parse(spec.when, schema, params)
-            conditions[key] = (spec, when)
+        when = parse(spec.when, schema, params)
+        ok = True
     except ConditionError as e:
+        rule_raw = (raw.get("rules") or [])[i]
         parts = _path_parts(e.path)
-        where = line_of(raw, parts) or line
+        where = line_of(rule_raw, parts) or line
         message = e.message
-        value = _value_at(raw, parts)
+        value = _value_at(rule_raw, parts)
         if isinstance(value, bool) and e.code == "unknown-value":
-            message += f" ({boolean_hint(document, where, value)})"
-        problems.add(RuleFileError(file, message, rule=spec.id, field=e.path, line=where, code=e.code))
-        when = ALWAYS  # a placeholder: the pack is not returned
+            message += f" ({boolean_hint(raw, where, value)})"
+        problems.add(RuleFileError(file.name, message, rule=spec.id, field=e.path, line=where, code=e.code))
+        when, ok = ALWAYS, False  # a placeholder: the pack is not returned
     overrides = spec.overrides if spec.overrides == "all" else frozenset(spec.overrides)
-    return Rule(id=spec.id, title=spec.title, effect=spec.effect, when=when, overrides=overrides,
-                source=spec.source, basis=spec.basis, policy=policy, file=file, line=line,
+    rule = Rule(id=spec.id, title=spec.title, effect=spec.effect, when=when, overrides=overrides,
+                source=spec.source, basis=spec.basis, policy=file.rf.policy, file=file.name, line=line,
                 caveats=spec.caveats, note=spec.note)
+    if ok:
+        made[key] = (spec, rule)  # the spec is kept: its id is not another's while the entry stands
+    return rule
 
 
 def _placeholder(rid: str, policy: str, file: str, line: int | None) -> Rule:
