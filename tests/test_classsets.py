@@ -5,6 +5,7 @@ packs of random shape with overrides."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from policyrules import Engine
 from policyrules.analysis.classsets import ClassSets, _repeat, outcome_sets
 from policyrules.analysis.diff import Side, changed_classes, compare, union_partitions
 from policyrules.analysis.partition import Partition, partitions
-from policyrules.language.conditions import Condition
+from policyrules.language.conditions import AllOf, Condition
 from policyrules.packs.pack import RuleSet
 
 from .rule_shapes import PackShape, pack_shapes
@@ -52,6 +53,20 @@ def assert_exact(p: Partition) -> None:
 def test_the_bundled_packs_class_sets_are_exact(compiled_engine: Engine) -> None:
     for p in partitions(compiled_engine.resolved):
         assert_exact(p)
+
+
+def test_a_conditions_set_is_made_once_per_partition(compiled_engine: Engine) -> None:
+    """The rule sets of one version under many readings are walked on one partition: a condition met
+    again (an equal one, another object) gets the set made the first time, not a new one."""
+    def combined(c: Condition) -> bool:
+        return isinstance(c, AllOf) and len(c.items) > 1
+
+    # (a set of more than 256 classes: Python shares the objects of small integers, whoever makes them)
+    sets, c = next((sets, c) for p in partitions(compiled_engine.resolved) for sets in [ClassSets(p)]
+                   for c in p.conditions if combined(c) and sets.of(c) > 256)
+    again = copy.deepcopy(c)
+    assert again is not c and again == c
+    assert sets.of(again) is sets.of(c)
 
 
 @st.composite

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 
 from policyrules import Decision, Engine, PolicyRulesError, RuleFileError
+from policyrules.packs.loader import read_pack
 from policyrules.packs.readings import ReadingError
+from policyrules.packs.rulesets import Problems
 from policyrules.scenarios import ScenarioError, load_scenarios, run_scenarios
 from policyrules.strategies import strikes
 
@@ -154,6 +156,33 @@ def test_a_problem_only_one_reading_has_names_the_reading(tmp_path: Path) -> Non
     e = Engine.load(root, backend="compiled")  # the default reading is sound
     with pytest.raises(RuleFileError, match=r"gb-no-such-rule.*under the reading gb.strikes-in-russia=split-by-weapon"):
         e.with_readings({"gb.strikes-in-russia": "split-by-weapon"})
+
+
+SEED_EARLY, SEED_LATER = ({"gb.strikes-in-russia": "seed", "gb.start-date": d} for d in ("cameron", "later"))
+
+
+def test_a_rule_is_made_once_whatever_the_reading_selects_around_it(rules: Path) -> None:
+    """Two readings that date the UK's shift apart compose two versions of it, whose rules of the same
+    spec are the same objects (made once: a rule does not depend on the dates or values around it)."""
+    source = read_pack(rules)
+    early, later = (source.compose(r).policies["gb"].version("2024-05-02") for r in (SEED_EARLY, SEED_LATER))
+    assert early is not None and later is not None and early.effective_from != later.effective_from
+    assert [r.id for r in early.rules] == ["gb-inside-ukraine", "gb-no-strikes-in-russia",
+                                           "gb-military-targets-anywhere"]
+    assert all(a is b for a, b in zip(early.rules, later.rules, strict=True))
+
+
+def test_a_rule_whose_condition_has_a_problem_is_reported_under_every_reading(tmp_path: Path) -> None:
+    shift = SHIFT.replace("when: {target_category: military}\n", "when: {target_category: military, colour: red}\n")
+    assert shift != SHIFT
+    root = write(tmp_path / "rules", {"gb/baseline.yaml": BASELINE.replace("effective_until: 2024-05-01",
+                                                                            BASELINE_UNTIL),
+                                      "gb/2024-05-02.yaml": shift})
+    source = read_pack(root)
+    for reading in (SEED_EARLY, SEED_LATER, SEED_EARLY):
+        problems = Problems()
+        source.compose(reading, problems, policies={"gb"})
+        assert [(e.rule, e.code) for e in problems.errors] == [("gb-military-targets-anywhere", "unknown-field")]
 
 
 def test_alternatives_equal_the_strike_evaluated_under_each_option(rules: Path) -> None:
