@@ -277,7 +277,11 @@ static int same_item(PyObject *a, PyObject *b) {
     if (!PyUnicode_CheckExact(a) || !PyUnicode_CheckExact(b)) return 0;
     Py_hash_t ha = ((PyASCIIObject *)a)->hash, hb = ((PyASCIIObject *)b)->hash;
     if (ha != -1 && hb != -1 && ha != hb) return 0;
-    return PyUnicode_Compare(a, b) == 0;
+    /* Equal strs have the same length and kind (a str's form is canonical): then their bytes. */
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    int kind = PyUnicode_KIND(a);
+    if (PyUnicode_GET_LENGTH(b) != n || PyUnicode_KIND(b) != kind) return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * (size_t)kind) == 0;
 }
 
 /* The hash of key items (the length by value), or -1 when the index cannot take them. */

@@ -136,6 +136,9 @@ ODD: list[tuple[str, dict[str, Any]]] = [
     ("on a threshold", {**HIMARS, "range_km": 0.0}),
     ("a date as text no version covers", {**HIMARS, "date": "1990-01-01"}),
     ("an unknown region", {**HIMARS, "target_region": "atlantis"}),
+    # the index compares a str's bytes: of the same length, but two bytes a letter
+    ("a region of the same length in another form", {**HIMARS, "target_region": "belgoro\u0111"}),
+    ("a region of the same length and form", {**HIMARS, "target_region": "belgorox"}),
     ("a key of a str subclass", {**{k: v for k, v in HIMARS.items() if k != "weapon"}, Name("weapon"): "himars"}),
     ("a key not a str", {**HIMARS, 7: "seven"}),
 ]
