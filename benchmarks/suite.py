@@ -40,8 +40,8 @@ class Config:
     repeats: int = 15
     min_pass_s: float = 0.02
     many_n: int = 100_000
-    many_repeats: int = 5
-    many_dict_repeats: int = 3
+    many_repeats: int = 7
+    many_dict_repeats: int = 7
     many_durable_n: int = 10_000
     memory_n: int = 1_000_000
     memory_durable_budget_s: float = 150.0
