@@ -38,7 +38,7 @@ static struct {
     Py_hash_t hash;
     int at;
 } FIELD_TABLE[TABLE];
-static Py_ssize_t OFF_PARTS = -1, OFF_STRIKE = -1;
+static Py_ssize_t OFF_PARTS = -1, OFF_STRIKE = -1, OFF_CONTESTED = -1;
 static Py_ssize_t OFF_X[MAX_NUMBERS]; /* a verdict's number slots (_x0, _x1, ...: Verdict's NUMBER_SLOTS) */
 /* Slots read by offset, on objects of exactly the configured types (a Route, a Base, a decider, a strike). */
 static Py_ssize_t R_LIMITS, R_CLASSES, R_CUTS, R_WIDTHS, R_PARTS, B_PICKER, B_SERIAL, D_CLASSES, D_CUTS, D_WIDTHS,
@@ -67,9 +67,13 @@ static PyObject *s_fast, *s_days, *s_catalog, *s_twin, *s_class_parts, *s_hot, *
  * frees it. */
 static PyObject *verdict_new(PyObject *parts, PyObject *strike, PyObject *const *xs) {
     PyTypeObject *t = (PyTypeObject *)VERDICT;
-    PyObject *v = t->tp_alloc(t, 0);
+    /* Not tp_alloc (PyType_GenericAlloc): that zeroes the object and links it into the collector's
+     * list, to be unlinked at once here. Every slot is set below (_contested: unset). */
+    PyObject *v = PyObject_GC_New(PyObject, t);
     if (v == NULL) return NULL;
-    if (PyObject_GC_IsTracked(v)) PyObject_GC_UnTrack(v);
+    SLOT(v, OFF_CONTESTED) = NULL;
+    if (xs == NULL)
+        for (Py_ssize_t i = 0; i < NNUM; i++) SLOT(v, OFF_X[i]) = NULL;
     Py_INCREF(parts);
     Py_INCREF(strike);
     SLOT(v, OFF_PARTS) = parts;
@@ -735,12 +739,12 @@ static PyObject *configure(PyObject *module, PyObject *args) {
                           &number_of,
                           &PyTuple_Type, &keys, &PyTuple_Type, &optional, &PyTuple_Type, &numbers))
         return NULL;
-    enum { N = 14 };
-    const char *names[N] = {"_parts", "_strike", "limits", "classes", "cuts", "widths", "parts", "picker", "serial",
+    enum { N = 15 };
+    const char *names[N] = {"_contested", "_parts", "_strike", "limits", "classes", "cuts", "widths", "parts", "picker", "serial",
                             "_classes", "_cuts", "_widths", "_span", "__pydantic_private__"};
-    PyObject *owners[N] = {verdict, verdict, route, route, route, route, route, base, base,
+    PyObject *owners[N] = {verdict, verdict, verdict, route, route, route, route, route, base, base,
                            decider, decider, decider, decider, proposed};
-    Py_ssize_t *slots[N] = {&OFF_PARTS, &OFF_STRIKE, &R_LIMITS, &R_CLASSES, &R_CUTS, &R_WIDTHS, &R_PARTS, &B_PICKER,
+    Py_ssize_t *slots[N] = {&OFF_CONTESTED, &OFF_PARTS, &OFF_STRIKE, &R_LIMITS, &R_CLASSES, &R_CUTS, &R_WIDTHS, &R_PARTS, &B_PICKER,
                             &B_SERIAL, &D_CLASSES, &D_CUTS, &D_WIDTHS, &D_SPAN, &S_PRIVATE};
     Py_ssize_t offsets[N];
     for (int i = 0; i < N; i++)
@@ -749,6 +753,12 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         || names_of(optional, OPT_NAMES, NULL, MAX_NUMBERS, &NOPT) < 0
         || names_of(numbers, NUM_NAMES, NUM_OPT, MAX_NUMBERS, &NNUM) < 0)
         return NULL;
+    /* verdict_new sets every slot of a verdict: it must have no others (nor a __dict__ or weak references) */
+    if (((PyTypeObject *)verdict)->tp_basicsize != (Py_ssize_t)sizeof(PyObject) + (3 + NNUM) * (Py_ssize_t)sizeof(PyObject *)) {
+        PyErr_SetString(PyExc_ValueError, "configure: the verdict type has slots other than _contested, _parts, "
+                                          "_strike and one per number");
+        return NULL;
+    }
     Py_ssize_t off_x[MAX_NUMBERS];
     for (Py_ssize_t i = 0; i < NNUM; i++) {
         char name[16];

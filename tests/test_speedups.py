@@ -395,3 +395,22 @@ def test_an_engine_with_a_c_index_is_freed() -> None:
     del engine
     gc.collect()
     assert gone() is None
+
+
+@needs_ext
+def test_the_c_path_refuses_a_verdict_type_with_slots_it_would_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C path fills a new verdict's every slot itself (it is not zeroed first): a verdict type with
+    another slot is refused when the extension is configured, and the engine goes on as before."""
+
+    class Wider(Verdict):
+        __slots__ = ("_more",)
+
+    monkeypatch.setattr(speedups, "Verdict", Wider)
+    try:
+        with pytest.raises(ValueError, match="slots other than _contested, _parts, _strike"):
+            speedups.configure(hotpath.evaluate)
+    finally:
+        monkeypatch.undo()
+        speedups.configure(hotpath.evaluate)
+    engine = Engine.load(backend="compiled")
+    assert engine.evaluate_many([dict(HIMARS)] * 2) == [python_path(engine, dict(HIMARS))] * 2
