@@ -128,6 +128,7 @@ class PackSource:
         # kept in the values, so their identities stay theirs); a rule set's problems, by its versions.
         self._selected: dict[tuple[str, tuple[str | None, ...]], _File | None] = {}
         self._file_points = {f.name: _points_of_file(f) for f in parsed}
+        self._selection_items: dict[int, tuple[object, ...]] = {}  # what selection() reads of a selected file
         self._versions: VersionMemo = ByIdentity()  # by selected file and parent
         self._ruleset_problems: ByIdentity[list[RuleFileError]] = ByIdentity()  # by version and common
         self._problems_content: dict[tuple[object, ...], list[RuleFileError]] = {}  # by what they read
@@ -170,8 +171,15 @@ class PackSource:
         for f in self.parsed:
             if f.rf.policy in policies:
                 s = self._select(f, reading)
-                out.append(None if s is None else (f.name, s.indices, s.rf.effective_from, s.rf.effective_until,
-                                                   tuple((k, p.value) for k, p in s.rf.parameters.items())))
+                if s is None:
+                    out.append(None)
+                    continue
+                item = self._selection_items.get(id(s))  # (the selected file is kept by _selected)
+                if item is None:
+                    item = self._selection_items[id(s)] = (
+                        f.name, s.indices, s.rf.effective_from, s.rf.effective_until,
+                        tuple((k, p.value) for k, p in s.rf.parameters.items()))
+                out.append(item)
         return tuple(out)
 
     def compose(self, reading: Mapping[str, str], problems: Problems | None = None,
