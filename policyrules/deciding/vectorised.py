@@ -67,6 +67,7 @@ from ..model.dimensions import DIMENSIONS, FIELDS, KEY_FIELDS, NUMBER_FIELDS
 from ..model.domain import MAX_RANGE_KM, Decision
 from ..model.errors import PolicyRulesError, located
 from ..packs.pack import Pack
+from .class_match import matched_rules
 from .column_codes import (
     DATE,
     ROW_INT,
@@ -874,7 +875,13 @@ def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) 
             d, ks = plan.deciders[j], present[block == j]
             rest = ks - plan.offsets[j]
             # Each class's local code in each unit, a column per unit.
-            digits = [((rest // s) % r).tolist() for s, r in zip(plan.strides[j], plan.radices[j], strict=True)]
+            codes = [(rest // s) % r for s, r in zip(plan.strides[j], plan.radices[j], strict=True)]
+            if compiled:  # every class at once (see class_match), else one by one below
+                decided = _decided_at_once(tables, d, [u.facts[j] for u in plan.units], codes, len(ks))
+                if decided is not None:
+                    plan.out[ks] = decided + 1
+                    continue
+            digits = [c.tolist() for c in codes]
             meanings = [u.meaning[j] for u in plan.units]
             facts_of = [u.facts[j] for u in plan.units]
             did, found_all = id(d), []
@@ -890,6 +897,21 @@ def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) 
                 found_all.append(found)
             plan.out[ks] = np.asarray(found_all, dtype=plan.out.dtype) + 1
         plan.decided += len(present)
+
+
+def _decided_at_once(tables: _Tables, d: RuleSetDecider, unit_facts: list[list[dict[str, Any]]],
+                     codes: list[Int], n: int) -> Int | None:
+    """The outcome of each of ``n`` classes of decider ``d`` (see :func:`matched_rules`), or None."""
+    got = matched_rules(d.conditions, unit_facts, codes, n)
+    if got is None:
+        return None
+    patterns, which = got
+    ids = []
+    for matched in patterns:
+        v = d.parts.get(matched) or d.parts_for(matched)
+        ids.append(tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version)))
+    out: Int = np.asarray(ids, dtype=np.int64)[which]
+    return out
 
 
 def _code_numbers(x: Float, cuts: Float, nan: int | None = None) -> Int:

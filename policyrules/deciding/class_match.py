@@ -1,0 +1,128 @@
+"""The rules matched by many classes of one rule set at once, for a new plan of the vectorised path
+(compiled backend only: on the durable backend durable_rules matches every class).
+
+A class of a plan is a code per unit (a dimension, or a number's interval), each code standing for
+the facts of that unit's fields. Every comparison in a rule set's conditions reads one field, so
+one unit: its truth is worked out once per code of that unit, as the compiled backend compares
+(:mod:`policyrules.matching.compiled`: an order with None never holds, a list is a set), and for
+every class by gathering that truth at the class's code. The conditions combine those arrays with
+numpy's and, or and not; the rules a class matches are then one pattern of bits, and the classes
+of a rule set share a few dozen patterns.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..language.conditions import AllOf, AnyOf, Cmp, Condition, Not
+
+#: Classes matched together (a rules x classes table of booleans at a time).
+CLASSES_AT_ONCE = 1 << 16
+
+
+def matched_rules(conditions: Sequence[Condition], unit_facts: Sequence[Sequence[Mapping[str, Any]]],
+                  codes: Sequence[np.ndarray], n: int) -> tuple[list[tuple[int, ...]], np.ndarray] | None:
+    """For ``n`` classes (``codes[u][k]``: class ``k``'s code in unit ``u``, an index into
+    ``unit_facts[u]``), the conditions that hold on each class's facts (its units' facts together):
+    the distinct tuples of condition indices, and per class the place of its tuple among them.
+    None when the facts do not split into units field by field (a field in two units, or not in
+    every code of its unit), or a condition reads a field no unit has: the caller then matches
+    class by class, and meets whatever the matcher says of such facts."""
+    if not conditions:
+        return [()], np.zeros(n, dtype=np.int64)
+    unit_of = _units_of_fields(unit_facts)
+    atoms: dict[Cmp, None] = {}
+    for c in conditions:
+        _collect(c, atoms)
+    if unit_of is None or any(a.field not in unit_of for a in atoms):
+        return None
+    per_unit: dict[int, list[Cmp]] = {}
+    for a in atoms:
+        per_unit.setdefault(unit_of[a.field], []).append(a)
+    tables = {u: _truth(mine, unit_facts[u]) for u, mine in per_unit.items()}
+    patterns: dict[bytes, int] = {}
+    which = np.empty(n, dtype=np.int64)
+    for lo in range(0, n, CLASSES_AT_ONCE):
+        hi = min(n, lo + CLASSES_AT_ONCE)
+        truth = {atom: tables[u][i][codes[u][lo:hi]] for u, mine in per_unit.items() for i, atom in enumerate(mine)}
+        rows = _matched(conditions, truth, hi - lo)
+        packed = np.ascontiguousarray(np.packbits(rows, axis=0).T)  # a row of bytes per class
+        distinct, inverse = np.unique(packed, axis=0, return_inverse=True)
+        place = np.array([patterns.setdefault(p.tobytes(), len(patterns)) for p in distinct], dtype=np.int64)
+        which[lo:hi] = place[inverse.reshape(-1)]
+    count = len(conditions)
+    found = [tuple(np.flatnonzero(np.unpackbits(np.frombuffer(p, dtype=np.uint8), count=count)).tolist())
+             for p in patterns]
+    return found, which
+
+
+def _units_of_fields(unit_facts: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, int] | None:
+    unit_of: dict[str, int] = {}
+    for u, facts in enumerate(unit_facts):
+        fields = set(facts[0]) if facts else set()
+        if any(set(f) != fields for f in facts) or fields & unit_of.keys():
+            return None
+        unit_of.update(dict.fromkeys(fields, u))
+    return unit_of
+
+
+def _collect(c: Condition, atoms: dict[Cmp, None]) -> None:
+    if isinstance(c, Cmp):
+        atoms[c] = None
+    elif isinstance(c, Not):
+        _collect(c.item, atoms)
+    else:
+        for item in c.items:
+            _collect(item, atoms)
+
+
+def _truth(atoms: list[Cmp], facts: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Per atom (a row) and code of its unit (a column), whether the comparison holds."""
+    out = np.zeros((len(atoms), len(facts)), dtype=bool)
+    for i, a in enumerate(atoms):
+        test, value = _TESTS[a.op], frozenset(a.value) if isinstance(a.value, tuple) else a.value
+        out[i] = [test(f[a.field], value) for f in facts]
+    return out
+
+
+def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    return lambda v, k: v is not None and op(v, k)
+
+
+# The comparisons as the compiled backend's generated code makes them.
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "ne": operator.ne, "in": lambda v, k: v in k, "not_in": lambda v, k: v not in k,
+    "lt": _ordered(operator.lt), "le": _ordered(operator.le), "gt": _ordered(operator.gt),
+    "ge": _ordered(operator.ge),
+}
+
+
+def _matched(conditions: Sequence[Condition], truth: Mapping[Cmp, np.ndarray], n: int) -> np.ndarray:
+    """Per condition (a row) and class (a column), whether it holds."""
+    done: dict[Condition, np.ndarray] = {}
+
+    def holds(c: Condition) -> np.ndarray:
+        found = done.get(c)
+        if found is not None:
+            return found
+        if isinstance(c, Cmp):
+            found = truth[c]
+        elif isinstance(c, Not):
+            found = ~holds(c.item)
+        elif isinstance(c, AllOf):
+            found = np.ones(n, dtype=bool)
+            for item in c.items:
+                found = found & holds(item)
+        else:
+            assert isinstance(c, AnyOf)
+            found = np.zeros(n, dtype=bool)
+            for item in c.items:
+                found = found | holds(item)
+        done[c] = found
+        return found
+
+    return np.array([holds(c) for c in conditions], dtype=bool).reshape(len(conditions), n)
