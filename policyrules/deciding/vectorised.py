@@ -23,14 +23,16 @@ a small list of distinct values. What depends only on those distinct values is a
   ``MAX_RANGE_KM``) or a date no version covers reads a term that makes the row bad.
 
 Rows are then read in chunks on a small thread pool: integer arithmetic and ``np.take`` into those
-tables, a sum per row (its class), and the outcome of its class. Each class present is decided once
-(by the rule set's decider, as ``evaluate`` does): on a new plan of a large batch, first the classes
-of a sample of rows spread over it, then, after the one pass over every row, those of the rows the
-sample missed (listed as the pass meets them). The rows' decisions, rule ids, policies and
-versions come out as codes into small arrays. With the compiled backend an engine keeps the
-outcomes of the classes it decided, and the plans of a few recent sets of distinct values (a batch
-of the same table or file reads them again); a plan of the combinations present is made again for
-a batch that brings new ones. The durable backend decides each batch's classes afresh.
+tables, a sum per row (its class), and the outcome of its class. Each class present is decided once:
+on a new plan of a large batch, first the classes of a sample of rows spread over it, then, after
+the one pass over every row, those of the rows the sample missed (listed as the pass meets them).
+With the compiled backend the classes of one rule set are matched together
+(:mod:`policyrules.deciding.class_match`: each comparison once per code of its unit, then arrays)
+and the combining rule runs once per distinct set of matched rules; with the durable backend each
+class is decided by the rule set's decider, durable_rules matching it, as ``evaluate`` does. The
+rows' decisions, rule ids, policies and versions come out as codes into small arrays. An engine
+keeps the plans of a few recent sets of distinct values (a batch of the same table or file reads
+them again); a plan of the combinations present is made again for a batch that brings new ones.
 
 Rows the vectorised path cannot vouch for (a value only full validation judges, a number beyond a
 weapon's reach, a date no version covers, a required field left out) are each evaluated by
