@@ -12,7 +12,7 @@ import pytest
 
 from policyrules import Engine
 from policyrules.deciding.class_match import matched_rules
-from policyrules.language.conditions import AnyOf, Cmp
+from policyrules.language.conditions import AllOf, AnyOf, Cmp, Not, evaluate
 from policyrules.model.dimensions import NUMBER_FIELDS
 from policyrules.model.slots import private_of
 from policyrules.scenarios import load_scenarios
@@ -55,6 +55,26 @@ def test_every_class_matches_what_the_compiled_matcher_matches(compiled_engine: 
             merged = {name: values[u][codes[u][k]] for u, name in enumerate(fields)}
             assert patterns[which[k]] == d.match(merged), (d.ruleset.version.ref, merged)
         assert len(patterns) == len(set(patterns))
+
+
+def test_negation_nesting_and_empty_combinations_match_as_evaluate_does() -> None:
+    """The bundled rule sets have no ``not``: conditions that do, nested, and the empty ``all`` (always)
+    and ``any`` (never), on every class of three units, against the reference semantics."""
+    us, near = Cmp("supplier", "eq", "US"), Cmp("range_km", "le", 80.0)
+    kharkiv = Cmp("defended_region", "in", ("kharkiv", "sumy"))
+    conds = (Not(us), AllOf((Not(near), AnyOf((us, Not(kharkiv))))), Not(AnyOf((us, near))), AllOf(()),
+             AnyOf(()), Not(AllOf(())), AnyOf((Not(us), AllOf((near, kharkiv)))))
+    units = [[{"supplier": s} for s in ("US", "GB")],
+             [{"range_km": x} for x in (None, 10.0, 80.0, 300.0)],
+             [{"defended_region": r} for r in (None, "kharkiv", "donetsk")]]
+    grid = np.array(np.meshgrid(*[np.arange(len(u)) for u in units], indexing="ij")).reshape(len(units), -1)
+    n = grid.shape[1]
+    got = matched_rules(conds, units, list(grid), n)
+    assert got is not None
+    patterns, which = got
+    for k in range(n):
+        facts = {key: v for u, codes in zip(units, grid, strict=True) for key, v in u[codes[k]].items()}
+        assert patterns[which[k]] == tuple(i for i, c in enumerate(conds) if evaluate(c, facts)), facts
 
 
 def test_facts_that_do_not_split_into_units_are_left_to_the_matcher() -> None:

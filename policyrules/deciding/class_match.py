@@ -3,22 +3,21 @@
 
 A class of a plan is a code per unit (a dimension, or a number's interval), each code standing for
 the facts of that unit's fields. Every comparison in a rule set's conditions reads one field, so
-one unit: its truth is worked out once per code of that unit, as the compiled backend compares
-(:mod:`policyrules.matching.compiled`: an order with None never holds, a list is a set), and for
-every class by gathering that truth at the class's code. The conditions combine those arrays with
+one unit: its truth is worked out once per code of that unit (by the reference semantics,
+:func:`~policyrules.language.conditions.evaluate`, which the compiled backend keeps), and for every
+class by gathering that truth at the class's code. The conditions combine those arrays with
 numpy's and, or and not; the rules a class matches are then one pattern of bits, and the classes
 of a rule set share a few dozen patterns.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..language.conditions import AllOf, AnyOf, Cmp, Condition, Not
+from ..language.conditions import AllOf, AnyOf, Cmp, Condition, Not, comparisons, evaluate
 
 #: Classes matched together (a rules x classes table of booleans at a time).
 CLASSES_AT_ONCE = 1 << 16
@@ -35,9 +34,7 @@ def matched_rules(conditions: Sequence[Condition], unit_facts: Sequence[Sequence
     if not conditions:
         return [()], np.zeros(n, dtype=np.int64)
     unit_of = _units_of_fields(unit_facts)
-    atoms: dict[Cmp, None] = {}
-    for c in conditions:
-        _collect(c, atoms)
+    atoms = dict.fromkeys(a for c in conditions for a in comparisons(c))
     if unit_of is None or any(a.field not in unit_of for a in atoms):
         return None
     per_unit: dict[int, list[Cmp]] = {}
@@ -70,35 +67,9 @@ def _units_of_fields(unit_facts: Sequence[Sequence[Mapping[str, Any]]]) -> dict[
     return unit_of
 
 
-def _collect(c: Condition, atoms: dict[Cmp, None]) -> None:
-    if isinstance(c, Cmp):
-        atoms[c] = None
-    elif isinstance(c, Not):
-        _collect(c.item, atoms)
-    else:
-        for item in c.items:
-            _collect(item, atoms)
-
-
 def _truth(atoms: list[Cmp], facts: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Per atom (a row) and code of its unit (a column), whether the comparison holds."""
-    out = np.zeros((len(atoms), len(facts)), dtype=bool)
-    for i, a in enumerate(atoms):
-        test, value = _TESTS[a.op], frozenset(a.value) if isinstance(a.value, tuple) else a.value
-        out[i] = [test(f[a.field], value) for f in facts]
-    return out
-
-
-def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    return lambda v, k: v is not None and op(v, k)
-
-
-# The comparisons as the compiled backend's generated code makes them.
-_TESTS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq, "ne": operator.ne, "in": lambda v, k: v in k, "not_in": lambda v, k: v not in k,
-    "lt": _ordered(operator.lt), "le": _ordered(operator.le), "gt": _ordered(operator.gt),
-    "ge": _ordered(operator.ge),
-}
+    return np.array([[evaluate(a, f) for f in facts] for a in atoms], dtype=bool).reshape(len(atoms), len(facts))
 
 
 def _matched(conditions: Sequence[Condition], truth: Mapping[Cmp, np.ndarray], n: int) -> np.ndarray:

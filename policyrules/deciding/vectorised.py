@@ -84,6 +84,7 @@ from .column_codes import (
     numbers,
 )
 from .decider import RuleSetDecider
+from .verdict import VerdictParts
 
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS.values() if f.given and f.default is not None}
 #: The value dimensions and the given non-numeric fields of each, by name.
@@ -178,6 +179,10 @@ class _Tables:
         self.mentioned: dict[int, frozenset[str]] = {}
         self.routes: dict[tuple[Any, Any], RuleSetDecider | None] = {}  # (picker, day) -> decider (None: no version)
         self.plans: dict[tuple[Any, ...], _Plan] = {}  # by the columns' distinct values, a few recent ones
+
+    def outcome_of(self, parts: VerdictParts) -> int:
+        """The id of a verdict's outcome (decision, deciding rule, policy, version)."""
+        return self.outcome_id((parts.decision, parts.rule.id, parts.policy.id, parts.policy.version))
 
     def outcome_id(self, o: Outcome) -> int:
         found = self.outcome_ids.get(o)
@@ -894,8 +899,7 @@ def _decide_classes(tables: _Tables, plan: _Plan, present: Int, compiled: bool) 
                     facts: dict[str, Any] = {}
                     for part in map(getitem, facts_of, local):
                         facts.update(part)
-                    v = d.decide(facts)
-                    found = classes[key] = tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version))
+                    found = classes[key] = tables.outcome_of(d.decide(facts))
                 found_all.append(found)
             plan.out[ks] = np.asarray(found_all, dtype=plan.out.dtype) + 1
         plan.decided += len(present)
@@ -908,11 +912,7 @@ def _decided_at_once(tables: _Tables, d: RuleSetDecider, unit_facts: list[list[d
     if got is None:
         return None
     patterns, which = got
-    ids = []
-    for matched in patterns:
-        v = d.parts.get(matched) or d.parts_for(matched)
-        ids.append(tables.outcome_id((v.decision, v.rule.id, v.policy.id, v.policy.version)))
-    out: Int = np.asarray(ids, dtype=np.int64)[which]
+    out: Int = np.asarray([tables.outcome_of(d.parts_for(m)) for m in patterns], dtype=np.int64)[which]
     return out
 
 
