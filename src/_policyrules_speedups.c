@@ -72,17 +72,15 @@ static PyObject *verdict_new(PyObject *parts, PyObject *strike, PyObject *const 
     PyObject *v = PyObject_GC_New(PyObject, t);
     if (v == NULL) return NULL;
     SLOT(v, OFF_CONTESTED) = NULL;
-    if (xs == NULL)
-        for (Py_ssize_t i = 0; i < NNUM; i++) SLOT(v, OFF_X[i]) = NULL;
     Py_INCREF(parts);
     Py_INCREF(strike);
     SLOT(v, OFF_PARTS) = parts;
     SLOT(v, OFF_STRIKE) = strike;
-    if (xs != NULL)
-        for (Py_ssize_t i = 0; i < NNUM; i++) {
-            Py_INCREF(xs[i]);
-            SLOT(v, OFF_X[i]) = xs[i];
-        }
+    for (Py_ssize_t i = 0; i < NNUM; i++) {
+        PyObject *x = xs != NULL ? xs[i] : NULL;
+        Py_XINCREF(x);
+        SLOT(v, OFF_X[i]) = x;
+    }
     return v;
 }
 
@@ -498,8 +496,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
         Py_INCREF(x);
         xs[nx] = x;
     }
-    PyObject *route = r;
-    long long ck = class_code(SLOT(route, R_CUTS), SLOT(route, R_WIDTHS), xs);
+    long long ck = class_code(SLOT(r, R_CUTS), SLOT(r, R_WIDTHS), xs);
     if (ck < 0) goto done;
     PyObject *parts = NULL;
     for (int i = 0; i < PARTS_KEPT && parts == NULL; i++)
@@ -517,13 +514,13 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
                 Py_INCREF(xs[i]);
                 PyTuple_SET_ITEM(numbers, i, xs[i]);
             }
-            made = PyObject_CallMethodObjArgs(route, s_class_parts, ckobj, numbers, NULL);
+            made = PyObject_CallMethodObjArgs(r, s_class_parts, ckobj, numbers, NULL);
             Py_DECREF(numbers);
             if (made == NULL) goto done;
             parts = made;
         } else if (hash != -1 && ck <= INT32_MAX) { /* found in the route's parts dict (no Python code ran): kept */
             Entry *e = index_find(c->index, hash, items, len);
-            if (e != NULL && e->route == route) {
+            if (e != NULL && e->route == r) {
                 int i = e->next;
                 e->next = (i + 1) % PARTS_KEPT;
                 PyObject *old = e->parts[i];
@@ -534,7 +531,7 @@ static PyObject *from_dict(Ctx *c, PyObject *d) {
             }
         }
     }
-    result = verdict_new(parts, route, xs);
+    result = verdict_new(parts, r, xs);
 done:
     Py_XDECREF(r);
     Py_XDECREF(ckobj);
