@@ -96,3 +96,21 @@ def test_no_condition_matches_nothing_and_any_count_of_classes_is_taken(n: int) 
                                     codes, n) or ([], np.zeros(0))
     assert [patterns[w] for w in which[:3]] == [(), (0,), (1,)][:n]
     assert len(which) == n
+
+
+@pytest.mark.parametrize("count", [7, 8, 64, 65, 130])
+def test_rule_sets_of_any_width_in_bytes_keep_each_class_its_own_rules(count: int) -> None:
+    """Classes are grouped by their rules' bits packed into bytes: up to 8 bytes (64 conditions) as one
+    number, more as a row of bytes; every width against ``evaluate``, with classes that differ only in
+    the last condition (the last bit of the last byte) or the first."""
+    conds = tuple(Cmp("range_km", "lt", float(t)) for t in range(1, count + 1))
+    values = [None, 0.0, 0.5, *(float(t) for t in range(1, count + 1)), count + 5.0]
+    units = [[{"range_km": v} for v in values]]
+    codes = [np.random.default_rng(count).integers(0, len(values), 3_000)]
+    got = matched_rules(conds, units, codes, 3_000)
+    assert got is not None
+    patterns, which = got
+    want = [tuple(i for i, c in enumerate(conds) if evaluate(c, facts)) for facts in units[0]]
+    assert len(patterns) == len(set(patterns)) == len({want[c] for c in codes[0].tolist()})
+    for k in range(3_000):
+        assert patterns[which[k]] == want[codes[0][k]], units[0][codes[0][k]]
