@@ -472,6 +472,26 @@ def _deciders_by_day(engine: Engine, tables: _Tables, picker: str | None, days: 
     return out
 
 
+def _local_codes(bases: Sequence[intake.Base | None], fields: tuple[str, ...],
+                 every: Sequence[str]) -> tuple[Int, list[Any], list[dict[str, Any]]]:
+    """Per offset of a value dimension's key, the local code of its values among those the ``fields``
+    tell apart (-1: not checked); per local code what it means (the fields' values) and its facts
+    (those of ``every`` field of the dimension)."""
+    ks: dict[tuple[Any, ...], int] = {}
+    facts: list[dict[str, Any]] = []
+    local: Int = np.full(len(bases), -1, dtype=np.int64)
+    for o, b in enumerate(bases):
+        if b is None:
+            continue
+        told = tuple(b.facts.get(f) for f in fields)
+        c = ks.get(told)
+        if c is None:
+            c = ks[told] = len(ks)
+            facts.append({f: b.facts[f] for f in every if f in b.facts})
+        local[o] = c
+    return local, list(ks) or [()], facts or [{}]
+
+
 def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums: Mapping[str, Float],
           n: int) -> _Plan | None:
     """The batch's plan (None: no row has a rule set)."""
@@ -540,30 +560,23 @@ def _plan(engine: Engine, tables: _Tables, encoded: Mapping[str, Encoded], nums:
     route[pair >= 0] = route_of.reshape(-1)
     route_decider = (route_codes // nreach).tolist()
     route_reach = (route_codes % nreach).tolist()
-    # Local codes per decider and unit: the value dimensions, then the numbers.
+    # Local codes per decider and unit: the value dimensions, then the numbers. Deciders whose rules
+    # read the same fields of a dimension tell its values apart alike: worked out once for them.
     units: list[_Unit] = []
     for name in VALUE_DIMENSIONS:
         unit = _Unit([], [], [])
+        alike: dict[tuple[str, ...], tuple[Int, list[Any], list[dict[str, Any]]]] = {}
         for d in deciders:
             mentioned = tables.mentioned.get(id(d))
             if mentioned is None:
                 mentioned = tables.mentioned[id(d)] = frozenset(mentioned_fields(d.conditions))
-            fields = [f for f in DIMENSIONS[name].fields if f in mentioned]
-            ks: dict[tuple[Any, ...], int] = {}
-            facts: list[dict[str, Any]] = []
-            local = np.full(len(bases[name]), -1, dtype=np.int64)
-            for o, b in enumerate(bases[name]):
-                if b is None:
-                    continue
-                told = tuple(b.facts.get(f) for f in fields)
-                c = ks.get(told)
-                if c is None:
-                    c = ks[told] = len(ks)
-                    facts.append({f: b.facts[f] for f in DIMENSIONS[name].fields if f in b.facts})
-                local[o] = c
-            unit.local.append(local)
-            unit.meaning.append(list(ks) or [()])
-            unit.facts.append(facts or [{}])
+            fields = tuple(f for f in DIMENSIONS[name].fields if f in mentioned)
+            found = alike.get(fields)
+            if found is None:
+                found = alike[fields] = _local_codes(bases[name], fields, DIMENSIONS[name].fields)
+            unit.local.append(found[0])
+            unit.meaning.append(found[1])
+            unit.facts.append(found[2])
         units.append(unit)
     grids: dict[str, _Grid] = {}
     for k, f in enumerate(NUMBER_FIELDS):
