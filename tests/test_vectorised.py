@@ -200,3 +200,24 @@ def test_the_durable_backend_gives_the_same_vectorised_columns() -> None:
             for i, (w, r, t) in enumerate([("HIMARS", "belgorod", "artillery"), ("ATACMS", "kursk", "troops"),
                                            ("Storm Shadow", "moscow", "airfield")] * 4)]
     assert durable.evaluate_columns(as_table(rows)) == ENGINE.evaluate_columns(as_table(rows))
+
+
+@pytest.mark.parametrize("with_null", [False, True])
+def test_nan_values_in_arrow_float_columns_are_read_as_evaluate_reads_them(with_null: bool) -> None:
+    """NaN held as a value (not a null) in a float64 column: a required number's row is evaluate's
+    error, an optional number is left out. Without nulls the columns are read as they are (no
+    ``given`` array is made); a null beside them takes the other way; both agree with evaluate."""
+    row = {"weapon": "HIMARS", "target_region": "belgorod", "target_type": "artillery", "self_defense": True,
+           "defended_region": "kharkiv", "date": "2024-06-01"}
+    ranges = [30.0, math.nan, 79.0, 70.0, math.nan, 60.0]
+    depths = [math.nan, 10.0, 5.0, math.nan, math.nan, None if with_null else 2.0]
+    rows = [{**row, "range_km": r, **({} if d is None or math.isnan(d) else {"depth_km": d})}
+            for r, d in zip(ranges, depths, strict=True)]
+    table = pa.table({**{k: [v] * len(rows) for k, v in row.items()},
+                      "range_km": pa.array(ranges, type=pa.float64()),
+                      "depth_km": pa.array(depths, type=pa.float64())})
+    assert table["range_km"].null_count == 0 and table["depth_km"].null_count == int(with_null)
+    assert (vectorised.numbers(table["depth_km"], True).given is None) is not with_null
+    check_rows(ENGINE, rows, table)
+    decided = vectorised.decide(ENGINE, table)
+    assert set(decided.errors) == {1, 4}  # the NaN ranges

@@ -98,11 +98,12 @@ def _bitmap(buffer: Any) -> np.ndarray | None:
 
 @dataclass
 class Numbers:
-    """A numeric column as floats (NaN where missing or not a number), ``given`` per row, and the
+    """A numeric column as floats (NaN where missing or not a number), ``given`` per row (None: every
+    row holds a float, its ``x``, NaN included: no array of all True to make and read), and the
     value each row gives (for the rows only ``evaluate`` can judge)."""
 
     x: Float
-    given: Bool
+    given: Bool | None
     original: Callable[[int], Any]
 
 
@@ -237,14 +238,14 @@ def numbers(column: Any, optional: bool) -> Numbers:
         if isinstance(arr, pa.ChunkedArray) and arr.num_chunks == 1:
             arr = arr.chunk(0)
         floats = arr if arr.type == pa.float64() else arr.cast(pa.float64())
-        if arr.null_count == 0:  # the common case: the buffer as it is, no copies
-            given = np.ones(len(arr), dtype=bool)
+        given: Bool | None = None  # the common case: no null, the buffer as it is, no copies
+        if arr.null_count == 0:
             x = np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
         else:
             given = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
             x = np.asarray(floats.fill_null(math.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
-        if optional:
-            given &= ~np.isnan(x)
+            if optional:
+                given &= ~np.isnan(x)
         if isinstance(column, Sequence):
             return Numbers(x, given, column.__getitem__)
         source = arr

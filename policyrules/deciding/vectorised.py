@@ -746,6 +746,8 @@ def _values(col: Numbers, optional: bool) -> Float:
     """A number column's floats with NaN where not given and, for an optional number, -inf where
     given but not a number (a bad row, as a negative number is)."""
     x, given = col.x, col.given
+    if given is None:  # every row a float: NaN is not given (optional) or a bad row (required) as it is
+        return x
     if optional:
         odd = given & np.isnan(x)
         if odd.any():
