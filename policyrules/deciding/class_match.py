@@ -59,7 +59,8 @@ def matched_rules(conditions: Sequence[Condition], unit_facts: Sequence[Sequence
 def _rows_as_items(packed: np.ndarray) -> np.ndarray:
     """Each row of a 2-d array of bytes as one item (a uint64 when it fits, else a void of its bytes,
     padded with zeros to a multiple of 8): ``np.unique`` of them is that of the rows (``axis=0``),
-    but sorts numbers (or bytes) rather than rows of a structured view, 10-40x faster here."""
+    but sorts numbers (or bytes) rather than rows of a structured view: 6-40x faster for 150 to
+    65,536 classes here."""
     n, w = packed.shape
     wide = np.zeros((n, max(8, -(-w // 8) * 8)), dtype=np.uint8)
     wide[:, :w] = packed
